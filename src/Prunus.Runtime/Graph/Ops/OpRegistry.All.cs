@@ -1,0 +1,11 @@
+namespace Prunus.Graph.Ops;
+
+public static partial class OpRegistry
+{
+    // Every operator, one line each. Grouped by the file folders under Graph/Ops.
+    private static IEnumerable<Operator> All() =>
+    [
+        // Activations
+        new ReluOp(),
+    ];
+}
