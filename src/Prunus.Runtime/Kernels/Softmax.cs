@@ -16,7 +16,8 @@ public static class Softmax
         if (y.Length < x.Length) throw new ArgumentException("destination is shorter than source");
         float max = RowReduce.Reduce<RowReduce.Max>(x);
         float sum = ExpSum(x, max, y, store: !log);
-        if (log) ShiftRow(x, max + MathF.Log(sum), y);
+        // (x − max) − log Σ rather than x − (max + log Σ): x − max is exact near the maximum, where precision matters.
+        if (log) LogShiftRow(x, max, MathF.Log(sum), y);
         else ScaleRow(y.Slice(0, x.Length), 1f / sum);
     }
 
@@ -118,8 +119,23 @@ public static class Softmax
         return i;
     }
 
-    private static void ShiftRow(ReadOnlySpan<float> x, float shift, Span<float> y) =>
-        VectorLoops.BinaryScalar<SubtractOp>(x, shift, y);
+    private static void LogShiftRow(ReadOnlySpan<float> x, float max, float logSum, Span<float> y)
+    {
+        int i = LogShiftPart<Vector512<float>, F512>(x, max, logSum, y, 0);
+        i = LogShiftPart<Vector256<float>, F256>(x, max, logSum, y, i);
+        i = LogShiftPart<Vector128<float>, F128>(x, max, logSum, y, i);
+        for (; i < x.Length; i++) y[i] = x[i] - max - logSum;
+    }
+
+    private static int LogShiftPart<TV, TW>(ReadOnlySpan<float> x, float max, float logSum, Span<float> y, int i)
+        where TV : struct where TW : struct, IFloatVector<TV>
+    {
+        if (!TW.IsAccelerated) return i;
+        var m = TW.Create(max);
+        var l = TW.Create(logSum);
+        for (; i <= x.Length - TW.Count; i += TW.Count) TW.Store(TW.Subtract(TW.Subtract(TW.Load(x, i), m), l), y, i);
+        return i;
+    }
 
     private static void ScaleRow(Span<float> y, float scale) =>
         VectorLoops.BinaryScalar<MultiplyOp>(y, scale, y);
@@ -141,8 +157,8 @@ public static class Softmax
             }
             if (log)
             {
-                var shift = TW.Add(m, TW.Log(s));
-                for (int k = 0, p = c; k < n; k++, p += inner) TW.Store(TW.Subtract(TW.Load(x, p), shift), y, p);
+                var l = TW.Log(s);
+                for (int k = 0, p = c; k < n; k++, p += inner) TW.Store(TW.Subtract(TW.Subtract(TW.Load(x, p), m), l), y, p);
             }
             else
             {
@@ -166,8 +182,8 @@ public static class Softmax
         }
         if (log)
         {
-            float shift = m + MathF.Log(s);
-            for (int k = 0, p = c; k < n; k++, p += inner) y[p] = x[p] - shift;
+            float l = MathF.Log(s);
+            for (int k = 0, p = c; k < n; k++, p += inner) y[p] = x[p] - m - l;
         }
         else
         {
@@ -217,14 +233,6 @@ public static class Softmax
         float d = 0;
         for (int k = 0, p = c; k < n; k++, p += inner) d += log ? dy[p] : dy[p] * y[p];
         for (int k = 0, p = c; k < n; k++, p += inner) dx[p] += log ? dy[p] - MathF.Exp(y[p]) * d : y[p] * (dy[p] - d);
-    }
-
-    private struct SubtractOp : IBinaryOp
-    {
-        public static float Invoke(float x, float y) => x - y;
-        public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => x - y;
-        public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x - y;
-        public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x - y;
     }
 
     private struct MultiplyOp : IBinaryOp
