@@ -95,6 +95,89 @@ public static class AxisReduce
         for (int i = 0; i < dx.Length; i++) dx[i] += scale * dy[OutputIndex(i, shape, reduced)];
     }
 
+    /// <summary>
+    /// Gradient of max or min: dy[o] is shared evenly among the inputs equal to y[o] (ties split it). <paramref name="ties"/>
+    /// is scratch of y's length. Works on the uncoalesced or coalesced layout alike.
+    /// </summary>
+    public static void SelectBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy,
+        ReadOnlySpan<int> shape, ReadOnlySpan<bool> reduced, Span<float> dx, Span<float> ties)
+    {
+        ties.Clear();
+        Span<int> index = stackalloc int[shape.Length];
+        Span<int> strides = stackalloc int[shape.Length];
+        OutputStrides(shape, reduced, strides);
+        var walk = new OutputWalk(shape, strides, index);
+        for (int i = 0; i < x.Length; i++, walk.Next())
+            if (x[i] == y[walk.O]) ties[walk.O]++;
+        walk.Reset();
+        for (int i = 0; i < x.Length; i++, walk.Next())
+            if (x[i] == y[walk.O]) dx[i] += dy[walk.O] / ties[walk.O];
+    }
+
+    /// <summary>Gradient of the L2 norm: dx[i] += dy[o]·x[i]/y[o] (nothing where y[o] = 0, whose gradient is undefined).</summary>
+    public static void L2Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy,
+        ReadOnlySpan<int> shape, ReadOnlySpan<bool> reduced, Span<float> dx)
+    {
+        Span<int> index = stackalloc int[shape.Length];
+        Span<int> strides = stackalloc int[shape.Length];
+        OutputStrides(shape, reduced, strides);
+        var walk = new OutputWalk(shape, strides, index);
+        for (int i = 0; i < x.Length; i++, walk.Next())
+            if (y[walk.O] != 0) dx[i] += dy[walk.O] * x[i] / y[walk.O];
+    }
+
+    /// <summary>
+    /// Gradient of the product: dx[i] += dy[o]·Π of the other inputs of o, exact with zeros (the product of the nonzero
+    /// inputs if x[i] is the only zero, 0 if another input is zero). <paramref name="nonzero"/> and <paramref name="zeros"/>
+    /// are scratch of y's length.
+    /// </summary>
+    public static void ProductBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<int> shape, ReadOnlySpan<bool> reduced,
+        Span<float> dx, Span<double> nonzero, Span<int> zeros)
+    {
+        nonzero.Fill(1);
+        zeros.Clear();
+        Span<int> index = stackalloc int[shape.Length];
+        Span<int> strides = stackalloc int[shape.Length];
+        OutputStrides(shape, reduced, strides);
+        var walk = new OutputWalk(shape, strides, index);
+        for (int i = 0; i < x.Length; i++, walk.Next())
+            if (x[i] == 0) zeros[walk.O]++;
+            else nonzero[walk.O] *= x[i];
+        walk.Reset();
+        for (int i = 0; i < x.Length; i++, walk.Next())
+        {
+            int o = walk.O;
+            if (zeros[o] == 0) dx[i] += (float)(dy[o] * nonzero[o] / x[i]);
+            else if (zeros[o] == 1 && x[i] == 0) dx[i] += (float)(dy[o] * nonzero[o]);
+        }
+    }
+
+    // Steps through the input in row-major order, tracking each element's output position.
+    private ref struct OutputWalk(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, Span<int> index)
+    {
+        private readonly ReadOnlySpan<int> _shape = shape;
+        private readonly ReadOnlySpan<int> _strides = strides;
+        private readonly Span<int> _index = index;
+        public int O;
+
+        public void Next()
+        {
+            for (int d = _shape.Length - 1; d >= 0; d--)
+            {
+                O += _strides[d];
+                if (++_index[d] < _shape[d]) return;
+                O -= _strides[d] * _shape[d];
+                _index[d] = 0;
+            }
+        }
+
+        public void Reset()
+        {
+            _index.Clear();
+            O = 0;
+        }
+    }
+
     // Strides of each input dimension in the output: 0 for reduced dimensions, row-major over the kept ones.
     private static void OutputStrides(ReadOnlySpan<int> shape, ReadOnlySpan<bool> reduced, Span<int> strides)
     {

@@ -103,4 +103,54 @@ public class ReduceTests
     [Fact]
     public void Gradient_with_input_axes() =>
         GradCheck.Check(new OpCase("ReduceMean").WithOpset(18).Input(TensorAssert.Random(3, -1, 1, 3, 5)).Const(Longs(0)));
+
+    /// <summary>Distinct values 0.1 apart in shuffled order, so that finite differences never change which element is selected.</summary>
+    private static Tensor Distinct(int seed, params int[] shape)
+    {
+        var t = Tensor.Zeros(shape);
+        var rng = new Random(seed);
+        var order = Enumerable.Range(0, t.Length).OrderBy(_ => rng.Next()).ToArray();
+        for (int i = 0; i < t.Length; i++) t.Floats[i] = order[i] * 0.1f - t.Length * 0.05f;
+        return t;
+    }
+
+    [Theory]
+    [InlineData("ReduceMax", new long[] { 1 }, 1L)]
+    [InlineData("ReduceMax", new long[] { 0, 2 }, 0L)]
+    [InlineData("ReduceMin", new long[] { -1 }, 0L)]
+    [InlineData("ReduceMin", new long[] { 0, 1, 2 }, 1L)]
+    public void Gradient_of_max_and_min(string op, long[] axes, long keepdims) =>
+        GradCheck.Check(new OpCase(op).Input(Distinct(5, 3, 4, 5)).Attr("axes", Ints(axes)).Attr("keepdims", keepdims));
+
+    [Fact]
+    public void Max_gradient_is_shared_among_ties()
+    {
+        var plan = new OpCase("ReduceMax").Input(Tensor.From(new[] { 1f, 3f, 3f, 2f, 5f, 4f }, 2, 3)).Attr("axes", Ints(1))
+            .Compile(new Prunus.Graph.Planning.PlanOptions { InputGradients = new HashSet<string> { "in0" }, Pool = TestPools.One });
+        plan.Run();
+        plan.OutputGradient().CopyFrom(Tensor.From(new[] { 1f, 10f }, 2, 1));
+        plan.Backward();
+        Assert.Equal(new[] { 0f, 0.5f, 0.5f, 0f, 10f, 0f }, plan.Gradient("in0").Floats.ToArray());
+    }
+
+    [Theory]
+    [InlineData(new long[] { 1 })]
+    [InlineData(new long[] { 0, 2 })]
+    public void Gradient_of_l2_and_prod(long[] axes)
+    {
+        GradCheck.Check(new OpCase("ReduceL2").Input(TensorAssert.AwayFromZero(6, 0.2f, 1, 3, 4, 5)).Attr("axes", Ints(axes)));
+        GradCheck.Check(new OpCase("ReduceProd").Input(TensorAssert.AwayFromZero(7, 0.5f, 1.5f, 3, 4, 5)).Attr("axes", Ints(axes)));
+    }
+
+    [Fact]
+    public void Prod_gradient_is_exact_with_zeros()
+    {
+        var plan = new OpCase("ReduceProd").Input(Tensor.From(new[] { 2f, 0f, 3f, 0f, 0f, 3f, 1f, 2f, 4f }, 3, 3)).Attr("axes", Ints(1))
+            .Compile(new Prunus.Graph.Planning.PlanOptions { InputGradients = new HashSet<string> { "in0" }, Pool = TestPools.One });
+        plan.Run();
+        Assert.Equal(new[] { 0f, 0f, 8f }, plan.Output(0).Floats.ToArray());
+        plan.OutputGradient().CopyFrom(Tensor.From(new[] { 1f, 1f, 1f }, 3, 1));
+        plan.Backward();
+        Assert.Equal(new[] { 0f, 6f, 0f, 0f, 0f, 0f, 8f, 4f, 2f }, plan.Gradient("in0").Floats.ToArray());
+    }
 }

@@ -1,6 +1,6 @@
 namespace Prunus.Graph.Ops;
 
-/// <summary>ReduceL2: y = √(Σ x²) over the given axes (forward only).</summary>
+/// <summary>ReduceL2: y = √(Σ x²) over the given axes.</summary>
 public sealed class ReduceL2Op : ReduceOperator
 {
     public override string OpType => "ReduceL2";

@@ -1,6 +1,6 @@
 namespace Prunus.Graph.Ops;
 
-/// <summary>ReduceMax: y = max of x over the given axes (forward only).</summary>
+/// <summary>ReduceMax: y = max of x over the given axes (the gradient goes to the maxima, split among ties).</summary>
 public sealed class ReduceMaxOp : ReduceOperator
 {
     public override string OpType => "ReduceMax";

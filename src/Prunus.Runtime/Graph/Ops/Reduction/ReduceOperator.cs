@@ -55,11 +55,16 @@ public abstract class ReduceOperator : Operator
         long count = 1;
         for (int d = 0; d < shape.Length; d++) if (reduced[d]) count *= shape[d];
         var (runs, runReduced) = AxisReduce.Layout(shape, reduced);
-        return new ReduceKernel(Kind, runs, runReduced, count);
+        return new ReduceKernel(Kind, runs, runReduced, count, ctx.OutputInfos[0].Length);
     }
 
-    private sealed class ReduceKernel(ReduceKind kind, int[] shape, bool[] reduced, long count) : Kernel
+    private sealed class ReduceKernel(ReduceKind kind, int[] shape, bool[] reduced, long count, int outputs) : Kernel
     {
+        // Backward scratch per output (tie counts for max/min; nonzero products and zero counts for prod), made on first use.
+        private float[]? _ties;
+        private double[]? _nonzero;
+        private int[]? _zeros;
+
         public override void Forward(RunContext ctx)
         {
             var x = Inputs[0].Floats;
@@ -82,17 +87,25 @@ public abstract class ReduceOperator : Operator
             }
         }
 
-        // Sum: every reduced element gets dy; Mean: dy / count. The other folds have no gradient rule here.
+        // Sum: every reduced element gets dy; Mean: dy / count; Max and Min: the selected elements (ties share);
+        // L2: dy·x/y; Prod: dy times the product of the other elements.
         public override void Backward(RunContext ctx)
         {
             if (InputGrads[0] is not { } dx || OutputGrads[0] is not { } dy) return;
-            float scale = kind switch
+            var x = Inputs[0].Floats;
+            var y = Outputs[0].Floats;
+            switch (kind)
             {
-                ReduceKind.Sum => 1f,
-                ReduceKind.Mean => 1f / count,
-                _ => throw new NotSupportedException($"Reduce{kind} has no gradient rule"),
-            };
-            AxisReduce.BroadcastAdd(dy.Floats, scale, shape, reduced, dx.Floats);
+                case ReduceKind.Sum: AxisReduce.BroadcastAdd(dy.Floats, 1f, shape, reduced, dx.Floats); break;
+                case ReduceKind.Mean: AxisReduce.BroadcastAdd(dy.Floats, 1f / count, shape, reduced, dx.Floats); break;
+                case ReduceKind.Max or ReduceKind.Min:
+                    AxisReduce.SelectBackward(x, y, dy.Floats, shape, reduced, dx.Floats, _ties ??= new float[outputs]);
+                    break;
+                case ReduceKind.L2: AxisReduce.L2Backward(x, y, dy.Floats, shape, reduced, dx.Floats); break;
+                case ReduceKind.Prod:
+                    AxisReduce.ProductBackward(x, dy.Floats, shape, reduced, dx.Floats, _nonzero ??= new double[outputs], _zeros ??= new int[outputs]);
+                    break;
+            }
         }
 
         public override string Algorithm => $"reduce-{kind.ToString().ToLowerInvariant()}";

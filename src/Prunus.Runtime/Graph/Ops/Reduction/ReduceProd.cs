@@ -1,6 +1,6 @@
 namespace Prunus.Graph.Ops;
 
-/// <summary>ReduceProd: y = Π x over the given axes (forward only).</summary>
+/// <summary>ReduceProd: y = Π x over the given axes.</summary>
 public sealed class ReduceProdOp : ReduceOperator
 {
     public override string OpType => "ReduceProd";
