@@ -17,6 +17,9 @@ public abstract class ReduceOperator : Operator
 
     public override bool IsDifferentiable(int index) => index == 0;
 
+    // With noop_with_empty_axes and no axes the op is the identity, so its output can alias the input.
+    public override bool IsView(NodeContext ctx) => ReducedAxes(ctx) is null;
+
     public override TensorInfo[] InferOutputs(NodeContext ctx)
     {
         var x = ctx.Input(0);
@@ -51,7 +54,7 @@ public abstract class ReduceOperator : Operator
     {
         var shape = ctx.Shape(0);
         var reduced = ReducedAxes(ctx);
-        if (reduced is null) return new ViewlessIdentityKernel();
+        if (reduced is null) return new ViewKernel();
         long count = 1;
         for (int d = 0; d < shape.Length; d++) if (reduced[d]) count *= shape[d];
         var (runs, runReduced) = AxisReduce.Layout(shape, reduced);
@@ -109,17 +112,5 @@ public abstract class ReduceOperator : Operator
         }
 
         public override string Algorithm => $"reduce-{kind.ToString().ToLowerInvariant()}";
-    }
-
-    // noop_with_empty_axes with no axes: y = x. Not a view because the op is a view only in this corner case.
-    private sealed class ViewlessIdentityKernel : Kernel
-    {
-        public override void Forward(RunContext ctx) => Outputs[0].CopyFrom(Inputs[0]);
-
-        public override void Backward(RunContext ctx)
-        {
-            if (InputGrads[0] is not { } dx || OutputGrads[0] is not { } dy) return;
-            Elementwise.AddInPlace(dx.Floats, dy.Floats);
-        }
     }
 }
