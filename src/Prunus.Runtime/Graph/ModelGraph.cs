@@ -76,7 +76,7 @@ public sealed class ModelMetadata
         m.Opsets.Clear();
         foreach (var (k, v) in Opsets) m.Opsets[k] = v;
         foreach (var (k, v) in Properties) m.Properties[k] = v;
-        m.Functions.AddRange(Functions);
+        m.Functions.AddRange(Functions);  // function bodies are shared, not copied
         return m;
     }
 }

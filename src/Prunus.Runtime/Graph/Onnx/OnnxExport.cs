@@ -201,7 +201,7 @@ internal sealed class OnnxExport
         if (name.Length > 0) p.Name = name;
         foreach (var d in t.Shape) p.Dims.Add(d);
         byte[] raw = LittleEndian.Encode(t);
-        if (initializer && external is not null && raw.Length >= externalThreshold)
+        if (initializer && external is not null && raw.Length > 0 && raw.Length >= externalThreshold)
         {
             long padding = (ExternalAlignment - externalPosition % ExternalAlignment) % ExternalAlignment;
             if (padding > 0) external.Write(new byte[padding]);

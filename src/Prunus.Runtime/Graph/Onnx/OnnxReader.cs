@@ -35,7 +35,7 @@ public static class OnnxReader
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
         options ??= new OnnxReadOptions();
-        return Parse(buffer.ToArray(), "the ONNX stream", options.ExternalDataDirectory, options);
+        return Parse(new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length), "the ONNX stream", options.ExternalDataDirectory, options);
     }
 
     /// <summary>Reads a model from the bytes of an ONNX file.</summary>
@@ -46,12 +46,12 @@ public static class OnnxReader
         return Parse(bytes, "the ONNX data", options.ExternalDataDirectory, options);
     }
 
-    private static ModelGraph Parse(byte[] bytes, string source, string? directory, OnnxReadOptions options)
+    private static ModelGraph Parse(ArraySegment<byte> bytes, string source, string? directory, OnnxReadOptions options)
     {
         ModelProto proto;
         try
         {
-            proto = ModelProto.Parser.ParseFrom(bytes);
+            proto = ModelProto.Parser.ParseFrom(bytes.Array!, bytes.Offset, bytes.Count);
         }
         catch (InvalidProtocolBufferException e)
         {
