@@ -1,6 +1,7 @@
 using System.Text;
 using Google.Protobuf;
 using Prunus.Graph.Onnx.Proto;
+using Prunus.Tensors;
 
 namespace Prunus.Graph.Onnx;
 
@@ -44,6 +45,30 @@ public static class OnnxReader
         ArgumentNullException.ThrowIfNull(bytes);
         options ??= new OnnxReadOptions();
         return Parse(bytes, "the ONNX data", options.ExternalDataDirectory, options);
+    }
+
+    /// <summary>
+    /// Reads one serialized TensorProto (the format of the ONNX backend test data, test_data_set_*/input_*.pb).
+    /// A tensor with external data is looked up in the file's folder.
+    /// </summary>
+    public static Tensor LoadTensor(string path, OnnxReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        options ??= new OnnxReadOptions();
+        var file = new FileInfo(path);
+        if (!file.Exists) throw new ModelException($"tensor file '{path}' does not exist");
+        if (file.Length > int.MaxValue) throw new ModelException($"{file.Name} is {file.Length} bytes, more than a protobuf message can hold");
+        TensorProto proto;
+        try
+        {
+            proto = TensorProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new ModelException($"{file.Name} is not a valid ONNX tensor file: {e.Message}", e);
+        }
+        var decoder = new OnnxTensorDecoder(file.Name, options.ExternalDataDirectory ?? file.DirectoryName, options);
+        return decoder.Dense(proto, proto.Name.Length > 0 ? $"tensor '{proto.Name}'" : "the tensor");
     }
 
     private static ModelGraph Parse(ArraySegment<byte> bytes, string source, string? directory, OnnxReadOptions options)
