@@ -28,9 +28,13 @@ public sealed class AttributeValue
     public float[] Floats { get; init; } = [];
     public long[] Ints { get; init; } = [];
     public byte[][] StringList { get; init; } = [];
+    /// <summary>Value of a Tensors or SparseTensors attribute.</summary>
     public Tensor[] TensorList { get; init; } = [];
+    /// <summary>Value of a Graphs attribute.</summary>
     public ModelGraph[] GraphList { get; init; } = [];
+    /// <summary>Value of a TypeProto attribute.</summary>
     public TypeSpec? TypeValue { get; init; }
+    /// <summary>Value of a TypeProtos attribute.</summary>
     public TypeSpec[] TypeList { get; init; } = [];
     /// <summary>
     /// Inside a function body: the name of the calling node's attribute this one stands for (the value fields are then
