@@ -7,5 +7,8 @@ public static partial class OpRegistry
     [
         // Activations
         new ReluOp(),
+        // Linear
+        new GemmOp(),
+        new MatMulOp(),
     ];
 }
