@@ -147,7 +147,8 @@ internal sealed unsafe class GemmJob<TK> : IParallelWork where TK : struct, IMic
         ref readonly GemmArgs g = ref _g;
         int i0 = task / _nChunks * _mcStep, mc = Math.Min(_mcStep, g.M - i0);
         int j0 = task % _nChunks * _chunkCols, j1 = Math.Min(g.N, j0 + _chunkCols);
-        int aFloats = (_mcStep * _kcStep + 15) & ~15;
+        // 16 floats of slack: the vectorized A packing may spill a few floats past the last panel.
+        int aFloats = (_mcStep * _kcStep + 16 + 15) & ~15;
         float* ap = GemmScratch.Get(0, aFloats + _kcStep * nr + mr * nr);
         float* bbuf = ap + aFloats;
         float* tile = bbuf + _kcStep * nr;
