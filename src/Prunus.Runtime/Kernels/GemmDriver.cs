@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Prunus.Threading;
 
 namespace Prunus.Kernels;
@@ -136,6 +137,7 @@ internal sealed unsafe class GemmJob<TK> : IParallelWork where TK : struct, IMic
             GemmPack.PackBPanel(g.TransB, g.B, g.Ldb, 0, g.K, q * nr, Math.Min(nr, g.N - q * nr), nr, g.Packed + (nint)q * g.K * nr);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(int task)
     {
         if (_packing)

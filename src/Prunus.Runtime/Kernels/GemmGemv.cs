@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Prunus.Threading;
 
@@ -68,6 +69,7 @@ internal sealed unsafe class GemmGemv : IParallelWork
     }
 
     /// <summary>Columns [j0, j1) of B stored [K, N]: eight vector columns at a time walk down K.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Strided(int j0, int j1)
     {
         float* x = _x;
@@ -109,6 +111,7 @@ internal sealed unsafe class GemmGemv : IParallelWork
     }
 
     /// <summary>Columns [j0, j1) from pre-packed panels: eight vector slots (of one or more panels) at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Packed(int j0, int j1)
     {
         float* x = _x;
@@ -146,6 +149,7 @@ internal sealed unsafe class GemmGemv : IParallelWork
     }
 
     /// <summary>Columns [j0, j1) of B stored [N, K]: dot products, four rows of B sharing each load of x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Dots(int j0, int j1)
     {
         int j = j0;

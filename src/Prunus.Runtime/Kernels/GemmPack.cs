@@ -15,6 +15,7 @@ internal static unsafe class GemmPack
     /// at dst + q * mr * kc and holds element (i, p) at [p * mr + i]. A short last panel is not padded (its kernel reads
     /// only its own rows).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transA, float* a, nint lda, int i0, int mc, int p0, int kc, int mr, float* dst)
     {
         for (int q = 0; q < mc; q += mr)
@@ -25,8 +26,25 @@ internal static unsafe class GemmPack
             {
                 // A is stored [K, M]: the rows of one k step are contiguous.
                 float* s = a + (nint)p0 * lda + i0 + q;
-                for (int p = 0; p < kc; p++, s += lda, d += mr)
-                    for (int i = 0; i < rows; i++) d[i] = s[i];
+                if (rows == 6 && mr == 6)
+                    for (int p = 0; p < kc; p++, s += lda, d += 6)
+                    {
+                        // Two overlapping 4-float moves cover the 6 rows without reading past them.
+                        var lo = Vector128.Load(s);
+                        var hi = Vector128.Load(s + 2);
+                        lo.Store(d);
+                        hi.Store(d + 2);
+                    }
+                else if (rows == 12 && mr == 12)
+                    for (int p = 0; p < kc; p++, s += lda, d += 12)
+                    {
+                        Vector128.Load(s).Store(d);
+                        Vector128.Load(s + 4).Store(d + 4);
+                        Vector128.Load(s + 8).Store(d + 8);
+                    }
+                else
+                    for (int p = 0; p < kc; p++, s += lda, d += mr)
+                        for (int i = 0; i < rows; i++) d[i] = s[i];
             }
             else if (Avx.IsSupported && rows == mr && mr % 6 == 0 && mr <= 16)
                 PackARowsAvx(a + (nint)(i0 + q) * lda + p0, lda, kc, mr, d);
@@ -58,6 +76,7 @@ internal static unsafe class GemmPack
     /// the next column's first rows, which a later store overwrites; the last one spills up to 4 floats past the panel
     /// (into the next panel, packed later, or the scratch slack).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackARowsAvx(float* src, nint lda, int kc, int mr, float* d)
     {
         int p = 0;
@@ -109,6 +128,7 @@ internal static unsafe class GemmPack
     /// Packs rows [p0, p0 + kc) x columns [j0, j0 + nr) of op(B), nr &lt;= <paramref name="width"/>, into one panel
     /// dst[kc, width], zero-padding columns nr..width.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackBPanel(bool transB, float* b, nint ldb, int p0, int kc, int j0, int nr, int width, float* dst)
     {
         if (!transB)
@@ -148,6 +168,7 @@ internal static unsafe class GemmPack
     }
 
     /// <summary>A full panel of a transposed B: 8 x 8 blocks (8 storage rows, 8 k steps) transposed in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackBTransposedAvx(float* src, nint ldb, int kc, int width, float* dst)
     {
         int p = 0;
