@@ -38,6 +38,12 @@ internal sealed unsafe class GemmJob<TK> : IParallelWork where TK : struct, IMic
     /// <summary>Below this many flops (2 M N K) a GEMM runs on the calling thread: waking workers costs more.</summary>
     internal static double ParallelFlops = 1.5e6;
 
+    /// <summary>Largest K block (tunable for measurements; defaults to the kernel's).</summary>
+    internal static int KcMax = TK.KC;
+
+    /// <summary>Largest M block (tunable for measurements; defaults to the kernel's).</summary>
+    internal static int McMax = TK.MC;
+
     /// <summary>Row blocks at most this tall read B in place (no packing) when B is not transposed.</summary>
     internal static int DirectBRows = TK.MR;
 
@@ -56,9 +62,9 @@ internal sealed unsafe class GemmJob<TK> : IParallelWork where TK : struct, IMic
     public static void Run(in GemmArgs g, WorkerPool? pool)
     {
         int mr = TK.MR, nr = TK.NR;
-        int kBlocks = (g.K + TK.KC - 1) / TK.KC;
+        int kBlocks = (g.K + KcMax - 1) / KcMax;
         int kcStep = (g.K + kBlocks - 1) / kBlocks;
-        int mBlocks = (g.M + TK.MC - 1) / TK.MC;
+        int mBlocks = (g.M + McMax - 1) / McMax;
         int mcStep = (g.M + mBlocks - 1) / mBlocks;
         mcStep = (mcStep + mr - 1) / mr * mr;
         mBlocks = (g.M + mcStep - 1) / mcStep;
