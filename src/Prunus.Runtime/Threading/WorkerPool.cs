@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Prunus.Threading;
 
 /// <summary>A unit of parallel work: <see cref="Run"/> is called once for each index in [0, count).</summary>
@@ -9,21 +11,36 @@ public interface IParallelWork
 
 /// <summary>
 /// A small fixed pool of worker threads for kernels. The calling thread takes part, so a pool of N threads starts N-1
-/// workers. Workers spin briefly before sleeping because kernel calls come in quick succession and waking a sleeping
-/// thread costs more than a small kernel. Results never depend on which thread ran an index.
+/// workers. Indices are claimed one at a time from a shared counter by whichever thread is free, and the caller
+/// returns as soon as every index has run: it never waits for a worker that has not woken up yet, so a small kernel
+/// pays no wake-up latency (the caller simply runs it alone). Workers spin briefly before sleeping because kernel calls
+/// come in quick succession. Results never depend on which thread ran an index. A <see cref="For"/> issued from inside
+/// a work item of the same pool runs inline on that thread.
 /// </summary>
 public sealed class WorkerPool : IDisposable
 {
-    private readonly Thread[] _workers;
-    private readonly SemaphoreSlim _wake;
+    /// <summary>How long an idle worker polls for new work before it sleeps.</summary>
+    private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 microseconds
+
+    // The claim word: generation in the high 32 bits, next index in the low 32. A claim is a compare-exchange that
+    // fails once the generation moves on, so a late worker can never take an index of a finished or later run.
+    private long _state;
     private IParallelWork? _work;
     private int _count;
-    private int _next;
-    private int _pending;
-    private volatile int _generation;
-    private volatile bool _disposed;
+    private int _done;
     private Exception? _error;
+    private volatile bool _disposed;
+    private readonly Worker[] _workers;
     private readonly object _runLock = new();
+
+    [ThreadStatic] private static WorkerPool? t_running;
+
+    private sealed class Worker
+    {
+        public readonly SemaphoreSlim Wake = new(0);
+        /// <summary>1 while the worker is (about to be) blocked on <see cref="Wake"/>; whoever resets it to 0 owns the wake-up.</summary>
+        public int Sleeping;
+    }
 
     /// <summary>Number of threads that execute work, including the caller.</summary>
     public int Threads { get; }
@@ -33,12 +50,11 @@ public sealed class WorkerPool : IDisposable
     {
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "thread count must be at least 1");
         Threads = threads;
-        _wake = new SemaphoreSlim(0);
-        _workers = new Thread[threads - 1];
+        _workers = new Worker[threads - 1];
         for (int i = 0; i < _workers.Length; i++)
         {
-            _workers[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"prunus-worker-{i + 1}" };
-            _workers[i].Start();
+            var w = _workers[i] = new Worker();
+            new Thread(() => WorkerLoop(w)) { IsBackground = true, Name = $"prunus-worker-{i + 1}" }.Start();
         }
     }
 
@@ -56,53 +72,95 @@ public sealed class WorkerPool : IDisposable
         old?.Dispose();
     }
 
+    private static int Generation(long state) => (int)(state >> 32);
+
     /// <summary>Runs <paramref name="work"/> for every index in [0, count) and returns when all are done.</summary>
     public void For(int count, IParallelWork work)
     {
         if (count <= 0) return;
-        if (count == 1 || Threads == 1)
+        if (count == 1 || _workers.Length == 0 || t_running == this)
         {
             for (int i = 0; i < count; i++) work.Run(i);
             return;
         }
+        ObjectDisposedException.ThrowIf(_disposed, this);
         lock (_runLock)
         {
+            // Close the previous run to claims before its fields are replaced, then publish the new generation.
+            long old = Volatile.Read(ref _state);
+            int gen = Generation(old) + 1;
+            Interlocked.Exchange(ref _state, old | int.MaxValue);
             _work = work;
             _count = count;
             _error = null;
-            Volatile.Write(ref _next, 0);
-            int helpers = Math.Min(_workers.Length, count - 1);
-            Volatile.Write(ref _pending, helpers);
-            _generation++;
-            _wake.Release(helpers);
-            Drain();
+            Volatile.Write(ref _done, 0);
+            Interlocked.Exchange(ref _state, (long)gen << 32);
+            foreach (var w in _workers)
+                if (Interlocked.Exchange(ref w.Sleeping, 0) == 1) w.Wake.Release();
+
+            var previous = t_running;
+            t_running = this;
+            try { RunClaims(gen); }
+            finally { t_running = previous; }
             var spin = new SpinWait();
-            while (Volatile.Read(ref _pending) > 0) spin.SpinOnce(-1);
+            while (Volatile.Read(ref _done) < count) spin.SpinOnce(-1);
             _work = null;
             if (_error is { } e) throw new AggregateException("a parallel kernel failed", e);
         }
     }
 
-    private void Drain()
-    {
-        var work = _work!;
-        int i;
-        while ((i = Interlocked.Increment(ref _next) - 1) < _count)
-        {
-            try { work.Run(i); }
-            catch (Exception e) { _error ??= e; }
-        }
-    }
-
-    private void WorkerLoop()
+    /// <summary>Claims and runs indices of generation <paramref name="gen"/> until none are left.</summary>
+    private void RunClaims(int gen)
     {
         while (true)
         {
-            _wake.Wait();
-            if (_disposed) return;
-            Drain();
-            Interlocked.Decrement(ref _pending);
+            long s = Volatile.Read(ref _state);
+            if (Generation(s) != gen) return;
+            int index = (int)s;
+            var work = _work;
+            int count = _count;
+            if (index >= count || work is null) return;
+            if (Interlocked.CompareExchange(ref _state, s + 1, s) != s) continue;
+            try { work.Run(index); }
+            catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
+            finally { Interlocked.Increment(ref _done); }
         }
+    }
+
+    private void WorkerLoop(Worker w)
+    {
+        t_running = this;
+        int seen = Generation(Volatile.Read(ref _state));
+        while (!_disposed)
+        {
+            int gen = Generation(Volatile.Read(ref _state));
+            if (gen == seen) gen = WaitForGeneration(w, seen);
+            if (_disposed) return;
+            seen = gen;
+            RunClaims(gen);
+        }
+    }
+
+    /// <summary>Spins, then sleeps, until the generation differs from <paramref name="seen"/>; returns the new one.</summary>
+    private int WaitForGeneration(Worker w, int seen)
+    {
+        long until = Stopwatch.GetTimestamp() + SpinTicks;
+        int gen;
+        while ((gen = Generation(Volatile.Read(ref _state))) == seen)
+        {
+            if (Stopwatch.GetTimestamp() > until)
+            {
+                // Announce the sleep with a full fence, then re-check: a publisher that sees the flag wakes us.
+                Interlocked.Exchange(ref w.Sleeping, 1);
+                if (Generation(Volatile.Read(ref _state)) == seen && !_disposed) w.Wake.Wait();
+                else if (Interlocked.Exchange(ref w.Sleeping, 0) == 0) w.Wake.Wait(); // a publisher claimed the flag: take its signal
+                until = Stopwatch.GetTimestamp() + SpinTicks;
+                if (_disposed) return seen;
+                continue;
+            }
+            Thread.SpinWait(20);
+        }
+        return gen;
     }
 
     /// <inheritdoc/>
@@ -110,6 +168,8 @@ public sealed class WorkerPool : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _wake.Release(_workers.Length);
+        Interlocked.Add(ref _state, 1L << 32);
+        foreach (var w in _workers)
+            if (Interlocked.Exchange(ref w.Sleeping, 0) == 1) w.Wake.Release();
     }
 }

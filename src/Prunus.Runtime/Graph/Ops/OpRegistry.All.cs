@@ -31,5 +31,8 @@ public static partial class OpRegistry
         new ReduceMinOp(),
         new ReduceProdOp(),
         new ReduceL2Op(),
+        // Linear
+        new GemmOp(),
+        new MatMulOp(),
     ];
 }

@@ -1,0 +1,7 @@
+using BenchmarkDotNet.Running;
+using Prunus.Benchmarks;
+
+if (args.Length > 0 && args[0] == "gemm-gflops") return GemmGflops.Run(args[1..]);
+if (args.Length > 0 && args[0] == "gemm-peak") return GemmPeak.Run(args[1..]);
+BenchmarkSwitcher.FromAssembly(typeof(GemmGflops).Assembly).Run(args);
+return 0;

@@ -1,0 +1,147 @@
+using Prunus.Kernels;
+using Prunus.Tensors;
+using Prunus.Threading;
+
+namespace Prunus.Graph.Ops;
+
+/// <summary>MatMul: numpy.matmul, batched A[..., M, K] * B[..., K, N] with broadcast batch dims; 1-D operands are promoted and the added dim removed.</summary>
+public sealed class MatMulOp : Operator
+{
+    public override string OpType => "MatMul";
+
+    public override TensorInfo[] InferOutputs(NodeContext ctx) => [new TensorInfo(DataType.Float32, Layout.Of(ctx).OutShape)];
+
+    public override Kernel CreateKernel(NodeContext ctx) => new MatMulKernel(ctx, Layout.Of(ctx));
+
+    /// <summary>Shapes resolved to a list of [M,K] x [K,N] products: one per output batch index, with each operand's offset.</summary>
+    private sealed class Layout
+    {
+        public int M, N, K;
+        public int[] OutShape = [];
+        /// <summary>Offsets (in elements) of A's and B's matrix for each output batch index.</summary>
+        public int[] AOffsets = [], BOffsets = [];
+        /// <summary>B is one matrix shared by every batch and A's batches are contiguous: one GEMM of M' = batch * M rows.</summary>
+        public bool Collapsed;
+        public int Batch => AOffsets.Length;
+
+        public static Layout Of(NodeContext ctx)
+        {
+            ctx.ExpectType(0, DataType.Float32);
+            ctx.ExpectType(1, DataType.Float32);
+            var a = ctx.Shape(0);
+            var b = ctx.Shape(1);
+            if (a.Length == 0 || b.Length == 0) throw ctx.Error($"operands must have rank at least 1, got {ShapeMath.Format(a)} and {ShapeMath.Format(b)}");
+            // numpy: a 1-D A is a row [1,K], a 1-D B a column [K,1]; the added dims are dropped from the result.
+            var a2 = a.Length == 1 ? new[] { 1, a[0] } : a;
+            var b2 = b.Length == 1 ? new[] { b[0], 1 } : b;
+            int m = a2[^2], k = a2[^1], kb = b2[^2], n = b2[^1];
+            if (k != kb) throw ctx.Error($"inner dimensions differ: A {ShapeMath.Format(a)} has K={k} but B {ShapeMath.Format(b)} has K={kb}");
+            var aBatch = a2[..^2];
+            var bBatch = b2[..^2];
+            int[] batch;
+            try { batch = ShapeMath.Broadcast(aBatch, bBatch); }
+            catch (ArgumentException) { throw ctx.Error($"batch dimensions of A {ShapeMath.Format(a)} and B {ShapeMath.Format(b)} do not broadcast"); }
+
+            var outShape = new List<int>(batch);
+            if (a.Length > 1) outShape.Add(m);
+            if (b.Length > 1) outShape.Add(n);
+            var l = new Layout { M = m, N = n, K = k, OutShape = outShape.ToArray() };
+            int count = ShapeMath.Size(batch);
+            l.AOffsets = new int[count];
+            l.BOffsets = new int[count];
+            var aStr = BroadcastStrides(aBatch, batch.Length, m * k);
+            var bStr = BroadcastStrides(bBatch, batch.Length, k * n);
+            var idx = new int[batch.Length];
+            for (int t = 0; t < count; t++)
+            {
+                int ao = 0, bo = 0;
+                for (int d = 0; d < batch.Length; d++) { ao += idx[d] * aStr[d]; bo += idx[d] * bStr[d]; }
+                l.AOffsets[t] = ao;
+                l.BOffsets[t] = bo;
+                for (int d = batch.Length - 1; d >= 0 && ++idx[d] == batch[d]; d--) idx[d] = 0;
+            }
+            // B shared by all batches and A not broadcast: the batched product is one tall GEMM.
+            l.Collapsed = ShapeMath.Size(bBatch) == 1 && ShapeMath.Size(aBatch) == count;
+            return l;
+        }
+
+        /// <summary>Element strides of a batch shape right-aligned to <paramref name="rank"/> dims, 0 where broadcast.</summary>
+        private static int[] BroadcastStrides(int[] shape, int rank, int matrix)
+        {
+            var s = new int[rank];
+            int acc = matrix;
+            for (int d = shape.Length - 1; d >= 0; d--)
+            {
+                s[rank - shape.Length + d] = shape[d] == 1 ? 0 : acc;
+                acc *= shape[d];
+            }
+            return s;
+        }
+    }
+
+    private sealed class MatMulKernel : Kernel, IParallelWork
+    {
+        private readonly Layout _l;
+        private readonly PackedMatrix? _packedB;
+
+        public MatMulKernel(NodeContext ctx, Layout l)
+        {
+            _l = l;
+            if (ctx.ConstantWeights && l.Collapsed && ctx.Constant(1) is { } b)
+                _packedB = Gemm.PackB(false, l.K, l.N, b.Floats, l.N);
+        }
+
+        public override string Algorithm => _packedB is null ? Gemm.KernelName : Gemm.KernelName + "-packed";
+
+        public override void Forward(RunContext ctx)
+        {
+            var l = _l;
+            if (l.Collapsed)
+            {
+                int rows = l.Batch * l.M;
+                if (_packedB is not null) Gemm.Multiply(false, rows, 1f, Inputs[0].Floats, l.K, _packedB, 0f, Outputs[0].Floats, l.N, default, ctx.Pool);
+                else Gemm.Multiply(false, false, rows, l.N, l.K, 1f, Inputs[0].Floats, l.K, Inputs[1].Floats, l.N, 0f, Outputs[0].Floats, l.N, ctx.Pool);
+                return;
+            }
+            // Independent products: small ones run one per thread, large ones each use the whole pool.
+            if (2.0 * l.M * l.N * l.K < 2e6) ctx.Pool.For(l.Batch, this);
+            else
+                for (int t = 0; t < l.Batch; t++) Product(t, ctx.Pool);
+        }
+
+        void IParallelWork.Run(int index) => Product(index, null);
+
+        private void Product(int t, WorkerPool? pool)
+        {
+            var l = _l;
+            Gemm.Multiply(false, false, l.M, l.N, l.K, 1f, Inputs[0].Floats[l.AOffsets[t]..], l.K, Inputs[1].Floats[l.BOffsets[t]..], l.N,
+                0f, Outputs[0].Floats.Slice(t * l.M * l.N, l.M * l.N), l.N, pool);
+        }
+
+        public override void Backward(RunContext ctx)
+        {
+            if (OutputGrads[0] is not { } dyT) return;
+            var l = _l;
+            var dy = dyT.Floats;
+            var a = Inputs[0].Floats;
+            var b = Inputs[1].Floats;
+            if (l.Collapsed)
+            {
+                int rows = l.Batch * l.M;
+                // dA' = dY' B^T and dB = A'^T dY' over the stacked rows, which also sums dB over the batch.
+                if (InputGrads[0] is { } dA) Gemm.Multiply(false, true, rows, l.K, l.N, 1f, dy, l.N, b, l.N, 1f, dA.Floats, l.K, ctx.Pool);
+                if (InputGrads[1] is { } dB) Gemm.Multiply(true, false, l.K, l.N, rows, 1f, a, l.K, dy, l.N, 1f, dB.Floats, l.N, ctx.Pool);
+                return;
+            }
+            // Per batch index; a broadcast operand's gradient accumulates (beta = 1) over all indices that read it.
+            for (int t = 0; t < l.Batch; t++)
+            {
+                var dyt = dy.Slice(t * l.M * l.N, l.M * l.N);
+                if (InputGrads[0] is { } dA)
+                    Gemm.Multiply(false, true, l.M, l.K, l.N, 1f, dyt, l.N, b[l.BOffsets[t]..], l.N, 1f, dA.Floats[l.AOffsets[t]..], l.K, ctx.Pool);
+                if (InputGrads[1] is { } dB)
+                    Gemm.Multiply(true, false, l.K, l.N, l.M, 1f, a[l.AOffsets[t]..], l.K, dyt, l.N, 1f, dB.Floats[l.BOffsets[t]..], l.N, ctx.Pool);
+            }
+        }
+    }
+}
