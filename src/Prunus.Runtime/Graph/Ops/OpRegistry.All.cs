@@ -7,5 +7,8 @@ public static partial class OpRegistry
     [
         // Activations
         new ReluOp(),
+        // Conv: convolution, pooling, batch normalization
+        new ConvOp(),
+        new ConvTransposeOp(),
     ];
 }
