@@ -10,5 +10,9 @@ public static partial class OpRegistry
         // Conv: convolution, pooling, batch normalization
         new ConvOp(),
         new ConvTransposeOp(),
+        new MaxPoolOp(),
+        new AveragePoolOp(),
+        new GlobalAveragePoolOp(),
+        new GlobalMaxPoolOp(),
     ];
 }

@@ -132,3 +132,24 @@ internal sealed class WindowAttributes
         };
     }
 }
+
+/// <summary>Shape logic shared by MaxPool and AveragePool: X [N,C,(H,)W] to the pooled geometry (C = K).</summary>
+internal static class PoolShapes
+{
+    /// <summary>Reads the window attributes (kernel_shape required) and resolves the output, honouring ceil_mode.</summary>
+    public static ConvGeometry Resolve(NodeContext ctx)
+    {
+        ctx.ExpectType(0, Tensors.DataType.Float32);
+        var x = ctx.Shape(0);
+        if (x.Length is < 3 or > 4) throw ctx.Error($"X must be [N,C,W] or [N,C,H,W], got {Tensors.ShapeMath.Format(x)}");
+        if (!ctx.HasAttribute("kernel_shape")) throw ctx.Error("attribute kernel_shape is required");
+        var win = WindowAttributes.Read(ctx, x.Length - 2, null);
+        bool ceil = ctx.Int("ceil_mode", 0) != 0;
+        var spatial = x.AsSpan(2);
+        var output = win.ResolveOutput(ctx, spatial, ceil);
+        return win.Geometry(x[0], x[1], spatial, x[1], x[1], output);
+    }
+
+    /// <summary>[N,C,OW] or [N,C,OH,OW].</summary>
+    public static int[] OutputShape(ConvGeometry g, int rank) => rank == 3 ? [g.N, g.C, g.OW] : [g.N, g.C, g.OH, g.OW];
+}

@@ -1,0 +1,286 @@
+using Prunus.Threading;
+
+namespace Prunus.Kernels;
+
+/// <summary>Which reduction a pooling window applies.</summary>
+public enum PoolKind
+{
+    /// <summary>Maximum over the window's elements inside the input (pads never win).</summary>
+    Max,
+    /// <summary>Mean over the window, dividing by the taps inside the input, or inside input plus pads.</summary>
+    Average,
+}
+
+/// <summary>
+/// Per-plane pooling kernels over [H,W] planes of a <see cref="ConvGeometry"/> (C = K, one plane in, one plane out).
+/// Each output row first reduces its KH input rows elementwise with SIMD into a row buffer (max or sum of W floats),
+/// then reduces each output's KW taps from that buffer. The window's valid taps form a rectangle, so the average's
+/// divisor is a product of per-row and per-column counts. <see cref="PoolingReference"/> is the scalar reference.
+/// </summary>
+public static class PoolingKernels
+{
+    /// <summary>What an empty window (entirely in padding) yields for max pooling, as ONNX Runtime does.</summary>
+    public const float EmptyMax = float.MinValue;
+
+    /// <summary>Taps of axis positions o*stride - pad + i*dilation counted for averaging: inside [lo, hi).</summary>
+    public static int[] TapCounts(int outputs, int kernel, int stride, int dilation, int padBegin, int lo, int hi)
+    {
+        var counts = new int[outputs];
+        for (int o = 0; o < outputs; o++)
+            for (int i = 0; i < kernel; i++)
+            {
+                int p = o * stride - padBegin + i * dilation;
+                if (p >= lo && p < hi) counts[o]++;
+            }
+        return counts;
+    }
+
+    /// <summary>y = max pool of plane x; <paramref name="row"/> holds at least W floats.</summary>
+    public static void MaxPlane(ConvGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<float> row)
+    {
+        var buf = row[..g.W];
+        var (wLo, wHi) = Im2Col.ValidRange(-g.PadLeft, g.StrideW, g.W, g.OW);
+        for (int oh = 0; oh < g.OH; oh++)
+        {
+            var yrow = y.Slice(oh * g.OW, g.OW);
+            if (!ReduceRows(g, x, oh, buf, max: true)) { yrow.Fill(EmptyMax); continue; }
+            // Outputs whose window starts inside the row and ends inside it need no bounds checks.
+            for (int ow = 0; ow < g.OW; ow++)
+            {
+                int iw0 = ow * g.StrideW - g.PadLeft;
+                float m = float.NegativeInfinity;
+                bool any = true;
+                if (ow >= wLo && ow < wHi && iw0 + (g.KW - 1) * g.DilationW < g.W)
+                    for (int j = 0, iw = iw0; j < g.KW; j++, iw += g.DilationW) m = Math.Max(m, buf[iw]);
+                else
+                {
+                    any = false;
+                    for (int j = 0, iw = iw0; j < g.KW; j++, iw += g.DilationW)
+                        if ((uint)iw < (uint)g.W) { m = Math.Max(m, buf[iw]); any = true; }
+                }
+                yrow[ow] = any ? m : EmptyMax;
+            }
+        }
+    }
+
+    /// <summary>y = average pool of plane x, dividing by countH[oh]·countW[ow]; <paramref name="row"/> holds W floats.</summary>
+    public static void AveragePlane(ConvGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<float> row, int[] countH, int[] countW)
+    {
+        var buf = row[..g.W];
+        for (int oh = 0; oh < g.OH; oh++)
+        {
+            var yrow = y.Slice(oh * g.OW, g.OW);
+            if (!ReduceRows(g, x, oh, buf, max: false)) { yrow.Clear(); continue; }
+            for (int ow = 0; ow < g.OW; ow++)
+            {
+                int iw0 = ow * g.StrideW - g.PadLeft;
+                float s = 0;
+                for (int j = 0, iw = iw0; j < g.KW; j++, iw += g.DilationW)
+                    if ((uint)iw < (uint)g.W) s += buf[iw];
+                int count = countH[oh] * countW[ow];
+                yrow[ow] = count == 0 ? 0 : s / count;
+            }
+        }
+    }
+
+    // buf = elementwise max or sum of the input rows under output row oh; false when no row is inside the input.
+    private static bool ReduceRows(ConvGeometry g, ReadOnlySpan<float> x, int oh, Span<float> buf, bool max)
+    {
+        bool any = false;
+        for (int i = 0, ih = oh * g.StrideH - g.PadTop; i < g.KH; i++, ih += g.DilationH)
+        {
+            if ((uint)ih >= (uint)g.H) continue;
+            var src = x.Slice(ih * g.W, g.W);
+            if (!any) src.CopyTo(buf);
+            else if (max) ChannelMath.MaxInPlace(buf, src);
+            else ChannelMath.AddInPlace(buf, src);
+            any = true;
+        }
+        return any;
+    }
+
+    /// <summary>dx += dy routed to the first element of each window equal to its maximum y (the forward's argmax).</summary>
+    public static void MaxBackwardPlane(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        for (int oh = 0; oh < g.OH; oh++)
+            for (int ow = 0; ow < g.OW; ow++)
+            {
+                int o = oh * g.OW + ow;
+                int at = ArgMax(g, x, oh, ow, y[o]);
+                if (at >= 0) dx[at] += dy[o];
+            }
+    }
+
+    private static int ArgMax(ConvGeometry g, ReadOnlySpan<float> x, int oh, int ow, float m)
+    {
+        for (int i = 0, ih = oh * g.StrideH - g.PadTop; i < g.KH; i++, ih += g.DilationH)
+        {
+            if ((uint)ih >= (uint)g.H) continue;
+            for (int j = 0, iw = ow * g.StrideW - g.PadLeft; j < g.KW; j++, iw += g.DilationW)
+                if ((uint)iw < (uint)g.W && x[ih * g.W + iw] == m) return ih * g.W + iw;
+        }
+        return -1;
+    }
+
+    /// <summary>dx += dy / count spread over each window's counted taps inside the input.</summary>
+    public static void AverageBackwardPlane(ConvGeometry g, ReadOnlySpan<float> dy, Span<float> dx, int[] countH, int[] countW)
+    {
+        for (int oh = 0; oh < g.OH; oh++)
+            for (int ow = 0; ow < g.OW; ow++)
+            {
+                int count = countH[oh] * countW[ow];
+                if (count == 0) continue;
+                float d = dy[oh * g.OW + ow] / count;
+                for (int i = 0, ih = oh * g.StrideH - g.PadTop; i < g.KH; i++, ih += g.DilationH)
+                {
+                    if ((uint)ih >= (uint)g.H) continue;
+                    for (int j = 0, iw = ow * g.StrideW - g.PadLeft; j < g.KW; j++, iw += g.DilationW)
+                        if ((uint)iw < (uint)g.W) dx[ih * g.W + iw] += d;
+                }
+            }
+    }
+}
+
+/// <summary>Direct scalar pooling over whole NCHW tensors, for tests and for ONNX's Indices output.</summary>
+public static class PoolingReference
+{
+    /// <summary>
+    /// Max pool; when <paramref name="indices"/> is not empty it receives each maximum's flat index into x (row-major
+    /// per plane, or column-major within the plane when <paramref name="columnMajor"/>), -1 for an empty window.
+    /// </summary>
+    public static void Max(ConvGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<long> indices, bool columnMajor = false)
+    {
+        for (int plane = 0; plane < g.N * g.C; plane++)
+            for (int oh = 0; oh < g.OH; oh++)
+                for (int ow = 0; ow < g.OW; ow++)
+                {
+                    float m = PoolingKernels.EmptyMax;
+                    long at = -1;
+                    for (int i = 0; i < g.KH; i++)
+                        for (int j = 0; j < g.KW; j++)
+                        {
+                            int ih = oh * g.StrideH - g.PadTop + i * g.DilationH, iw = ow * g.StrideW - g.PadLeft + j * g.DilationW;
+                            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                            float v = x[(plane * g.H + ih) * g.W + iw];
+                            if (at < 0 || v > m)
+                            {
+                                m = v;
+                                at = (long)plane * g.InPlane + (columnMajor ? iw * g.H + ih : ih * g.W + iw);
+                            }
+                        }
+                    int o = (plane * g.OH + oh) * g.OW + ow;
+                    y[o] = m;
+                    if (!indices.IsEmpty) indices[o] = at;
+                }
+    }
+
+    /// <summary>Average pool; the divisor counts taps inside the input, or inside input plus pads when <paramref name="countIncludePad"/>.</summary>
+    public static void Average(ConvGeometry g, ReadOnlySpan<float> x, Span<float> y, bool countIncludePad)
+    {
+        for (int plane = 0; plane < g.N * g.C; plane++)
+            for (int oh = 0; oh < g.OH; oh++)
+                for (int ow = 0; ow < g.OW; ow++)
+                {
+                    double s = 0;
+                    int count = 0;
+                    for (int i = 0; i < g.KH; i++)
+                        for (int j = 0; j < g.KW; j++)
+                        {
+                            int ih = oh * g.StrideH - g.PadTop + i * g.DilationH, iw = ow * g.StrideW - g.PadLeft + j * g.DilationW;
+                            bool inPadded = ih >= -g.PadTop && ih < g.H + g.PadBottom && iw >= -g.PadLeft && iw < g.W + g.PadRight;
+                            bool inside = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W;
+                            if (inside) s += x[(plane * g.H + ih) * g.W + iw];
+                            if (countIncludePad ? inPadded : inside) count++;
+                        }
+                    y[(plane * g.OH + oh) * g.OW + ow] = count == 0 ? 0 : (float)(s / count);
+                }
+    }
+}
+
+/// <summary>A max or average pool at fixed shapes: SIMD plane kernels run in parallel over the N*C planes.</summary>
+public sealed class Pooling
+{
+    /// <summary>The shapes (C = K).</summary>
+    public ConvGeometry Geometry { get; }
+    /// <summary>Max or average.</summary>
+    public PoolKind Kind { get; }
+    private readonly ConvGeometry _g;
+    private readonly int[] _countH, _countW;
+    private float[][] _rows = [];
+    private int _parts;
+    private ReadOnlyMemory<float> _x, _y, _dy;
+    private Memory<float> _out, _dx;
+    private readonly ParallelBody _forwardBody, _backwardBody;
+
+    /// <summary>A pool over <paramref name="g"/>; <paramref name="countIncludePad"/> matters for averages only.</summary>
+    public Pooling(ConvGeometry g, PoolKind kind, bool countIncludePad)
+    {
+        g.Validate();
+        _g = Geometry = g;
+        Kind = kind;
+        _countH = countIncludePad
+            ? PoolingKernels.TapCounts(g.OH, g.KH, g.StrideH, g.DilationH, g.PadTop, -g.PadTop, g.H + g.PadBottom)
+            : PoolingKernels.TapCounts(g.OH, g.KH, g.StrideH, g.DilationH, g.PadTop, 0, g.H);
+        _countW = countIncludePad
+            ? PoolingKernels.TapCounts(g.OW, g.KW, g.StrideW, g.DilationW, g.PadLeft, -g.PadLeft, g.W + g.PadRight)
+            : PoolingKernels.TapCounts(g.OW, g.KW, g.StrideW, g.DilationW, g.PadLeft, 0, g.W);
+        _forwardBody = new ParallelBody(ForwardPart);
+        _backwardBody = new ParallelBody(BackwardPart);
+    }
+
+    /// <summary>y = pool(x).</summary>
+    public void Forward(ReadOnlyMemory<float> x, Memory<float> y, WorkerPool? pool)
+    {
+        int planes = _g.N * _g.C;
+        if (planes == 0 || _g.OutPlane == 0) return;
+        _parts = Math.Max(1, Math.Min(pool?.Threads ?? 1, planes));
+        if (_rows.Length < _parts) _rows = Enumerable.Range(0, _parts).Select(_ => new float[Math.Max(_g.W, 1)]).ToArray();
+        _x = x; _out = y;
+        _forwardBody.For(pool, _parts, (long)planes * (_g.InPlane + _g.OutPlane * _g.KW));
+    }
+
+    /// <summary>dx += d(pool)/dx · dy; max pooling reads x and its forward output y, averaging needs neither.</summary>
+    public void Backward(ReadOnlyMemory<float> x, ReadOnlyMemory<float> y, ReadOnlyMemory<float> dy, Memory<float> dx, WorkerPool? pool)
+    {
+        int planes = _g.N * _g.C;
+        if (planes == 0 || _g.OutPlane == 0) return;
+        _parts = Math.Max(1, Math.Min(pool?.Threads ?? 1, planes));
+        _x = x; _y = y; _dy = dy; _dx = dx;
+        _backwardBody.For(pool, _parts, (long)planes * _g.OutPlane * _g.Taps);
+    }
+
+    private (int Begin, int End) Range(int part)
+    {
+        int planes = _g.N * _g.C;
+        return ((int)((long)planes * part / _parts), (int)((long)planes * (part + 1) / _parts));
+    }
+
+    private void ForwardPart(int part)
+    {
+        var g = _g;
+        var (begin, end) = Range(part);
+        var x = _x.Span; var y = _out.Span; var row = _rows[part];
+        for (int p = begin; p < end; p++)
+        {
+            var xs = x.Slice(p * g.InPlane, g.InPlane);
+            var ys = y.Slice(p * g.OutPlane, g.OutPlane);
+            if (Kind == PoolKind.Max) PoolingKernels.MaxPlane(g, xs, ys, row);
+            else PoolingKernels.AveragePlane(g, xs, ys, row, _countH, _countW);
+        }
+    }
+
+    private void BackwardPart(int part)
+    {
+        var g = _g;
+        var (begin, end) = Range(part);
+        var dy = _dy.Span; var dx = _dx.Span;
+        for (int p = begin; p < end; p++)
+        {
+            var dys = dy.Slice(p * g.OutPlane, g.OutPlane);
+            var dxs = dx.Slice(p * g.InPlane, g.InPlane);
+            if (Kind == PoolKind.Max)
+                PoolingKernels.MaxBackwardPlane(g, _x.Span.Slice(p * g.InPlane, g.InPlane), _y.Span.Slice(p * g.OutPlane, g.OutPlane), dys, dxs);
+            else PoolingKernels.AverageBackwardPlane(g, dys, dxs, _countH, _countW);
+        }
+    }
+}
