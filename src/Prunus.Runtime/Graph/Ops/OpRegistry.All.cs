@@ -14,5 +14,6 @@ public static partial class OpRegistry
         new AveragePoolOp(),
         new GlobalAveragePoolOp(),
         new GlobalMaxPoolOp(),
+        new BatchNormalizationOp(),
     ];
 }
