@@ -14,7 +14,8 @@ public enum PoolKind
 /// <summary>
 /// Per-plane pooling kernels over [H,W] planes of a <see cref="ConvGeometry"/> (C = K, one plane in, one plane out).
 /// Each output row first reduces its KH input rows elementwise with SIMD into a row buffer (max or sum of W floats),
-/// then reduces each output's KW taps from that buffer. The window's valid taps form a rectangle, so the average's
+/// then reduces the KW taps of all interior outputs at once with SIMD over shifted runs of that buffer, and picks
+/// every stride-th result; only windows that overhang the row's ends take a scalar loop. The window's valid taps form a rectangle, so the average's
 /// divisor is a product of per-row and per-column counts. <see cref="PoolingReference"/> is the scalar reference.
 /// </summary>
 public static class PoolingKernels
@@ -35,52 +36,83 @@ public static class PoolingKernels
         return counts;
     }
 
-    /// <summary>y = max pool of plane x; <paramref name="row"/> holds at least W floats.</summary>
-    public static void MaxPlane(ConvGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<float> row)
+    /// <summary>The outputs whose whole window lies inside a row of W: [lo, hi).</summary>
+    public static (int Lo, int Hi) InteriorColumns(ConvGeometry g)
     {
-        var buf = row[..g.W];
-        var (wLo, wHi) = Im2Col.ValidRange(-g.PadLeft, g.StrideW, g.W, g.OW);
+        int lo = Im2Col.ValidRange(-g.PadLeft, g.StrideW, g.W, g.OW).Lo;
+        int hi = Im2Col.ValidRange(-g.PadLeft + (g.KW - 1) * g.DilationW, g.StrideW, g.W, g.OW).Hi;
+        return (lo, Math.Max(lo, hi));
+    }
+
+    /// <summary>y = max pool of plane x; <paramref name="rows"/> holds at least 2·W floats.</summary>
+    public static void MaxPlane(ConvGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<float> rows)
+    {
+        var buf = rows[..g.W];
+        var tmp = rows.Slice(g.W, g.W);
+        var (oLo, oHi) = InteriorColumns(g);
         for (int oh = 0; oh < g.OH; oh++)
         {
             var yrow = y.Slice(oh * g.OW, g.OW);
             if (!ReduceRows(g, x, oh, buf, max: true)) { yrow.Fill(EmptyMax); continue; }
-            // Outputs whose window starts inside the row and ends inside it need no bounds checks.
+            ReduceColumns(g, buf, tmp, yrow, oLo, oHi, max: true, 1);
             for (int ow = 0; ow < g.OW; ow++)
             {
-                int iw0 = ow * g.StrideW - g.PadLeft;
+                if (ow == oLo && oHi > oLo) { ow = oHi - 1; continue; }
                 float m = float.NegativeInfinity;
-                bool any = true;
-                if (ow >= wLo && ow < wHi && iw0 + (g.KW - 1) * g.DilationW < g.W)
-                    for (int j = 0, iw = iw0; j < g.KW; j++, iw += g.DilationW) m = Math.Max(m, buf[iw]);
-                else
-                {
-                    any = false;
-                    for (int j = 0, iw = iw0; j < g.KW; j++, iw += g.DilationW)
-                        if ((uint)iw < (uint)g.W) { m = Math.Max(m, buf[iw]); any = true; }
-                }
+                bool any = false;
+                for (int j = 0, iw = ow * g.StrideW - g.PadLeft; j < g.KW; j++, iw += g.DilationW)
+                    if ((uint)iw < (uint)g.W) { m = Math.Max(m, buf[iw]); any = true; }
                 yrow[ow] = any ? m : EmptyMax;
             }
         }
     }
 
-    /// <summary>y = average pool of plane x, dividing by countH[oh]·countW[ow]; <paramref name="row"/> holds W floats.</summary>
-    public static void AveragePlane(ConvGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<float> row, int[] countH, int[] countW)
+    /// <summary>y = average pool of plane x, dividing by countH[oh]·countW[ow]; <paramref name="rows"/> holds 2·W floats.</summary>
+    public static void AveragePlane(ConvGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<float> rows, int[] countH, int[] countW)
     {
-        var buf = row[..g.W];
+        var buf = rows[..g.W];
+        var tmp = rows.Slice(g.W, g.W);
+        var (oLo, oHi) = InteriorColumns(g);
         for (int oh = 0; oh < g.OH; oh++)
         {
             var yrow = y.Slice(oh * g.OW, g.OW);
             if (!ReduceRows(g, x, oh, buf, max: false)) { yrow.Clear(); continue; }
+            // Interior windows count all KW columns.
+            if (countH[oh] > 0) ReduceColumns(g, buf, tmp, yrow, oLo, oHi, max: false, 1f / (countH[oh] * g.KW));
+            else yrow[oLo..oHi].Clear();
             for (int ow = 0; ow < g.OW; ow++)
             {
-                int iw0 = ow * g.StrideW - g.PadLeft;
+                if (ow == oLo && oHi > oLo) { ow = oHi - 1; continue; }
                 float s = 0;
-                for (int j = 0, iw = iw0; j < g.KW; j++, iw += g.DilationW)
+                for (int j = 0, iw = ow * g.StrideW - g.PadLeft; j < g.KW; j++, iw += g.DilationW)
                     if ((uint)iw < (uint)g.W) s += buf[iw];
                 int count = countH[oh] * countW[ow];
                 yrow[ow] = count == 0 ? 0 : s / count;
             }
         }
+    }
+
+    // yrow[o] for interior outputs o in [oLo, oHi): the KW taps reduced over a contiguous run with SIMD (one shifted
+    // operand per tap), then every stride-th element picked (and scaled for averages).
+    private static void ReduceColumns(ConvGeometry g, ReadOnlySpan<float> buf, Span<float> tmp, Span<float> yrow, int oLo, int oHi,
+        bool max, float scale)
+    {
+        if (oHi <= oLo) return;
+        int s = g.StrideW, p0 = oLo * s - g.PadLeft, len = (oHi - 1 - oLo) * s + 1;
+        var run = s == 1 ? yrow.Slice(oLo, len) : tmp[..len];
+        buf.Slice(p0, len).CopyTo(run);
+        for (int j = 1; j < g.KW; j++)
+        {
+            var src = buf.Slice(p0 + j * g.DilationW, len);
+            if (max) ChannelMath.MaxInPlace(run, src);
+            else ChannelMath.AddInPlace(run, src);
+        }
+        if (s == 1)
+        {
+            if (!max) ChannelMath.Affine(run, scale, 0, run);
+            return;
+        }
+        for (int o = oLo; o < oHi; o++) yrow[o] = run[(o - oLo) * s] * scale;
     }
 
     // buf = elementwise max or sum of the input rows under output row oh; false when no row is inside the input.
@@ -102,13 +134,30 @@ public static class PoolingKernels
     /// <summary>dx += dy routed to the first element of each window equal to its maximum y (the forward's argmax).</summary>
     public static void MaxBackwardPlane(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
+        var (oLo, oHi) = InteriorColumns(g);
         for (int oh = 0; oh < g.OH; oh++)
+        {
+            int ih0 = oh * g.StrideH - g.PadTop;
+            bool rowsInside = ih0 >= 0 && ih0 + (g.KH - 1) * g.DilationH < g.H;
             for (int ow = 0; ow < g.OW; ow++)
             {
                 int o = oh * g.OW + ow;
-                int at = ArgMax(g, x, oh, ow, y[o]);
+                int at = rowsInside && ow >= oLo && ow < oHi ? ArgMaxInterior(g, x, ih0, ow * g.StrideW - g.PadLeft, y[o]) : ArgMax(g, x, oh, ow, y[o]);
                 if (at >= 0) dx[at] += dy[o];
             }
+        }
+    }
+
+    // A window wholly inside the plane: no bounds checks per tap.
+    private static int ArgMaxInterior(ConvGeometry g, ReadOnlySpan<float> x, int ih0, int iw0, float m)
+    {
+        for (int i = 0, r = ih0 * g.W + iw0; i < g.KH; i++, r += g.DilationH * g.W)
+        {
+            var row = x.Slice(r, (g.KW - 1) * g.DilationW + 1);
+            for (int j = 0; j < row.Length; j += g.DilationW)
+                if (row[j] == m) return r + j;
+        }
+        return -1;
     }
 
     private static int ArgMax(ConvGeometry g, ReadOnlySpan<float> x, int oh, int ow, float m)
@@ -234,7 +283,7 @@ public sealed class Pooling
         int planes = _g.N * _g.C;
         if (planes == 0 || _g.OutPlane == 0) return;
         _parts = Math.Max(1, Math.Min(pool?.Threads ?? 1, planes));
-        if (_rows.Length < _parts) _rows = Enumerable.Range(0, _parts).Select(_ => new float[Math.Max(_g.W, 1)]).ToArray();
+        if (_rows.Length < _parts) _rows = Enumerable.Range(0, _parts).Select(_ => new float[Math.Max(2 * _g.W, 1)]).ToArray();
         _x = x; _out = y;
         _forwardBody.For(pool, _parts, (long)planes * (_g.InPlane + _g.OutPlane * _g.KW));
     }

@@ -15,6 +15,9 @@ public class PoolTests
         ["ceil-overhang"] = Make(1, 2, 5, 6, 2, 3, 2, 2, ceil: true),
         ["1d"] = Make(2, 2, 1, 11, 1, 3, 1, 2, pl: 1, pr: 1),
         ["big-pads"] = Make(1, 1, 3, 4, 2, 2, 2, 2, pt: 1, pl: 1, pb: 2, pr: 3),
+        ["s1-3x3-p1"] = Make(2, 2, 6, 19, 3, 3, 1, 1, pt: 1, pl: 1, pb: 1, pr: 1),
+        ["s1-dil3-asym"] = Make(1, 2, 5, 23, 2, 3, 1, 1, dh: 2, dw: 3, pt: 0, pl: 2, pb: 1, pr: 0),
+        ["s3-kernel-wider-than-row"] = Make(1, 1, 4, 3, 2, 5, 1, 3, pl: 2, pr: 2),
     };
 
     public static TheoryData<string> GeometryNames() => new(Geometries.Keys);
@@ -84,17 +87,20 @@ public class PoolTests
     public void Row_kernels_match_reference_at_every_width(int width)
     {
         int k = width >= 2 ? 2 : 1;
-        var g = Make(1, 2, 3, width, 2, k, 1, k);
-        var x = TensorAssert.Random(width, -1, 1, g.N * g.C * g.InPlane).Floats.ToArray();
-        int outLen = g.N * g.C * g.OutPlane;
-        var expected = new float[outLen];
-        var actual = new float[outLen];
-        PoolingReference.Max(g, x, expected, default);
-        new Pooling(g, PoolKind.Max, false).Forward(x, actual, TestPools.One);
-        Assert.Equal(expected, actual);
-        PoolingReference.Average(g, x, expected, false);
-        new Pooling(g, PoolKind.Average, false).Forward(x, actual, TestPools.One);
-        TensorAssert.Close(expected, actual, 1e-5, 1e-6);
+        // 2x2 stride 2 (LeNet), and 3-wide stride 1 with padding (the contiguous SIMD path).
+        foreach (var g in new[] { Make(1, 2, 3, width, 2, k, 1, k), Make(1, 2, 3, width, 2, 3, 1, 1, pl: 1, pr: 1) })
+        {
+            var x = TensorAssert.Random(width, -1, 1, g.N * g.C * g.InPlane).Floats.ToArray();
+            int outLen = g.N * g.C * g.OutPlane;
+            var expected = new float[outLen];
+            var actual = new float[outLen];
+            PoolingReference.Max(g, x, expected, default);
+            new Pooling(g, PoolKind.Max, false).Forward(x, actual, TestPools.One);
+            Assert.Equal(expected, actual);
+            PoolingReference.Average(g, x, expected, false);
+            new Pooling(g, PoolKind.Average, false).Forward(x, actual, TestPools.One);
+            TensorAssert.Close(expected, actual, 1e-5, 1e-6);
+        }
     }
 
     private static Tensor OneTo(int n, params int[] shape) => Tensor.From(Enumerable.Range(1, n).Select(i => (float)i).ToArray(), shape);
