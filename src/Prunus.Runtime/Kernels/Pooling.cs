@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Prunus.Threading;
 
 namespace Prunus.Kernels;
@@ -63,6 +67,45 @@ public static class PoolingKernels
                 for (int j = 0, iw = ow * g.StrideW - g.PadLeft; j < g.KW; j++, iw += g.DilationW)
                     if ((uint)iw < (uint)g.W) { m = Math.Max(m, buf[iw]); any = true; }
                 yrow[ow] = any ? m : EmptyMax;
+            }
+        }
+    }
+
+    /// <summary>Whether <see cref="MaxPlane2x2"/> applies: 2x2 windows, stride 2, no dilation or pads, no overhang.</summary>
+    public static bool Is2x2Stride2(ConvGeometry g) =>
+        g.KH == 2 && g.KW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.DilationH == 1 && g.DilationW == 1
+        && g.PadTop == 0 && g.PadLeft == 0 && 2 * g.OH <= g.H && 2 * g.OW <= g.W;
+
+    /// <summary>
+    /// The common 2x2/stride-2 max pool: vertical max of two rows, then AVX2 even/odd deinterleave of 16 columns into
+    /// 8 pairwise maxima. Needs <see cref="Is2x2Stride2"/>; falls back to scalar where AVX2 is off and for row tails.
+    /// </summary>
+    public static void MaxPlane2x2(ConvGeometry g, ReadOnlySpan<float> x, Span<float> y)
+    {
+        int w = g.W, ow = g.OW;
+        if (x.Length < g.InPlane || y.Length < g.OutPlane) throw new ArgumentException("plane buffers are too short");
+        ref float px = ref MemoryMarshal.GetReference(x);
+        ref float py = ref MemoryMarshal.GetReference(y);
+        for (int oh = 0; oh < g.OH; oh++)
+        {
+            ref float r0 = ref Unsafe.Add(ref px, 2 * oh * w);
+            ref float r1 = ref Unsafe.Add(ref r0, w);
+            ref float yr = ref Unsafe.Add(ref py, oh * ow);
+            int o = 0;
+            if (Avx2.IsSupported)
+                for (; o + 8 <= ow; o += 8)
+                {
+                    var a = Avx.Max(Vector256.LoadUnsafe(ref r0, (nuint)(2 * o)), Vector256.LoadUnsafe(ref r1, (nuint)(2 * o)));
+                    var b = Avx.Max(Vector256.LoadUnsafe(ref r0, (nuint)(2 * o + 8)), Vector256.LoadUnsafe(ref r1, (nuint)(2 * o + 8)));
+                    // [o0 o1 o4 o5 | o2 o3 o6 o7] -> in order by swapping the middle 64-bit halves.
+                    var m = Avx.Max(Avx.Shuffle(a, b, 0b10_00_10_00), Avx.Shuffle(a, b, 0b11_01_11_01));
+                    Avx2.Permute4x64(m.AsDouble(), 0b11_01_10_00).AsSingle().StoreUnsafe(ref yr, (nuint)o);
+                }
+            for (; o < ow; o++)
+            {
+                float m0 = Math.Max(Unsafe.Add(ref r0, 2 * o), Unsafe.Add(ref r0, 2 * o + 1));
+                float m1 = Math.Max(Unsafe.Add(ref r1, 2 * o), Unsafe.Add(ref r1, 2 * o + 1));
+                Unsafe.Add(ref yr, o) = Math.Max(m0, m1);
             }
         }
     }
@@ -255,6 +298,7 @@ public sealed class Pooling
     public PoolKind Kind { get; }
     private readonly ConvGeometry _g;
     private readonly int[] _countH, _countW;
+    private readonly bool _twoByTwo;
     private float[][] _rows = [];
     private int _parts;
     private ReadOnlyMemory<float> _x, _y, _dy;
@@ -267,6 +311,7 @@ public sealed class Pooling
         g.Validate();
         _g = Geometry = g;
         Kind = kind;
+        _twoByTwo = kind == PoolKind.Max && PoolingKernels.Is2x2Stride2(g);
         _countH = countIncludePad
             ? PoolingKernels.TapCounts(g.OH, g.KH, g.StrideH, g.DilationH, g.PadTop, -g.PadTop, g.H + g.PadBottom)
             : PoolingKernels.TapCounts(g.OH, g.KH, g.StrideH, g.DilationH, g.PadTop, 0, g.H);
@@ -313,7 +358,11 @@ public sealed class Pooling
         {
             var xs = x.Slice(p * g.InPlane, g.InPlane);
             var ys = y.Slice(p * g.OutPlane, g.OutPlane);
-            if (Kind == PoolKind.Max) PoolingKernels.MaxPlane(g, xs, ys, row);
+            if (Kind == PoolKind.Max)
+            {
+                if (_twoByTwo) PoolingKernels.MaxPlane2x2(g, xs, ys);
+                else PoolingKernels.MaxPlane(g, xs, ys, row);
+            }
             else PoolingKernels.AveragePlane(g, xs, ys, row, _countH, _countW);
         }
     }

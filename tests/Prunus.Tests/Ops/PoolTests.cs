@@ -10,6 +10,7 @@ public class PoolTests
     public static readonly Dictionary<string, ConvGeometry> Geometries = new()
     {
         ["lenet-2x2-s2"] = Make(2, 3, 8, 8, 2, 2, 2, 2),
+        ["lenet-pool1-odd"] = Make(2, 3, 24, 35, 2, 2, 2, 2),
         ["resnet-3x3-s2-p1"] = Make(2, 2, 9, 7, 3, 3, 2, 2, pt: 1, pl: 1, pb: 1, pr: 1),
         ["asym-dil2"] = Make(1, 3, 7, 9, 2, 3, 1, 2, dh: 2, dw: 2, pt: 2, pl: 0, pb: 1, pr: 2),
         ["ceil-overhang"] = Make(1, 2, 5, 6, 2, 3, 2, 2, ceil: true),
