@@ -174,6 +174,30 @@ public static class PoolingKernels
         return any;
     }
 
+    /// <summary><see cref="MaxBackwardPlane"/> for <see cref="Is2x2Stride2"/> geometries: four fixed taps per window.</summary>
+    public static void MaxBackwardPlane2x2(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        int w = g.W, ow = g.OW;
+        if (x.Length < g.InPlane || dx.Length < g.InPlane || y.Length < g.OutPlane || dy.Length < g.OutPlane)
+            throw new ArgumentException("plane buffers are too short");
+        ref float px = ref MemoryMarshal.GetReference(x);
+        ref float pdx = ref MemoryMarshal.GetReference(dx);
+        ref float py = ref MemoryMarshal.GetReference(y);
+        ref float pdy = ref MemoryMarshal.GetReference(dy);
+        for (int oh = 0; oh < g.OH; oh++)
+            for (int o = 0, b = 2 * oh * w, k = oh * ow; o < ow; o++, b += 2, k++)
+            {
+                // Which tap holds the maximum is data-dependent and unpredictable: select without branches, the
+                // first matching tap (in row-major order) winning as in the forward.
+                float m = Unsafe.Add(ref py, k);
+                int at = b + w + 1;
+                at = Unsafe.Add(ref px, b + w) == m ? b + w : at;
+                at = Unsafe.Add(ref px, b + 1) == m ? b + 1 : at;
+                at = Unsafe.Add(ref px, b) == m ? b : at;
+                Unsafe.Add(ref pdx, at) += Unsafe.Add(ref pdy, k);
+            }
+    }
+
     /// <summary>dx += dy routed to the first element of each window equal to its maximum y (the forward's argmax).</summary>
     public static void MaxBackwardPlane(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
@@ -377,7 +401,12 @@ public sealed class Pooling
             var dys = dy.Slice(p * g.OutPlane, g.OutPlane);
             var dxs = dx.Slice(p * g.InPlane, g.InPlane);
             if (Kind == PoolKind.Max)
-                PoolingKernels.MaxBackwardPlane(g, _x.Span.Slice(p * g.InPlane, g.InPlane), _y.Span.Slice(p * g.OutPlane, g.OutPlane), dys, dxs);
+            {
+                var xs = _x.Span.Slice(p * g.InPlane, g.InPlane);
+                var ys = _y.Span.Slice(p * g.OutPlane, g.OutPlane);
+                if (_twoByTwo) PoolingKernels.MaxBackwardPlane2x2(g, xs, ys, dys, dxs);
+                else PoolingKernels.MaxBackwardPlane(g, xs, ys, dys, dxs);
+            }
             else PoolingKernels.AverageBackwardPlane(g, dys, dxs, _countH, _countW);
         }
     }
