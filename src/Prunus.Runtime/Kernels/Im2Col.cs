@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Prunus.Kernels;
 
 /// <summary>
@@ -24,6 +28,11 @@ public static class Im2Col
     public static void Lower(ConvGeometry g, ReadOnlySpan<float> x, int n0, int nc, Span<float> cols, int rowStart, int rowEnd)
     {
         int p = g.OutPlane, ld = nc * p, plane = g.InPlane, ow = g.OW, sw = g.StrideW;
+        if (rowEnd <= rowStart || p == 0) return;
+        if (x.Length < (long)(n0 + nc) * g.C * plane || cols.Length < (long)(rowEnd - 1) * ld + ld)
+            throw new ArgumentException("im2col buffers are too short for the geometry");
+        ref float px = ref MemoryMarshal.GetReference(x);
+        ref float pc = ref MemoryMarshal.GetReference(cols);
         for (int r = rowStart; r < rowEnd; r++)
         {
             int j = r % g.KW, i = r / g.KW % g.KH, c = r / g.Taps;
@@ -32,23 +41,68 @@ public static class Im2Col
             var (hLo, hHi) = ValidRange(ih0, g.StrideH, g.H, g.OH);
             for (int t = 0; t < nc; t++)
             {
-                var src = x.Slice(((n0 + t) * g.C + c) * plane, plane);
-                var dst = cols.Slice(r * ld + t * p, p);
-                dst[..(hLo * ow)].Clear();
-                dst[(hHi * ow)..].Clear();
+                ref float src = ref Unsafe.Add(ref px, ((n0 + t) * g.C + c) * plane);
+                ref float dst = ref Unsafe.Add(ref pc, r * ld + t * p);
+                Fill(ref dst, hLo * ow);
+                Fill(ref Unsafe.Add(ref dst, hHi * ow), (g.OH - hHi) * ow);
                 for (int oh = hLo; oh < hHi; oh++)
                 {
-                    var srow = src.Slice((ih0 + oh * g.StrideH) * g.W, g.W);
-                    var drow = dst.Slice(oh * ow, ow);
-                    drow[..wLo].Clear();
-                    drow[wHi..].Clear();
+                    ref float srow = ref Unsafe.Add(ref src, (ih0 + oh * g.StrideH) * g.W + iw0);
+                    ref float drow = ref Unsafe.Add(ref dst, oh * ow);
+                    Fill(ref drow, wLo);
+                    Fill(ref Unsafe.Add(ref drow, wHi), ow - wHi);
                     if (sw == 1)
-                        srow.Slice(iw0 + wLo, wHi - wLo).CopyTo(drow[wLo..wHi]);
+                        CopyRun(ref Unsafe.Add(ref srow, wLo), ref Unsafe.Add(ref drow, wLo), wHi - wLo);
                     else
-                        for (int o = wLo; o < wHi; o++) drow[o] = srow[iw0 + o * sw];
+                        for (int o = wLo; o < wHi; o++) Unsafe.Add(ref drow, o) = Unsafe.Add(ref srow, o * sw);
                 }
             }
         }
+    }
+
+    // Zeroes n floats; inline for the short runs of padding columns.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Fill(ref float dst, int n)
+    {
+        if (n <= 0) return;
+        if (n > 16) { MemoryMarshal.CreateSpan(ref dst, n).Clear(); return; }
+        for (int i = 0; i < n; i++) Unsafe.Add(ref dst, i) = 0;
+    }
+
+    // dst += src over n floats, inline for short rows (no overlapping trick: adds must not repeat).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRun(ref float src, ref float dst, int n)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8)
+                (Vector256.LoadUnsafe(ref dst, (nuint)i) + Vector256.LoadUnsafe(ref src, (nuint)i)).StoreUnsafe(ref dst, (nuint)i);
+        if (Vector128.IsHardwareAccelerated)
+            for (; i <= n - 4; i += 4)
+                (Vector128.LoadUnsafe(ref dst, (nuint)i) + Vector128.LoadUnsafe(ref src, (nuint)i)).StoreUnsafe(ref dst, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref dst, i) += Unsafe.Add(ref src, i);
+    }
+
+    // Copies n floats. Output rows are short (often 8 to 56 floats), where a memmove call costs more than the copy:
+    // whole vectors, then one last vector ending exactly at n (overlapping what was already copied).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRun(ref float src, ref float dst, int n)
+    {
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            int i = 0;
+            for (; i <= n - 8; i += 8) Vector256.LoadUnsafe(ref src, (nuint)i).StoreUnsafe(ref dst, (nuint)i);
+            if (i < n) Vector256.LoadUnsafe(ref src, (nuint)(n - 8)).StoreUnsafe(ref dst, (nuint)(n - 8));
+            return;
+        }
+        if (Vector128.IsHardwareAccelerated && n >= 4)
+        {
+            int i = 0;
+            for (; i <= n - 4; i += 4) Vector128.LoadUnsafe(ref src, (nuint)i).StoreUnsafe(ref dst, (nuint)i);
+            if (i < n) Vector128.LoadUnsafe(ref src, (nuint)(n - 4)).StoreUnsafe(ref dst, (nuint)(n - 4));
+            return;
+        }
+        for (int i = 0; i < n; i++) Unsafe.Add(ref dst, i) = Unsafe.Add(ref src, i);
     }
 
     /// <summary>
@@ -77,7 +131,7 @@ public static class Im2Col
                         var drow = dst.Slice((ih0 + oh * g.StrideH) * g.W, g.W);
                         var srow = src.Slice(oh * ow, ow);
                         if (sw == 1)
-                            ChannelMath.AddInPlace(drow.Slice(iw0 + wLo, wHi - wLo), srow[wLo..wHi]);
+                            AddRun(ref MemoryMarshal.GetReference(srow[wLo..wHi]), ref MemoryMarshal.GetReference(drow.Slice(iw0 + wLo, wHi - wLo)), wHi - wLo);
                         else
                             for (int o = wLo; o < wHi; o++) drow[iw0 + o * sw] += srow[o];
                     }
