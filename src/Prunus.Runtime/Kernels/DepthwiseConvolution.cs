@@ -1,10 +1,14 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Prunus.Kernels;
 
 /// <summary>
 /// Direct convolution for one input channel feeding M = K/C output channels (depthwise: groups == C), where lowering
 /// to a GEMM would have an inner dimension of only KH*KW. The input plane is copied once into a zero-padded scratch
 /// split by horizontal stride phase (column u*sw + q lands in phase q at u), so every tap of every output row reads a
-/// contiguous run and the inner loop is a SIMD axpy of OW floats, whatever the stride. Pads must be non-negative.
+/// contiguous run: each vector of an output row accumulates all taps in a register, whatever the stride. Pads must be
+/// non-negative.
 /// <see cref="ConvolutionReference"/> is the scalar reference.
 /// </summary>
 public static class DepthwiseConvolution
@@ -76,6 +80,48 @@ public static class DepthwiseConvolution
     /// input; w [M,KH,KW]; bias has M entries or is empty.
     /// </summary>
     public static void Forward(ConvGeometry g, ReadOnlySpan<float> scratch, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
+        Span<float> y, bool accumulate)
+    {
+        var (hp, wq) = PaddedSize(g);
+        int m = g.Kg, ow = g.OW, taps = g.Taps;
+        if (taps > 64)
+        {
+            ForwardByAxpy(g, scratch, w, bias, y, accumulate);
+            return;
+        }
+        // Each vector of an output row accumulates all taps in a register: one store per vector, not one per tap.
+        Span<int> starts = stackalloc int[taps];
+        ref float ps = ref MemoryMarshal.GetReference(scratch);
+        for (int k = 0; k < m; k++)
+        {
+            var wk = w.Slice(k * taps, taps);
+            float b = bias.IsEmpty ? 0 : bias[k];
+            for (int oh = 0; oh < g.OH; oh++)
+            {
+                for (int i = 0; i < g.KH; i++)
+                    for (int j = 0; j < g.KW; j++) starts[i * g.KW + j] = RunStart(g, hp, wq, oh, i, j);
+                var yrow = y.Slice((k * g.OH + oh) * ow, ow);
+                int o = 0;
+                if (Vector256.IsHardwareAccelerated)
+                    for (; o <= ow - 8; o += 8)
+                    {
+                        var acc = accumulate ? Vector256.Create(yrow.Slice(o, 8)) : Vector256.Create(b);
+                        for (int t = 0; t < taps; t++)
+                            acc = Vector256.FusedMultiplyAdd(Vector256.Create(wk[t]), Vector256.LoadUnsafe(ref ps, (nuint)(starts[t] + o)), acc);
+                        acc.CopyTo(yrow.Slice(o, 8));
+                    }
+                for (; o < ow; o++)
+                {
+                    float acc = accumulate ? yrow[o] : b;
+                    for (int t = 0; t < taps; t++) acc = MathF.FusedMultiplyAdd(wk[t], scratch[starts[t] + o], acc);
+                    yrow[o] = acc;
+                }
+            }
+        }
+    }
+
+    // Large kernels: one SIMD axpy of the output row per tap.
+    private static void ForwardByAxpy(ConvGeometry g, ReadOnlySpan<float> scratch, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
         Span<float> y, bool accumulate)
     {
         var (hp, wq) = PaddedSize(g);

@@ -14,6 +14,8 @@ public class ConvKernelTests
         ["depthwise-s2-dil2"] = Make(n: 2, c: 3, h: 7, w: 9, k: 3, groups: 3, kh: 3, kw: 3, sh: 2, sw: 2, dh: 2, dw: 2, pt: 1, pl: 2, pb: 2, pr: 0),
         ["depthwise-mult2"] = Make(n: 2, c: 3, h: 6, w: 7, k: 6, groups: 3, kh: 3, kw: 3, sh: 1, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1),
         ["depthwise-s3"] = Make(n: 1, c: 4, h: 10, w: 11, k: 4, groups: 4, kh: 2, kw: 4, sh: 3, sw: 3, pt: 0, pl: 3, pb: 1, pr: 2),
+        ["depthwise-wide"] = Make(n: 1, c: 2, h: 5, w: 37, k: 4, groups: 2, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1),
+        ["depthwise-wide-s2"] = Make(n: 2, c: 2, h: 6, w: 41, k: 2, groups: 2, kh: 3, kw: 5, sh: 2, sw: 2, dw: 2, pt: 1, pl: 3, pb: 0, pr: 2),
         ["1d"] = Make(n: 2, c: 3, h: 1, w: 11, k: 2, kh: 1, kw: 3, sw: 2, pl: 1, pr: 2),
         ["pointwise-big"] = Make(n: 2, c: 5, h: 16, w: 17, k: 4, kh: 1, kw: 1),
         ["pointwise-small"] = Make(n: 3, c: 5, h: 5, w: 3, k: 4, kh: 1, kw: 1),
