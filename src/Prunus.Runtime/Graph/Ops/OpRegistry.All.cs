@@ -34,5 +34,13 @@ public static partial class OpRegistry
         // Linear
         new GemmOp(),
         new MatMulOp(),
+        // Conv: convolution, pooling, batch normalization
+        new ConvOp(),
+        new ConvTransposeOp(),
+        new MaxPoolOp(),
+        new AveragePoolOp(),
+        new GlobalAveragePoolOp(),
+        new GlobalMaxPoolOp(),
+        new BatchNormalizationOp(),
     ];
 }

@@ -1,0 +1,77 @@
+using Prunus.Kernels;
+using Prunus.Tensors;
+
+namespace Prunus.Graph.Ops;
+
+/// <summary>Conv: y[n,k] = Σ_c w[k,c] ⋆ x[n,c] + b[k] over 1-D or 2-D windows with groups, strides, dilations and pads.</summary>
+public sealed class ConvOp : Operator
+{
+    public override string OpType => "Conv";
+
+    public override TensorInfo[] InferOutputs(NodeContext ctx)
+    {
+        var (g, _) = Resolve(ctx);
+        return [new TensorInfo(DataType.Float32, OutputShape(g, ctx.Shape(0).Length - 2))];
+    }
+
+    public override Kernel CreateKernel(NodeContext ctx)
+    {
+        var (g, _) = Resolve(ctx);
+        return new ConvKernel(new Convolution(g, ctx.Training));
+    }
+
+    internal static int[] OutputShape(ConvGeometry g, int spatialRank) =>
+        spatialRank == 1 ? [g.N, g.K, g.OW] : [g.N, g.K, g.OH, g.OW];
+
+    /// <summary>Checks X [N,C,spatial], W [K,C/group,kernel], B [K] and the attributes; returns the geometry.</summary>
+    private static (ConvGeometry Geometry, WindowAttributes Window) Resolve(NodeContext ctx)
+    {
+        ctx.ExpectType(0, DataType.Float32);
+        ctx.ExpectType(1, DataType.Float32);
+        var x = ctx.Shape(0);
+        var w = ctx.Shape(1);
+        if (x.Length is < 3 or > 4) throw ctx.Error($"X must be [N,C,W] or [N,C,H,W], got {ShapeMath.Format(x)}");
+        if (w.Length != x.Length) throw ctx.Error($"W {ShapeMath.Format(w)} must have the rank of X {ShapeMath.Format(x)}");
+        long group = ctx.Int("group", 1);
+        int c = x[1], k = w[0];
+        if (group < 1 || c % group != 0 || k % group != 0)
+            throw ctx.Error($"group {group} must be positive and divide the input channels {c} and the output channels {k}");
+        if (w[1] * group != c)
+            throw ctx.Error($"W {ShapeMath.Format(w)} expects {w[1]}x{group} = {w[1] * group} input channels (group {group}) but X {ShapeMath.Format(x)} has {c}");
+        if (ctx.HasInput(2))
+        {
+            ctx.ExpectType(2, DataType.Float32);
+            var b = ctx.Shape(2);
+            if (b.Length != 1 || b[0] != k) throw ctx.Error($"B must be [{k}] (one bias per output channel), got {ShapeMath.Format(b)}");
+        }
+        var win = WindowAttributes.Read(ctx, x.Length - 2, w[2..]);
+        var spatial = x.AsSpan(2);
+        var output = win.ResolveOutput(ctx, spatial);
+        var g = win.Geometry(x[0], c, spatial, k, (int)group, output);
+        return (g, win);
+    }
+
+    private sealed class ConvKernel(Convolution conv) : Kernel
+    {
+        private bool _forwardRan;
+
+        public override string Algorithm => conv.Describe();
+
+        public override void Forward(RunContext ctx)
+        {
+            conv.Forward(Inputs[0].FloatMemory(), Inputs[1].FloatMemory(), Has(2) ? Inputs[2].FloatMemory() : default,
+                Outputs[0].FloatMemory(), accumulate: false, ctx.Pool);
+            _forwardRan = true;
+        }
+
+        public override void Backward(RunContext ctx)
+        {
+            if (OutputGrads[0] is not { } dy) return;
+            var db = InputGrads.Length > 2 ? InputGrads[2].FloatMemoryOrEmpty() : default;
+            // Training plans never reuse buffers, so x is still the tensor the forward lowered.
+            conv.Backward(Inputs[0].FloatMemory(), Inputs[1].FloatMemory(), dy.FloatMemory(),
+                InputGrads[0].FloatMemoryOrEmpty(), InputGrads[1].FloatMemoryOrEmpty(), db, _forwardRan, ctx.Pool);
+            _forwardRan = false;
+        }
+    }
+}

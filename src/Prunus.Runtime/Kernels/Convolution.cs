@@ -1,0 +1,298 @@
+using Prunus.Threading;
+
+namespace Prunus.Kernels;
+
+/// <summary>How a <see cref="Convolution"/> computes.</summary>
+public enum ConvolutionAlgorithm
+{
+    /// <summary>im2col over a chunk of images, then one GEMM per group (1x1/stride 1/no pad convolutions skip im2col).</summary>
+    Lowered,
+    /// <summary>Direct SIMD kernel for one input channel per group (depthwise).</summary>
+    Depthwise,
+}
+
+/// <summary>
+/// A 2-D convolution at fixed shapes that owns its workspaces: forward, and the gradients wrt input, weights and
+/// bias. x [N,C,H,W], w [K,C/G,KH,KW], b [K], y [N,K,OH,OW]. The lowered path im2cols a chunk of nc images into
+/// cols [C*KH*KW, nc*OH*OW] and multiplies W_g [K/G, C/G*KH*KW] by it: one large GEMM per group rather than one tiny
+/// one per image. Chunks are sized to stay in cache at inference; training lowers the whole batch once so backward
+/// reuses the forward's columns. A transposed convolution is this with forward and data-gradient swapped.
+/// </summary>
+public sealed class Convolution
+{
+    /// <summary>Cols floats per chunk at inference: about L2-sized, so im2col output is still cached when GEMM reads it.</summary>
+    internal static int InferenceLoweringBudget { get; set; } = 1 << 18;
+    /// <summary>Cols floats for the whole batch in training (lets backward reuse the forward's lowering).</summary>
+    internal static int TrainingLoweringBudget { get; set; } = 1 << 22;
+    /// <summary>Output plane size from which 1x1 convolutions multiply image by image, straight from x into y.</summary>
+    internal const int PointwiseDirectPlane = 256;
+
+    /// <summary>The shapes.</summary>
+    public ConvGeometry Geometry { get; }
+    /// <summary>The algorithm chosen for these shapes.</summary>
+    public ConvolutionAlgorithm Algorithm { get; }
+    /// <summary>Images lowered per GEMM.</summary>
+    public int Chunk { get; }
+
+    private readonly ConvGeometry _g;
+    private readonly bool _skipLowering;
+    private float[] _cols = [];
+    private float[] _stage = [];
+    private bool _colsHoldBatch;
+
+    // Operands of the parallel bodies, set before each run (bodies are allocated once).
+    private ReadOnlyMemory<float> _x, _w, _bias, _dy;
+    private Memory<float> _y, _dx, _dw, _db;
+    private int _n0, _nc, _parts;
+    private bool _accumulate;
+    private float[][] _scratch = [];
+    private float[][] _dscratch = [];
+    private readonly ParallelBody _lowerBody, _addBackBody, _scatterBody, _gatherBody, _biasGradBody, _dwForwardBody, _dwBackwardBody;
+
+    /// <summary>A convolution for <paramref name="g"/>; <paramref name="training"/> keeps the lowered batch for backward.</summary>
+    public Convolution(ConvGeometry g, bool training) : this(g, training, null) { }
+
+    /// <summary>As above, with the images per lowering chunk forced (tests of the chunked paths).</summary>
+    internal Convolution(ConvGeometry g, bool training, int? chunk)
+    {
+        g.Validate();
+        _g = Geometry = g;
+        Algorithm = DepthwiseConvolution.Applies(g) ? ConvolutionAlgorithm.Depthwise : ConvolutionAlgorithm.Lowered;
+        int n = Math.Max(g.N, 1);
+        long perImage = Math.Max((long)g.ColRows * g.OutPlane, 1);
+        if (Algorithm == ConvolutionAlgorithm.Depthwise) Chunk = n;
+        else if (g.IsPointwise && g.OutPlane >= PointwiseDirectPlane) Chunk = 1;
+        else if (training && n * perImage <= TrainingLoweringBudget) Chunk = n;
+        else Chunk = (int)Math.Clamp(InferenceLoweringBudget / perImage, 1, n);
+        if (chunk is { } forced && Algorithm == ConvolutionAlgorithm.Lowered) Chunk = Math.Clamp(forced, 1, n);
+        _skipLowering = g.IsPointwise && Chunk == 1;
+
+        _lowerBody = new ParallelBody(r => Im2Col.Lower(_g, _x.Span, _n0, _nc, _cols, r, r + 1));
+        _addBackBody = new ParallelBody(item => Im2Col.AddBack(_g, _cols, _n0, _nc, _dx.Span, item, item + 1));
+        _scatterBody = new ParallelBody(Scatter);
+        _gatherBody = new ParallelBody(Gather);
+        _biasGradBody = new ParallelBody(BiasGradient);
+        _dwForwardBody = new ParallelBody(DepthwiseForward);
+        _dwBackwardBody = new ParallelBody(DepthwiseBackward);
+    }
+
+    /// <summary>A short name for profiles.</summary>
+    public string Describe() => Algorithm == ConvolutionAlgorithm.Depthwise ? "depthwise-direct"
+        : _skipLowering ? "gemm-pointwise" : $"im2col-gemm(chunk {Chunk})";
+
+    private void EnsureLoweringBuffers()
+    {
+        if (_skipLowering || _cols.Length > 0) return;
+        long ld = (long)Chunk * _g.OutPlane, cols = Math.Max(_g.ColRows * ld, 1), stage = Math.Max(_g.K * ld, 1);
+        if (cols > Array.MaxLength || stage > Array.MaxLength)
+            throw new InvalidOperationException($"convolution workspace of {cols} floats is too large for {_g}");
+        _cols = new float[cols];
+        _stage = Chunk > 1 ? new float[stage] : [];
+    }
+
+    private void EnsureScratch(WorkerPool? pool)
+    {
+        int threads = pool?.Threads ?? 1;
+        if (_scratch.Length >= threads) return;
+        int size = DepthwiseConvolution.ScratchSize(_g);
+        // Borders of a padded plane are never written, so they stay zero for the kernel's life.
+        _scratch = Enumerable.Range(0, threads).Select(_ => new float[size]).ToArray();
+        _dscratch = Enumerable.Range(0, threads).Select(_ => new float[size]).ToArray();
+    }
+
+    /// <summary>y = conv(x, w) + b, or y += conv(x, w) + b when <paramref name="accumulate"/>; b may be empty.</summary>
+    public void Forward(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> b, Memory<float> y, bool accumulate, WorkerPool? pool)
+    {
+        var g = _g;
+        _colsHoldBatch = false;
+        if (g.N == 0 || g.OutPlane == 0) return;
+        _x = x; _w = w; _bias = b; _y = y; _accumulate = accumulate;
+        if (Algorithm == ConvolutionAlgorithm.Depthwise)
+        {
+            EnsureScratch(pool);
+            _parts = Partitions(pool, g.N * g.C);
+            _dwForwardBody.For(pool, _parts, (long)g.N * g.K * g.OutPlane * g.Taps);
+            return;
+        }
+
+        EnsureLoweringBuffers();
+        int p = g.OutPlane, gcr = g.GroupColRows, kg = g.Kg;
+        for (int n0 = 0; n0 < g.N; n0 += Chunk)
+        {
+            int nc = Math.Min(Chunk, g.N - n0), ld = nc * p;
+            _n0 = n0; _nc = nc;
+            ReadOnlySpan<float> cols;
+            if (_skipLowering) cols = x.Span.Slice(n0 * g.C * p, g.C * p);
+            else
+            {
+                _lowerBody.For(pool, g.ColRows, (long)g.ColRows * ld);
+                cols = _cols;
+            }
+            bool direct = nc == 1;
+            var dst = direct ? y.Span.Slice(n0 * g.K * p, g.K * p) : _stage.AsSpan(0, g.K * ld);
+            for (int grp = 0; grp < g.Groups; grp++)
+                Gemm.Multiply(false, false, kg, ld, gcr, 1f, w.Span.Slice(grp * kg * gcr), gcr, cols.Slice(grp * gcr * ld), ld,
+                    direct && accumulate ? 1f : 0f, dst.Slice(grp * kg * ld), ld, pool);
+            if (direct)
+            {
+                if (!b.IsEmpty)
+                    for (int k = 0; k < g.K; k++) ChannelMath.AddScalar(dst.Slice(k * p, p), b.Span[k]);
+            }
+            else _scatterBody.For(pool, g.K, (long)g.K * ld);
+        }
+        _colsHoldBatch = Chunk >= g.N && !_skipLowering;
+    }
+
+    /// <summary>
+    /// Gradients from dy: dx += dL/dx, dw += dL/dw, db += dL/db for each that is not empty. Reuses the forward's
+    /// lowering of x when it covered the whole batch and <paramref name="forwardInputUnchanged"/> (x is the one the
+    /// last <see cref="Forward"/> saw).
+    /// </summary>
+    public void Backward(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> dy,
+        Memory<float> dx, Memory<float> dw, Memory<float> db, bool forwardInputUnchanged, WorkerPool? pool)
+    {
+        var g = _g;
+        bool reuse = forwardInputUnchanged && _colsHoldBatch;
+        _colsHoldBatch = false;
+        if (g.N == 0 || g.OutPlane == 0) return;
+        _x = x; _w = w; _dy = dy; _dx = dx; _dw = dw; _db = db;
+        if (!db.IsEmpty) _biasGradBody.For(pool, g.K, (long)g.N * g.K * g.OutPlane);
+        if (dx.IsEmpty && dw.IsEmpty) return;
+        if (Algorithm == ConvolutionAlgorithm.Depthwise)
+        {
+            EnsureScratch(pool);
+            _parts = Partitions(pool, g.C);
+            _dwBackwardBody.For(pool, _parts, (long)g.N * g.K * g.OutPlane * g.Taps);
+            return;
+        }
+
+        EnsureLoweringBuffers();
+        int p = g.OutPlane, gcr = g.GroupColRows, kg = g.Kg;
+        for (int n0 = 0; n0 < g.N; n0 += Chunk)
+        {
+            int nc = Math.Min(Chunk, g.N - n0), ld = nc * p;
+            _n0 = n0; _nc = nc;
+            ReadOnlySpan<float> dyc;
+            if (nc == 1) dyc = dy.Span.Slice(n0 * g.K * p, g.K * p);
+            else
+            {
+                _gatherBody.For(pool, g.K, (long)g.K * ld);
+                dyc = _stage.AsSpan(0, g.K * ld);
+            }
+            if (!dw.IsEmpty)
+            {
+                ReadOnlySpan<float> cols;
+                if (_skipLowering) cols = x.Span.Slice(n0 * g.C * p, g.C * p);
+                else
+                {
+                    if (!reuse) _lowerBody.For(pool, g.ColRows, (long)g.ColRows * ld);
+                    cols = _cols;
+                }
+                for (int grp = 0; grp < g.Groups; grp++)
+                    Gemm.Multiply(false, true, kg, gcr, ld, 1f, dyc.Slice(grp * kg * ld), ld, cols.Slice(grp * gcr * ld), ld,
+                        1f, dw.Span.Slice(grp * kg * gcr), gcr, pool);
+            }
+            if (!dx.IsEmpty)
+            {
+                if (_skipLowering)
+                {
+                    var dxn = dx.Span.Slice(n0 * g.C * p, g.C * p);
+                    for (int grp = 0; grp < g.Groups; grp++)
+                        Gemm.Multiply(true, false, gcr, ld, kg, 1f, w.Span.Slice(grp * kg * gcr), gcr, dyc.Slice(grp * kg * ld), ld,
+                            1f, dxn.Slice(grp * gcr * ld), ld, pool);
+                }
+                else
+                {
+                    for (int grp = 0; grp < g.Groups; grp++)
+                        Gemm.Multiply(true, false, gcr, ld, kg, 1f, w.Span.Slice(grp * kg * gcr), gcr, dyc.Slice(grp * kg * ld), ld,
+                            0f, _cols.AsSpan(grp * gcr * ld, gcr * ld), ld, pool);
+                    _addBackBody.For(pool, g.C * nc, (long)g.ColRows * ld);
+                }
+            }
+        }
+    }
+
+    private static int Partitions(WorkerPool? pool, int items) => Math.Max(1, Math.Min(pool?.Threads ?? 1, items));
+
+    // stage [K, nc*P] -> y[n0+t, k] (+ bias), for output channel k.
+    private void Scatter(int k)
+    {
+        var g = _g;
+        int p = g.OutPlane, ld = _nc * p;
+        var src = _stage.AsSpan(k * ld, ld);
+        var y = _y.Span;
+        float bias = _bias.IsEmpty ? 0 : _bias.Span[k];
+        for (int t = 0; t < _nc; t++)
+        {
+            var dst = y.Slice(((_n0 + t) * g.K + k) * p, p);
+            if (_accumulate) { ChannelMath.AddInPlace(dst, src.Slice(t * p, p)); if (bias != 0) ChannelMath.AddScalar(dst, bias); }
+            else ChannelMath.Affine(src.Slice(t * p, p), 1, bias, dst);
+        }
+    }
+
+    // dy[n0+t, k] -> stage [K, nc*P], for output channel k.
+    private void Gather(int k)
+    {
+        var g = _g;
+        int p = g.OutPlane, ld = _nc * p;
+        var dst = _stage.AsSpan(k * ld, ld);
+        var dy = _dy.Span;
+        for (int t = 0; t < _nc; t++) dy.Slice(((_n0 + t) * g.K + k) * p, p).CopyTo(dst.Slice(t * p, p));
+    }
+
+    // db[k] += Σ_n Σ_p dy[n, k, p].
+    private void BiasGradient(int k)
+    {
+        var g = _g;
+        int p = g.OutPlane;
+        var dy = _dy.Span;
+        double s = 0;
+        for (int n = 0; n < g.N; n++) s += ChannelMath.Sum(dy.Slice((n * g.K + k) * p, p));
+        _db.Span[k] += (float)s;
+    }
+
+    // Forward of the planes (n, c) in partition `part`: each input plane feeds its M = K/C output planes.
+    private void DepthwiseForward(int part)
+    {
+        var g = _g;
+        int planes = g.N * g.C;
+        int begin = (int)((long)planes * part / _parts), end = (int)((long)planes * (part + 1) / _parts);
+        var scratch = _scratch[part];
+        int m = g.Kg, q = g.OutPlane * m;
+        var x = _x.Span; var w = _w.Span; var y = _y.Span; var b = _bias.Span;
+        for (int plane = begin; plane < end; plane++)
+        {
+            int n = plane / g.C, c = plane % g.C;
+            DepthwiseConvolution.Pad(g, x.Slice(plane * g.InPlane, g.InPlane), scratch);
+            DepthwiseConvolution.Forward(g, scratch, w.Slice(c * m * g.Taps, m * g.Taps), b.IsEmpty ? b : b.Slice(c * m, m),
+                y.Slice((n * g.K + c * m) * g.OutPlane, q), _accumulate);
+        }
+    }
+
+    // Gradients of the channels c in partition `part`, over every image (dw[c] is summed in a fixed order).
+    private void DepthwiseBackward(int part)
+    {
+        var g = _g;
+        int begin = (int)((long)g.C * part / _parts), end = (int)((long)g.C * (part + 1) / _parts);
+        var scratch = _scratch[part];
+        var dscratch = _dscratch[part];
+        int m = g.Kg, q = g.OutPlane * m;
+        var x = _x.Span; var w = _w.Span; var dy = _dy.Span; var dx = _dx.Span; var dw = _dw.Span;
+        for (int c = begin; c < end; c++)
+            for (int n = 0; n < g.N; n++)
+            {
+                var dyc = dy.Slice((n * g.K + c * m) * g.OutPlane, q);
+                if (!dw.IsEmpty)
+                {
+                    DepthwiseConvolution.Pad(g, x.Slice((n * g.C + c) * g.InPlane, g.InPlane), scratch);
+                    DepthwiseConvolution.BackwardWeights(g, scratch, dyc, dw.Slice(c * m * g.Taps, m * g.Taps));
+                }
+                if (!dx.IsEmpty)
+                {
+                    Array.Clear(dscratch);
+                    DepthwiseConvolution.BackwardData(g, w.Slice(c * m * g.Taps, m * g.Taps), dyc, dscratch);
+                    DepthwiseConvolution.UnpadAdd(g, dscratch, dx.Slice((n * g.C + c) * g.InPlane, g.InPlane));
+                }
+            }
+    }
+}
