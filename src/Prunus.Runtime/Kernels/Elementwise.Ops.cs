@@ -21,13 +21,13 @@ public static partial class Elementwise
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Invoke(Vector512<float> x) => Simd512.Sqrt(x);
     }
 
-    /// <summary>e^x.</summary>
+    /// <summary>e^x (float arithmetic, within 2 ulp).</summary>
     public readonly struct ExpOp : IUnaryOp
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Invoke(float x) => ScalarOps.Exp(x);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Invoke(Vector128<float> x) => Simd128.Exp(x);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Invoke(Vector256<float> x) => Simd256.Exp(x);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Invoke(Vector512<float> x) => Simd512.Exp(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Invoke(float x) => S.Exp(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Invoke(Vector128<float> x) => M128.Exp(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Invoke(Vector256<float> x) => M256.Exp(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Invoke(Vector512<float> x) => M512.Exp(x);
     }
 
     /// <summary>Natural log of x.</summary>

@@ -18,11 +18,18 @@ public interface ISimdOps<TV>
     static abstract TV Multiply(TV x, TV y);
     static abstract TV Divide(TV x, TV y);
     static abstract TV Negate(TV x);
-    static abstract TV Exp(TV x);
     static abstract TV Log(TV x);
     static abstract TV Sqrt(TV x);
     static abstract TV Abs(TV x);
     static abstract TV Floor(TV x);
+    /// <summary>Round to nearest, ties to even.</summary>
+    static abstract TV Round(TV x);
+    /// <summary>x * 2^n for integral n in [-150, 128], in two steps so that results may be subnormal or overflow to infinity.</summary>
+    static abstract TV ScaleByPow2(TV x, TV n);
+    /// <summary>x limited to [lo, hi] with the instruction's own NaN rule (callers restore NaN where it matters).</summary>
+    static abstract TV ClampNative(TV x, TV lo, TV hi);
+    /// <summary>Mask of NaN lanes.</summary>
+    static abstract TV IsNaN(TV x);
     static abstract TV Ceiling(TV x);
     /// <summary>IEEE maximum: NaN if either is NaN.</summary>
     static abstract TV Max(TV x, TV y);
@@ -62,11 +69,19 @@ public readonly struct ScalarOps : ISimdOps<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Multiply(float x, float y) => x * y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Divide(float x, float y) => x / y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Negate(float x) => -x;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Exp(float x) => MathF.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Log(float x) => MathF.Log(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sqrt(float x) => MathF.Sqrt(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Abs(float x) => MathF.Abs(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Floor(float x) => MathF.Floor(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Round(float x) => MathF.Round(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ClampNative(float x, float lo, float hi) => x < lo ? lo : x > hi ? hi : x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float IsNaN(float x) => Mask(float.IsNaN(x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ScaleByPow2(float x, float n)
+    {
+        int k = (int)n, k1 = k >> 1, k2 = k - k1;
+        return x * Bits((k1 + 127) << 23) * Bits((k2 + 127) << 23);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Ceiling(float x) => MathF.Ceiling(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Max(float x, float y) => MathF.Max(x, y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Min(float x, float y) => MathF.Min(x, y);
@@ -94,11 +109,24 @@ public readonly struct Simd128 : ISimdOps<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Multiply(Vector128<float> x, Vector128<float> y) => x * y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Divide(Vector128<float> x, Vector128<float> y) => x / y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Negate(Vector128<float> x) => -x;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Exp(Vector128<float> x) => Vector128.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Log(Vector128<float> x) => Vector128.Log(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sqrt(Vector128<float> x) => Vector128.Sqrt(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Abs(Vector128<float> x) => Vector128.Abs(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Floor(Vector128<float> x) => Vector128.Floor(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Round(Vector128<float> x) => Vector128.Round(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ClampNative(Vector128<float> x, Vector128<float> lo, Vector128<float> hi) => Vector128.ClampNative(x, lo, hi);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> IsNaN(Vector128<float> x) => Vector128.IsNaN(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ScaleByPow2(Vector128<float> x, Vector128<float> n)
+    {
+        // n is integral and in range, so the plain (non-saturating) conversion is exact.
+        var k = Vector128.ConvertToInt32Native(n);
+        var k1 = Vector128.ShiftRightArithmetic(k, 1);
+        var bias = Vector128.Create(127);
+        var s1 = Vector128.ShiftLeft(k1 + bias, 23).AsSingle();
+        var s2 = Vector128.ShiftLeft(k - k1 + bias, 23).AsSingle();
+        return x * s1 * s2;
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Ceiling(Vector128<float> x) => Vector128.Ceiling(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Max(Vector128<float> x, Vector128<float> y) => Vector128.Max(x, y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Min(Vector128<float> x, Vector128<float> y) => Vector128.Min(x, y);
@@ -132,11 +160,24 @@ public readonly struct Simd256 : ISimdOps<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Multiply(Vector256<float> x, Vector256<float> y) => x * y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Divide(Vector256<float> x, Vector256<float> y) => x / y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Negate(Vector256<float> x) => -x;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Exp(Vector256<float> x) => Vector256.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Log(Vector256<float> x) => Vector256.Log(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sqrt(Vector256<float> x) => Vector256.Sqrt(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Abs(Vector256<float> x) => Vector256.Abs(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Floor(Vector256<float> x) => Vector256.Floor(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Round(Vector256<float> x) => Vector256.Round(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ClampNative(Vector256<float> x, Vector256<float> lo, Vector256<float> hi) => Vector256.ClampNative(x, lo, hi);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> IsNaN(Vector256<float> x) => Vector256.IsNaN(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ScaleByPow2(Vector256<float> x, Vector256<float> n)
+    {
+        // n is integral and in range, so the plain (non-saturating) conversion is exact.
+        var k = Vector256.ConvertToInt32Native(n);
+        var k1 = Vector256.ShiftRightArithmetic(k, 1);
+        var bias = Vector256.Create(127);
+        var s1 = Vector256.ShiftLeft(k1 + bias, 23).AsSingle();
+        var s2 = Vector256.ShiftLeft(k - k1 + bias, 23).AsSingle();
+        return x * s1 * s2;
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Ceiling(Vector256<float> x) => Vector256.Ceiling(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> x, Vector256<float> y) => Vector256.Max(x, y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Min(Vector256<float> x, Vector256<float> y) => Vector256.Min(x, y);
@@ -170,11 +211,24 @@ public readonly struct Simd512 : ISimdOps<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> x, Vector512<float> y) => x * y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Divide(Vector512<float> x, Vector512<float> y) => x / y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Negate(Vector512<float> x) => -x;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Log(Vector512<float> x) => Vector512.Log(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sqrt(Vector512<float> x) => Vector512.Sqrt(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Abs(Vector512<float> x) => Vector512.Abs(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Floor(Vector512<float> x) => Vector512.Floor(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Round(Vector512<float> x) => Vector512.Round(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ClampNative(Vector512<float> x, Vector512<float> lo, Vector512<float> hi) => Vector512.ClampNative(x, lo, hi);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> IsNaN(Vector512<float> x) => Vector512.IsNaN(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ScaleByPow2(Vector512<float> x, Vector512<float> n)
+    {
+        // n is integral and in range, so the plain (non-saturating) conversion is exact.
+        var k = Vector512.ConvertToInt32Native(n);
+        var k1 = Vector512.ShiftRightArithmetic(k, 1);
+        var bias = Vector512.Create(127);
+        var s1 = Vector512.ShiftLeft(k1 + bias, 23).AsSingle();
+        var s2 = Vector512.ShiftLeft(k - k1 + bias, 23).AsSingle();
+        return x * s1 * s2;
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Ceiling(Vector512<float> x) => Vector512.Ceiling(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> x, Vector512<float> y) => Vector512.Max(x, y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Min(Vector512<float> x, Vector512<float> y) => Vector512.Min(x, y);

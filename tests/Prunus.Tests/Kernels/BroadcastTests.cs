@@ -137,6 +137,32 @@ public class BroadcastTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(TensorAssert.SizeData), MemberType = typeof(TensorAssert))]
+    public void Same_shape_scalar_and_per_channel_paths_match_reference_at_standard_sizes(int n)
+    {
+        foreach (var (aShape, bShape) in new (int[], int[])[] { ([n], [n]), ([n], []), ([], [n]), ([2, 3, n], [3, 1]), ([3, n], [n]) })
+        {
+            var outShape = ShapeMath.Broadcast(aShape, bShape);
+            var layout = BroadcastLayout.Create(outShape, aShape, bShape);
+            var a = Values(n, aShape);
+            var b = Values(n + 1, bShape);
+            var fast = new float[layout.Length];
+            var reference = new float[layout.Length];
+            Broadcast.Map<Elementwise.PowOp>(layout, a, b, fast);
+            Broadcast.MapReference<Elementwise.PowOp>(layout, a, b, reference);
+            TensorAssert.Close(reference, fast, 1e-6, 0, ShapeMath.Format(outShape));
+
+            var dy = Values(n + 2, outShape);
+            var ga = BroadcastLayout.Create(outShape, bShape, aShape, bShape);
+            var gf = new float[ShapeMath.Size(bShape)];
+            var gr = new float[gf.Length];
+            Broadcast.Accumulate<Elementwise.MulGradOp>(ga, a, b, dy, gf);
+            Broadcast.AccumulateReference<Elementwise.MulGradOp>(ga, a, b, dy, gr);
+            TensorAssert.Close(gr, gf, 1e-4, 1e-4, ShapeMath.Format(outShape));
+        }
+    }
+
     [Fact]
     public void Reduce_sums_per_channel_and_trailing_gradients()
     {

@@ -37,6 +37,24 @@ public class FormulaAccuracyTests
     }
 
     [Fact]
+    public void Exp_is_within_two_ulp_and_saturates()
+    {
+        var x = Grid(-87, 88.7f, 20001).Concat(TensorAssert.Random(1, -5, 5, 5000).Floats.ToArray()).ToArray();
+        Within(x, Apply<Elementwise.ExpOp>(x), Math.Exp, 2.4e-7, 0, "exp");
+        // Subnormal results keep their absolute accuracy.
+        var tiny = Grid(-103.9f, -87.4f, 501);
+        Within(tiny, Apply<Elementwise.ExpOp>(tiny), Math.Exp, 2.4e-7, 3e-45, "exp");
+        var special = Apply<Elementwise.ExpOp>([0, 1, float.NegativeInfinity, float.PositiveInfinity, float.NaN, 89, -110]);
+        Assert.Equal(1f, special[0]);
+        Assert.Equal(MathF.E, special[1], 6);
+        Assert.Equal(0f, special[2]);
+        Assert.Equal(float.PositiveInfinity, special[3]);
+        Assert.True(float.IsNaN(special[4]));
+        Assert.Equal(float.PositiveInfinity, special[5]);
+        Assert.Equal(0f, special[6]);
+    }
+
+    [Fact]
     public void Erf_matches_known_values()
     {
         var x = new[] { 0f, 0.5f, 1f, 2f, -0.1f, 3.5f, -6f };

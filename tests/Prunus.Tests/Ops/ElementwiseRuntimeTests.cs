@@ -66,6 +66,38 @@ public class ElementwiseRuntimeTests
         Assert.Equal(Gradients(c, seed, TestPools.One)["in0"].Floats.ToArray(), Gradients(c, seed, TestPools.Two)["in0"].Floats.ToArray());
     }
 
+    [Fact]
+    public void A_per_channel_scale_and_bias_train_as_parameters()
+    {
+        // y = x * w + b with w, b [C,1,1] initializers: a training plan treats them as parameters and sums their
+        // gradients over N, H and W.
+        var x = TensorAssert.Random(1, -1, 1, 2, 3, 2, 2);
+        var w = TensorAssert.Random(2, -1, 1, 3, 1, 1);
+        var b = TensorAssert.Random(3, -1, 1, 3, 1, 1);
+        var graph = new Prunus.Graph.ModelGraph { Name = "affine" };
+        graph.Metadata.Opsets[""] = 17;
+        graph.Nodes.Add(new Prunus.Graph.Node("Mul", "mul", ["x", "w"], ["xw"]));
+        graph.Nodes.Add(new Prunus.Graph.Node("Add", "add", ["xw", "b"], ["y"]));
+        graph.Inputs.Add(new Prunus.Graph.ValueInfo("x", DataType.Float32, [2, 3, 2, 2]));
+        graph.Initializers["w"] = w;
+        graph.Initializers["b"] = b;
+        graph.Outputs.Add(new Prunus.Graph.ValueInfo("y", DataType.Float32, null));
+        var plan = Planner.Compile(graph, new Dictionary<string, int[]> { ["x"] = [2, 3, 2, 2] }, new PlanOptions { Training = true, Pool = TestPools.One });
+        Assert.Equal(new[] { "w", "b" }, plan.Parameters);
+        plan.Input("x").CopyFrom(x);
+        plan.Run();
+        plan.OutputGradient(0).Floats.Fill(1);
+        plan.Backward();
+        for (int c = 0; c < 3; c++)
+        {
+            float sx = 0;
+            for (int n = 0; n < 2; n++)
+                for (int i = 0; i < 4; i++) sx += x.Floats[(n * 3 + c) * 4 + i];
+            Assert.Equal(sx, plan.Gradient("w").Floats[c], 5);
+            Assert.Equal(8f, plan.Gradient("b").Floats[c]);
+        }
+    }
+
     public static TheoryData<string> SteadyStateCases() =>
         ["Add same", "Mul per-channel", "Sub trailing", "Div scalar", "Sigmoid", "Clip", "PRelu", "Max3", "Pow"];
 
