@@ -1,0 +1,31 @@
+using Prunus.Kernels;
+using Prunus.Tensors;
+
+namespace Prunus.Graph.Ops;
+
+/// <summary>Sub: C = A - B with NumPy broadcasting; float with gradients, int32/int64 forward only.</summary>
+public sealed class SubOp : BroadcastBinaryOp
+{
+    public override string OpType => "Sub";
+
+    public override Kernel CreateKernel(NodeContext ctx) => ctx.Input(0).Type == DataType.Float32
+        ? new SubKernel(ctx)
+        : new BroadcastIntegerKernel<ScalarArithmetic.Sub<long>, ScalarArithmetic.Sub<int>>(ctx);
+
+    private sealed class SubKernel : BroadcastFloatKernel
+    {
+        private readonly BroadcastLayout _reduceA, _reduceB;
+
+        public SubKernel(NodeContext ctx) : base(ctx)
+        {
+            _reduceA = ReduceLayout(OperandA);
+            _reduceB = ReduceLayout(OperandB);
+        }
+
+        protected override void ForwardRange(int start, int count) => Broadcast.Map<Elementwise.SubOp>(Layout, A, B, Y, start, count);
+
+        // dA += dy, dB -= dy, each summed over its broadcast dimensions.
+        protected override void BackwardRange(int input, int start, int count) =>
+            Broadcast.ReduceAccumulate(input == 0 ? _reduceA : _reduceB, DY, Grad(input), start, count, subtract: input == 1);
+    }
+}
