@@ -1,3 +1,4 @@
+using Prunus.Tensors;
 using Prunus.Threading;
 
 namespace Prunus.Graph.Ops;
@@ -9,7 +10,7 @@ public sealed class RunContext
     public WorkerPool Pool { get; set; }
     /// <summary>Training mode: BatchNormalization uses batch statistics, Dropout drops.</summary>
     public bool Training { get; set; }
-    private ulong _state;
+    private readonly SeededRandom _random = new(0);
 
     public RunContext(WorkerPool pool, bool training, ulong seed = 0)
     {
@@ -19,17 +20,11 @@ public sealed class RunContext
     }
 
     /// <summary>Restarts the random stream (the trainer reseeds per step so that resumed runs match).</summary>
-    public void Reseed(ulong seed) => _state = seed * 0x9E3779B97F4A7C15UL + 0x2545F4914F6CDD1DUL;
-
-    /// <summary>Next 64 random bits (splitmix64).</summary>
-    public ulong NextUInt64()
-    {
-        ulong z = _state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    public void Reseed(ulong seed) => _random.Reseed(seed);
 
     /// <summary>Uniform in [0, 1).</summary>
-    public float NextFloat() => (NextUInt64() >> 40) * (1.0f / (1 << 24));
+    public float NextFloat() => _random.NextFloat();
+
+    /// <summary>Next 64 random bits.</summary>
+    public ulong NextUInt64() => _random.NextUInt64();
 }

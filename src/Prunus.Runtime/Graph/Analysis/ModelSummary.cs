@@ -1,0 +1,88 @@
+using Prunus.Graph.Planning;
+using Prunus.Tensors;
+
+namespace Prunus.Graph.Analysis;
+
+/// <summary>One node's line in a model summary.</summary>
+public sealed record LayerSummary(string Name, string OpType, int[]? OutputShape, long Parameters, long NonZeros, long Flops);
+
+/// <summary>
+/// What a model costs: per-layer output shapes, parameters, nonzero parameters and FLOPs at a given batch size.
+/// FLOPs count a multiply-add as 2 for Conv, ConvTranspose, Gemm and MatMul; every other op counts one per output element.
+/// </summary>
+public sealed record ModelSummary(IReadOnlyList<LayerSummary> Layers, long Parameters, long NonZeros, long Flops, int Batch,
+    IReadOnlyList<(string OpType, string Domain, IReadOnlyList<string> Nodes)> UnsupportedOps)
+{
+    /// <summary>Fraction of parameters that are exactly zero.</summary>
+    public double Sparsity => Parameters == 0 ? 0 : 1 - (double)NonZeros / Parameters;
+
+    /// <summary>Summarizes <paramref name="graph"/> at batch size <paramref name="batch"/>. Never throws for unsupported ops: it lists them.</summary>
+    public static ModelSummary Of(ModelGraph graph, int batch = 1)
+    {
+        var unsupported = GraphValidation.UnsupportedOps(graph);
+        IReadOnlyDictionary<string, TensorInfo>? infos = null;
+        if (unsupported.Count == 0)
+        {
+            var shapes = graph.DataInputs.ToDictionary(i => i.Name, i => i.Concrete(batch));
+            infos = Planner.Compile(graph, shapes, new PlanOptions { ConstantWeights = false, Pool = new Threading.WorkerPool(1) }).Infos;
+        }
+        var counted = new HashSet<string>(StringComparer.Ordinal);
+        var layers = new List<LayerSummary>();
+        foreach (var node in graph.Nodes)
+        {
+            long p = 0, nz = 0;
+            foreach (var input in node.Inputs)
+                if (input.Length > 0 && graph.Initializers.TryGetValue(input, out var t) && t.Type == DataType.Float32 && counted.Add(input))
+                {
+                    p += t.Length;
+                    nz += CountNonZeros(t.Floats);
+                }
+            int[]? outShape = infos is not null && node.Outputs.Count > 0 && infos.TryGetValue(node.Outputs[0], out var oi) ? oi.Shape : null;
+            long flops = infos is null ? 0 : NodeFlops(node, infos);
+            layers.Add(new LayerSummary(node.Name, node.OpType, outShape, p, nz, flops));
+        }
+        return new ModelSummary(layers, layers.Sum(l => l.Parameters), layers.Sum(l => l.NonZeros), layers.Sum(l => l.Flops), batch, unsupported);
+    }
+
+    private static long CountNonZeros(ReadOnlySpan<float> s)
+    {
+        long n = 0;
+        foreach (var v in s) if (v != 0) n++;
+        return n;
+    }
+
+    private static long NodeFlops(Node node, IReadOnlyDictionary<string, TensorInfo> infos)
+    {
+        int[] Shape(string v) => infos.TryGetValue(v, out var i) ? i.Shape : [];
+        long Size(int[] s) => s.Aggregate(1L, (a, d) => a * d);
+        var outShape = node.Outputs.Count > 0 && node.Outputs[0].Length > 0 ? Shape(node.Outputs[0]) : [];
+        switch (node.OpType)
+        {
+            case "Conv":
+            {
+                var w = Shape(node.Inputs[1]); // [K, C/group, k...]
+                return 2 * Size(outShape) * Size(w[1..]);
+            }
+            case "ConvTranspose":
+            {
+                var x = Shape(node.Inputs[0]);
+                var w = Shape(node.Inputs[1]); // [C, K/group, k...]
+                return 2 * Size(x) * Size(w[1..]);
+            }
+            case "Gemm":
+            {
+                var a = Shape(node.Inputs[0]);
+                bool transA = node.Attributes.TryGetValue("transA", out var ta) && ta.Int != 0;
+                long k = transA ? a[0] : a[1];
+                return 2 * Size(outShape) * k;
+            }
+            case "MatMul":
+            {
+                var a = Shape(node.Inputs[0]);
+                return 2 * Size(outShape) * (a.Length > 0 ? a[^1] : 1);
+            }
+            default:
+                return Size(outShape);
+        }
+    }
+}
