@@ -105,11 +105,14 @@ public static class Npy
             _ => "(" + string.Join(", ", tensor.Shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + ")",
         };
         var dict = $"{{'descr': '{Descr(tensor.Type)}', 'fortran_order': False, 'shape': {shape}, }}";
-        // Pad with spaces and end with a newline so that the data starts on a 64-byte boundary (as NumPy does).
-        int major = dict.Length + 1 + 10 <= ushort.MaxValue ? 1 : 2;
+        // As NumPy writes it: spare spaces so the first dimension can grow in place, then spaces and a newline so that
+        // the data starts on a 64-byte boundary. Equal arrays thus give byte-identical files from both.
+        if (tensor.Shape.Length > 0)
+            dict += new string(' ', Math.Max(0, 21 - tensor.Shape[0].ToString(CultureInfo.InvariantCulture).Length));
+        int major = 10 + dict.Length + 64 <= ushort.MaxValue ? 1 : 2;
         int prefix = major == 1 ? 10 : 12;
-        int total = (prefix + dict.Length + 1 + 63) / 64 * 64;
-        var header = dict + new string(' ', total - prefix - dict.Length - 1) + "\n";
+        int pad = 64 - (prefix + dict.Length + 1) % 64;
+        var header = dict + new string(' ', pad) + "\n";
         var bytes = Encoding.ASCII.GetBytes(header);
 
         stream.Write(Magic);

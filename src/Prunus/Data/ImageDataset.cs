@@ -18,6 +18,9 @@ public sealed record Augmentation(int Pad = 0, bool HorizontalFlip = false)
 /// </summary>
 public sealed class ImageDataset
 {
+    // b / 255f for every byte, correctly rounded as a division (as PyTorch's ToTensor computes it), looked up.
+    private static readonly float[] ByteToUnit = Enumerable.Range(0, 256).Select(b => b / 255f).ToArray();
+
     private readonly byte[] _images;
     private readonly int[] _labels;
 
@@ -97,7 +100,7 @@ public sealed class ImageDataset
     {
         if (order.Length != Count) throw new ArgumentException($"order has {order.Length} entries, the dataset {Count} images");
         for (int i = 0; i < order.Length; i++) order[i] = i;
-        var rng = SeededRandom.For(seed, 0x5348554646UL, (ulong)epoch); // stream "SHUFF" of this epoch
+        var rng = KeyedRandom.For(seed, 0x5348554646UL, (ulong)epoch); // stream "SHUFF" of this epoch
         for (int i = order.Length - 1; i > 0; i--)
         {
             int j = rng.NextInt(i + 1);
@@ -127,7 +130,7 @@ public sealed class ImageDataset
             throw new ArgumentOutOfRangeException(nameof(count), $"batch [{start}, {start + count}) is outside the order of {order.Length}");
         var dst = x.Floats;
         bool augment = augmentation is { IsNone: false };
-        const float Scale = 1f / 255f;
+        var scale = ByteToUnit;
         for (int b = 0; b < count; b++)
         {
             int idx = order[start + b];
@@ -137,10 +140,10 @@ public sealed class ImageDataset
             var dstImage = dst.Slice(b * size, size);
             if (!augment)
             {
-                for (int i = 0; i < size; i++) dstImage[i] = src[i] * Scale;
+                for (int i = 0; i < size; i++) dstImage[i] = scale[src[i]];
                 continue;
             }
-            var rng = SeededRandom.For(seed, ((ulong)(uint)epoch << 32) | 0x4155UL, (ulong)idx); // stream "AU" of (epoch, image)
+            var rng = KeyedRandom.For(seed, ((ulong)(uint)epoch << 32) | 0x4155UL, (ulong)idx); // stream "AU" of (epoch, image)
             int p = augmentation!.Pad;
             int dy = p > 0 ? rng.NextInt(2 * p + 1) - p : 0;
             int dx = p > 0 ? rng.NextInt(2 * p + 1) - p : 0;
@@ -155,7 +158,7 @@ public sealed class ImageDataset
     /// </summary>
     private void CropFlip(ReadOnlySpan<byte> src, Span<float> dst, int dy, int dx, bool flip)
     {
-        const float Scale = 1f / 255f;
+        var scale = ByteToUnit;
         int h = Height, w = Width;
         for (int c = 0; c < Channels; c++)
         {
@@ -170,7 +173,7 @@ public sealed class ImageDataset
                 for (int x = 0; x < w; x++)
                 {
                     int sx = (flip ? w - 1 - x : x) + dx;
-                    row[x] = (uint)sx < (uint)w ? srcRow[sx] * Scale : 0f;
+                    row[x] = (uint)sx < (uint)w ? scale[srcRow[sx]] : 0f;
                 }
             }
         }

@@ -1,18 +1,18 @@
 namespace Prunus.Data;
 
 /// <summary>
-/// A splitmix64 random stream whose whole state is its seed words, so that shuffles, augmentations and dropout can be
-/// replayed exactly from (seed, epoch, index) after a resume. Not for cryptography.
+/// A splitmix64 random stream keyed by words such as (seed, epoch, index) and holding no other state, so that
+/// shuffles and augmentations replay exactly after a resume. Not for cryptography.
 /// </summary>
-public struct SeededRandom
+public struct KeyedRandom
 {
     private ulong _state;
 
     /// <summary>A stream started from <paramref name="seed"/>.</summary>
-    public SeededRandom(ulong seed) => _state = Mix(seed);
+    public KeyedRandom(ulong seed) => _state = Mix(seed);
 
     /// <summary>A stream for position (<paramref name="a"/>, <paramref name="b"/>) of the run seeded with <paramref name="seed"/>.</summary>
-    public static SeededRandom For(ulong seed, ulong a, ulong b = 0) => new(Hash(seed, a, b));
+    public static KeyedRandom For(ulong seed, ulong a, ulong b = 0) => new(Hash(seed, a, b));
 
     /// <summary>A well-mixed 64-bit hash of three words (distinct inputs give unrelated outputs).</summary>
     public static ulong Hash(ulong a, ulong b, ulong c) =>
