@@ -63,9 +63,9 @@ public sealed class Evaluator
     private Plan PlanFor(int count, ImageDataset data)
     {
         ref Plan? slot = ref count == BatchSize ? ref _full : ref _tail;
-        if (slot is { } plan && plan.Input(0).Shape[0] == count && ShapeMath.SameShape(plan.Input(0).Shape.AsSpan(1), data.SampleShape))
-            return plan;
-        slot = Planner.Compile(_graph, [count, .. data.SampleShape], new PlanOptions { ConstantWeights = false, Pool = _pool });
+        var shape = BatchShape.For(_graph, data, count);
+        if (slot is { } plan && ShapeMath.SameShape(plan.Input(0).Shape, shape)) return plan;
+        slot = Planner.Compile(_graph, shape, new PlanOptions { ConstantWeights = false, Pool = _pool });
         return slot;
     }
 }

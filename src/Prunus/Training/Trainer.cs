@@ -177,7 +177,7 @@ public sealed class Trainer : IDisposable
     private (Plan, Tensor[]) PlanFor(int count)
     {
         if (_plans.TryGetValue(count, out var entry)) return entry;
-        var plan = Planner.Compile(Graph, [count, .. Data.SampleShape], new PlanOptions { Training = true, Pool = _pool, Seed = Options.Seed });
+        var plan = Planner.Compile(Graph, BatchShape.For(Graph, Data, count), new PlanOptions { Training = true, Pool = _pool, Seed = Options.Seed });
         if (plan.OutputNames.Count == 0) throw new ModelException($"model '{Graph.Name}' has no output");
         var logits = plan.Output(0);
         if (logits.Type != DataType.Float32 || logits.Rank < 1 || logits.Shape[0] != count)

@@ -4,6 +4,7 @@ using Prunus.Training;
 
 namespace Prunus.Tests.Training;
 
+[Trait("Category", "Kernel")] // the updates have vector paths with scalar tails
 public class OptimizerTests
 {
     private static readonly float[][] Grads =

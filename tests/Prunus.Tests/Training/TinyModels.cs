@@ -30,8 +30,8 @@ internal static class TinyModels
         return new ImageDataset(images, labels, 1, 1, features, classes);
     }
 
-    /// <summary>x [N,1,1,F] -> linear F->H -> Relu -> linear H->K: logits [N,K], weights drawn from <paramref name="seed"/>.</summary>
-    public static ModelGraph Mlp(int features = 8, int hidden = 16, int classes = 3, int seed = 2)
+    /// <summary>x [N,1,1,F] (or [N,F]) -> linear F->H -> Relu -> linear H->K: logits [N,K], weights drawn from <paramref name="seed"/>.</summary>
+    public static ModelGraph Mlp(int features = 8, int hidden = 16, int classes = 3, int seed = 2, bool flatInput = false)
     {
         TestLinearOp.EnsureRegistered();
         var rng = new Random(seed);
@@ -42,7 +42,7 @@ internal static class TinyModels
             return t;
         }
         var g = new ModelGraph { Name = "tiny" };
-        g.Inputs.Add(new ValueInfo("x", DataType.Float32, [Dim.Sym("N"), 1, 1, features]));
+        g.Inputs.Add(new ValueInfo("x", DataType.Float32, flatInput ? [Dim.Sym("N"), features] : [Dim.Sym("N"), 1, 1, features]));
         g.Initializers["w1"] = Uniform(1 / MathF.Sqrt(features), features, hidden);
         g.Initializers["b1"] = Uniform(1 / MathF.Sqrt(features), hidden);
         g.Initializers["w2"] = Uniform(1 / MathF.Sqrt(hidden), hidden, classes);

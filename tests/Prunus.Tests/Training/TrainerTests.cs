@@ -285,6 +285,18 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void A_model_taking_flattened_images_gets_rank_2_batches()
+    {
+        var data = TinyModels.Separable(40);
+        var graph = TinyModels.Mlp(flatInput: true);
+        using var t = new Trainer(graph, data, Options(2));
+        var r = t.Run();
+        Assert.Equal(new[] { 8, 8 }, t.CurrentPlan!.Input(0).Shape); // the last batch: 8 images of 8 pixels
+        Assert.Equal(40, new Evaluator(graph, 16, TestPools.One).Evaluate(data).Count);
+        Assert.Equal(6, r.GlobalStep);
+    }
+
+    [Fact]
     public void Mismatched_data_and_model_are_reported()
     {
         var data = TinyModels.Separable(20, features: 6);
