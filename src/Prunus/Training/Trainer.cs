@@ -78,6 +78,7 @@ public sealed class Trainer : IDisposable
         _order = new int[data.Count];
         _labels = new int[options.BatchSize];
 
+        GraphValidation.ThrowIfUnsupported(graph); // before anything else, so that the error lists every missing op
         var names = Trainability.TrainableInitializers(graph);
         if (names.Count == 0) throw new ModelException($"model '{graph.Name}' has no trainable float initializers");
         // Gradients are bound per plan; until the first plan exists each parameter points at a zero placeholder.
