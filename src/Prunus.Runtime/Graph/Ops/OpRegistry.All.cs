@@ -7,5 +7,29 @@ public static partial class OpRegistry
     [
         // Activations
         new ReluOp(),
+        // Shape
+        new ReshapeOp(),
+        new FlattenOp(),
+        new SqueezeOp(),
+        new UnsqueezeOp(),
+        new IdentityOp(),
+        new TransposeOp(),
+        new ConcatOp(),
+        new SplitOp(),
+        new SliceOp(),
+        new ShapeOp(),
+        new ConstantOp(),
+        // Normalization
+        new SoftmaxOp(),
+        new LogSoftmaxOp(),
+        new LayerNormalizationOp(),
+        new DropoutOp(),
+        // Reduction
+        new ReduceSumOp(),
+        new ReduceMeanOp(),
+        new ReduceMaxOp(),
+        new ReduceMinOp(),
+        new ReduceProdOp(),
+        new ReduceL2Op(),
     ];
 }

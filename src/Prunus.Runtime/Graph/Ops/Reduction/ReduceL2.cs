@@ -1,0 +1,8 @@
+namespace Prunus.Graph.Ops;
+
+/// <summary>ReduceL2: y = √(Σ x²) over the given axes.</summary>
+public sealed class ReduceL2Op : ReduceOperator
+{
+    public override string OpType => "ReduceL2";
+    protected override ReduceKind Kind => ReduceKind.L2;
+}

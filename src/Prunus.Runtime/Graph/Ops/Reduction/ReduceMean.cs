@@ -1,0 +1,8 @@
+namespace Prunus.Graph.Ops;
+
+/// <summary>ReduceMean: y = mean of x over the given axes (all axes if none are given).</summary>
+public sealed class ReduceMeanOp : ReduceOperator
+{
+    public override string OpType => "ReduceMean";
+    protected override ReduceKind Kind => ReduceKind.Mean;
+}

@@ -1,0 +1,8 @@
+namespace Prunus.Graph.Ops;
+
+/// <summary>ReduceMin: y = min of x over the given axes (the gradient goes to the minima, split among ties).</summary>
+public sealed class ReduceMinOp : ReduceOperator
+{
+    public override string OpType => "ReduceMin";
+    protected override ReduceKind Kind => ReduceKind.Min;
+}
