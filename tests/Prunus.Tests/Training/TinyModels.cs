@@ -30,8 +30,8 @@ internal static class TinyModels
         return new ImageDataset(images, labels, 1, 1, features, classes);
     }
 
-    /// <summary>x [N,1,1,F] (or [N,F]) -> linear F->H -> Relu -> linear H->K: logits [N,K], weights drawn from <paramref name="seed"/>.</summary>
-    public static ModelGraph Mlp(int features = 8, int hidden = 16, int classes = 3, int seed = 2, bool flatInput = false)
+    /// <summary>x [N,1,1,F] (or [N,F]) -> linear F->H -> Relu (-> Dropout) -> linear H->K: logits [N,K], weights drawn from <paramref name="seed"/>.</summary>
+    public static ModelGraph Mlp(int features = 8, int hidden = 16, int classes = 3, int seed = 2, bool flatInput = false, float dropout = 0)
     {
         TestLinearOp.EnsureRegistered();
         var rng = new Random(seed);
@@ -49,7 +49,14 @@ internal static class TinyModels
         g.Initializers["b2"] = Uniform(1 / MathF.Sqrt(hidden), classes);
         g.Nodes.Add(new Node(TestLinearOp.Type, "fc1", ["x", "w1", "b1"], ["h"]));
         g.Nodes.Add(new Node("Relu", "relu", ["h"], ["a"]));
-        g.Nodes.Add(new Node(TestLinearOp.Type, "fc2", ["a", "w2", "b2"], ["logits"]));
+        var last = "a";
+        if (dropout > 0)
+        {
+            g.Initializers["ratio"] = Tensor.Scalar(dropout);
+            g.Nodes.Add(new Node("Dropout", "drop", ["a", "ratio"], ["d"]));
+            last = "d";
+        }
+        g.Nodes.Add(new Node(TestLinearOp.Type, "fc2", [last, "w2", "b2"], ["logits"]));
         g.Outputs.Add(new ValueInfo("logits", DataType.Float32, [Dim.Sym("N"), classes]));
         return g;
     }

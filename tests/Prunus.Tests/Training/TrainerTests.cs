@@ -96,7 +96,7 @@ public sealed class TrainerTests : IDisposable
             LabelSmoothing = 0.1f,
             Augmentation = augment ? new Augmentation(1, true) : null,
         };
-        var initial = TinyModels.Mlp();
+        var initial = TinyModels.Mlp(dropout: 0.25f); // dropout draws from the per-step stream, which must replay too
 
         var full = initial.Clone();
         using (var t = new Trainer(full, data, opts))
