@@ -38,7 +38,7 @@ public sealed class ModelGraph
         var g = new ModelGraph { Name = Name, DocString = DocString, Metadata = Metadata.Clone() };
         foreach (var n in Nodes)
         {
-            var c = new Node(n.OpType, n.Name, n.Inputs, n.Outputs) { Domain = n.Domain, DocString = n.DocString };
+            var c = new Node(n.OpType, n.Name, n.Inputs, n.Outputs) { Domain = n.Domain, DocString = n.DocString, Overload = n.Overload };
             foreach (var (k, v) in n.Attributes) c.Attributes[k] = v;
             g.Nodes.Add(c);
         }
@@ -49,7 +49,7 @@ public sealed class ModelGraph
         return g;
     }
 
-    private static ValueInfo CloneInfo(ValueInfo v) => new(v.Name, v.Type, v.Dims?.ToArray()) { DocString = v.DocString };
+    private static ValueInfo CloneInfo(ValueInfo v) => new(v.Name, v.Type, v.Dims?.ToArray()) { DocString = v.DocString, FullType = v.FullType };
 }
 
 /// <summary>ModelProto-level fields kept through import and export.</summary>
@@ -64,6 +64,8 @@ public sealed class ModelMetadata
     public long ModelVersion { get; set; }
     public string DocString { get; set; } = "";
     public Dictionary<string, string> Properties { get; } = new(StringComparer.Ordinal);
+    /// <summary>Model-local functions called by nodes of the graph.</summary>
+    public List<ModelFunction> Functions { get; } = [];
 
     /// <summary>The default-domain opset version.</summary>
     public long Opset => Opsets.TryGetValue("", out var v) ? v : Opsets.TryGetValue("ai.onnx", out var w) ? w : 17;
@@ -74,6 +76,7 @@ public sealed class ModelMetadata
         m.Opsets.Clear();
         foreach (var (k, v) in Opsets) m.Opsets[k] = v;
         foreach (var (k, v) in Properties) m.Properties[k] = v;
+        m.Functions.AddRange(Functions);  // function bodies are shared, not copied
         return m;
     }
 }

@@ -14,6 +14,8 @@ public sealed class Node
     public List<string> Outputs { get; } = [];
     public Dictionary<string, AttributeValue> Attributes { get; } = new(StringComparer.Ordinal);
     public string DocString { get; set; } = "";
+    /// <summary>Selects among model-local functions of the same domain and op type; usually empty.</summary>
+    public string Overload { get; set; } = "";
 
     public Node(string opType, string name, IEnumerable<string> inputs, IEnumerable<string> outputs)
     {

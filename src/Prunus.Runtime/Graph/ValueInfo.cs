@@ -12,6 +12,11 @@ public sealed class ValueInfo
     public DataType Type { get; set; }
     public Dim[]? Dims { get; set; }
     public string DocString { get; set; } = "";
+    /// <summary>
+    /// The type when the value is not a dense tensor (a sequence, map, optional or sparse tensor); null for dense
+    /// tensors, which <see cref="Type"/> and <see cref="Dims"/> describe.
+    /// </summary>
+    public TypeSpec? FullType { get; set; }
 
     public ValueInfo(string name, DataType type, Dim[]? dims) { Name = name; Type = type; Dims = dims; }
 
@@ -20,7 +25,7 @@ public sealed class ValueInfo
         ?? throw new InvalidOperationException($"input '{Name}' has no declared shape; give its shape explicitly");
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Name}: {Type}[{(Dims is null ? "?" : string.Join(",", Dims))}]";
+    public override string ToString() => FullType is not null ? $"{Name}: {FullType}" : $"{Name}: {Type}[{(Dims is null ? "?" : string.Join(",", Dims))}]";
 }
 
 /// <summary>One dimension of a declared shape: a fixed size or a named symbol.</summary>
