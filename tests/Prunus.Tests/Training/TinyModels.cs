@@ -62,4 +62,21 @@ internal static class TinyModels
         g.Outputs.Add(new ValueInfo("logits", DataType.Float32, flatInput ? [Dim.Sym("N"), classes] : [Dim.Sym("N"), 1, 1, classes]));
         return g;
     }
+
+    /// <summary>28x28 images whose class (of 10) is the row holding a bright bar, with noise: easy for any image model.</summary>
+    public static ImageDataset Bars(int count, int seed = 3)
+    {
+        var rng = new Random(seed);
+        var images = new byte[count * 784];
+        var labels = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            labels[i] = rng.Next(10);
+            var img = images.AsSpan(i * 784, 784);
+            for (int p = 0; p < 784; p++) img[p] = (byte)rng.Next(60);
+            int row = 2 + 2 * labels[i];
+            for (int x = 4; x < 24; x++) img[row * 28 + x] = (byte)(200 + rng.Next(56));
+        }
+        return new ImageDataset(images, labels, 1, 28, 28, 10);
+    }
 }

@@ -1,5 +1,6 @@
 using Prunus.Data;
 using Prunus.Graph;
+using Prunus.Models;
 using Prunus.Tensors;
 using Prunus.Tests.Support;
 using Prunus.Training;
@@ -134,6 +135,36 @@ public sealed class TrainerTests : IDisposable
         Assert.NotEqual(initial.Initializers["w2"].Floats.ToArray(), full.Initializers["w2"].Floats.ToArray());
         var w1 = resumed.Initializers["w1"].Floats;
         for (int i = 0; i < w1.Length; i += 2) Assert.Equal(0f, w1[i]);
+    }
+
+    [Theory]
+    [InlineData("mlp")]
+    [InlineData("lenet5")]
+    public void Zoo_models_learn_and_resume_bit_exactly_on_two_threads(string model)
+    {
+        var data = TinyModels.Bars(16);
+        var opts = Options(epochs: 2) with { BatchSize = 8, LearningRate = 0.05, Augmentation = new Augmentation(2, false) };
+        var initial = ModelZoo.Create(model, new ZooOptions { Seed = 1 });
+
+        var full = initial.Clone();
+        TrainingResult r;
+        using (var t = new Trainer(full, data, opts)) r = t.Run();
+        Assert.True(r.Epochs[^1].Loss < r.Epochs[0].Loss, $"{model}: loss {r.Epochs[0].Loss} -> {r.Epochs[^1].Loss}");
+
+        var path = Path.Combine(_dir, model + ".ckpt");
+        using (var t = new Trainer(initial.Clone(), data, opts with { CheckpointPath = path }))
+        {
+            t.Callbacks.Add(new StopAt(3));
+            Assert.True(t.Run().Stopped);
+        }
+        var resumed = initial.Clone();
+        using (var t = new Trainer(resumed, data, opts))
+        {
+            t.LoadCheckpoint(path);
+            t.Run();
+        }
+        foreach (var (name, w) in full.Initializers)
+            Assert.True(w.Floats.SequenceEqual(resumed.Initializers[name].Floats), $"{model}: '{name}' differs after resuming");
     }
 
     [Fact]
