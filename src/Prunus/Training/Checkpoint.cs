@@ -15,6 +15,8 @@ public sealed class Checkpoint
 {
     /// <summary>The run's settings, as <see cref="TrainerOptions.TrajectoryDescription"/> printed them.</summary>
     public string Configuration { get; init; } = "";
+    /// <summary>A short hash of <see cref="Configuration"/> (16 hex digits of its SHA-256), for display.</summary>
+    public string ConfigurationHash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Configuration)))[..16];
     /// <summary>Epoch of the next step.</summary>
     public int Epoch { get; init; }
     /// <summary>Index of the next step within its epoch.</summary>

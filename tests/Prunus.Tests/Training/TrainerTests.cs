@@ -230,6 +230,9 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(new[] { true, false }, r.Weights["flag"].Span<bool>().ToArray());
         Assert.Equal(c.OptimizerState["w/exp_avg"].Floats.ToArray(), r.OptimizerState["w/exp_avg"].Floats.ToArray());
         Assert.Equal(new[] { 3, 2 }, r.Masks["w"].Shape);
+        Assert.Equal(16, r.ConfigurationHash.Length);
+        Assert.Equal(c.ConfigurationHash, r.ConfigurationHash);
+        Assert.NotEqual(new Checkpoint { Configuration = "x=2" }.ConfigurationHash, r.ConfigurationHash);
     }
 
     private sealed class Recorder : ITrainingCallback
