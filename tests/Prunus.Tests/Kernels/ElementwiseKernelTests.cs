@@ -48,6 +48,9 @@ public class ElementwiseKernelTests
         ["Selu"] = UF(new Elementwise.SeluFunc(1.67326f, 1.0507f), -6, 3),
         ["HardSigmoid"] = UF(new Elementwise.HardSigmoidFunc(0.2f, 0.5f), -5, 5),
         ["Clip"] = UF(new Elementwise.ClipFunc(-1, 2), -4, 4),
+        // Tanh runs on TensorPrimitives; its reference is MathF.Tanh.
+        ["Tanh"] = new((x, y) => System.Numerics.Tensors.TensorPrimitives.Tanh(x, y),
+            (x, y) => { for (int i = 0; i < x.Length; i++) y[i] = MathF.Tanh(x[i]); }, -10, 10),
     };
 
     private static readonly Dictionary<string, GradCase> Backward = new()
