@@ -21,9 +21,9 @@ public enum ConvolutionAlgorithm
 public sealed class Convolution
 {
     /// <summary>Cols floats per chunk at inference: about L2-sized, so im2col output is still cached when GEMM reads it.</summary>
-    internal static int InferenceLoweringBudget { get; set; } = 1 << 18;
+    internal const int InferenceLoweringBudget = 1 << 18;
     /// <summary>Cols floats for the whole batch in training (lets backward reuse the forward's lowering).</summary>
-    internal static int TrainingLoweringBudget { get; set; } = 1 << 22;
+    internal const int TrainingLoweringBudget = 1 << 22;
     /// <summary>Output plane size from which 1x1 convolutions multiply image by image, straight from x into y.</summary>
     internal const int PointwiseDirectPlane = 256;
 

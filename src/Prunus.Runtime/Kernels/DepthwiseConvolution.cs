@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -102,6 +103,29 @@ public static class DepthwiseConvolution
                     for (int j = 0; j < g.KW; j++) starts[i * g.KW + j] = RunStart(g, hp, wq, oh, i, j);
                 var yrow = y.Slice((k * g.OH + oh) * ow, ow);
                 int o = 0;
+                // Four independent accumulators hide the FMA latency that a single chain over the taps would expose.
+                if (Vector256.IsHardwareAccelerated)
+                    for (; o <= ow - 32; o += 32)
+                    {
+                        Vector256<float> a0, a1, a2, a3;
+                        if (accumulate)
+                        {
+                            a0 = Vector256.Create(yrow.Slice(o, 8)); a1 = Vector256.Create(yrow.Slice(o + 8, 8));
+                            a2 = Vector256.Create(yrow.Slice(o + 16, 8)); a3 = Vector256.Create(yrow.Slice(o + 24, 8));
+                        }
+                        else a0 = a1 = a2 = a3 = Vector256.Create(b);
+                        for (int t = 0; t < taps; t++)
+                        {
+                            var wt = Vector256.Create(wk[t]);
+                            ref float r = ref Unsafe.Add(ref ps, starts[t] + o);
+                            a0 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref r), a0);
+                            a1 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref r, 8), a1);
+                            a2 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref r, 16), a2);
+                            a3 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref r, 24), a3);
+                        }
+                        a0.CopyTo(yrow.Slice(o, 8)); a1.CopyTo(yrow.Slice(o + 8, 8));
+                        a2.CopyTo(yrow.Slice(o + 16, 8)); a3.CopyTo(yrow.Slice(o + 24, 8));
+                    }
                 if (Vector256.IsHardwareAccelerated)
                     for (; o <= ow - 8; o += 8)
                     {

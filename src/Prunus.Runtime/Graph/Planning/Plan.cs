@@ -17,6 +17,7 @@ public sealed class Plan
     private readonly Dictionary<string, Tensor> _values;
     private readonly Dictionary<string, Tensor> _grads;
     private readonly Tensor[] _gradsToZero;
+    private readonly bool[] _hasOutputGrad;
 
     /// <summary>The graph this plan was compiled from.</summary>
     public ModelGraph Graph { get; }
@@ -54,6 +55,7 @@ public sealed class Plan
         OutputNames = graph.Outputs.Select(o => o.Name).ToList();
         var seeds = new HashSet<string>(OutputNames, StringComparer.Ordinal);
         _gradsToZero = grads.Where(kv => !seeds.Contains(kv.Key)).Select(kv => kv.Value).ToArray();
+        _hasOutputGrad = steps.Select(s => s.Kernel.OutputGrads.Any(g => g is not null)).ToArray();
     }
 
     /// <summary>The buffer of graph input <paramref name="name"/>: write the input here before <see cref="Run"/>.</summary>
@@ -98,11 +100,18 @@ public sealed class Plan
         foreach (var g in _gradsToZero) g.Clear();
         var ctx = Context;
         for (int i = Steps.Length - 1; i >= 0; i--)
+            if (_hasOutputGrad[i]) Steps[i].Kernel.Backward(ctx);
+    }
+
+    /// <summary>Backward with each step's work handed to <paramref name="run"/> (step index, action), for profiling.</summary>
+    internal void BackwardSteps(Action<int, Action> run)
+    {
+        if (_grads.Count == 0) throw new InvalidOperationException("this plan was not compiled for gradients");
+        foreach (var g in _gradsToZero) g.Clear();
+        for (int i = Steps.Length - 1; i >= 0; i--)
         {
             var k = Steps[i].Kernel;
-            bool any = false;
-            foreach (var g in k.OutputGrads) any |= g is not null;
-            if (any) k.Backward(ctx);
+            if (_hasOutputGrad[i]) run(i, () => k.Backward(Context));
         }
     }
 

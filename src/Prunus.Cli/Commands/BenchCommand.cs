@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Prunus.Cli.Console;
+using Prunus.Graph.Planning;
+using Prunus.Tensors;
+using Prunus.Threading;
+
+namespace Prunus.Cli.Commands;
+
+/// <summary>prunus bench MODEL.onnx --batch 1,64: latency median and p90, and throughput, per batch size.</summary>
+public sealed class BenchCommand : ICliCommand
+{
+    public Command Build(Func<Reporter> reporter)
+    {
+        var model = new Argument<string>("model") { Description = "ONNX model file" };
+        var batches = new Option<string>("--batch") { Description = "Comma-separated batch sizes", DefaultValueFactory = _ => "1,64" };
+        var threads = CliOptions.Threads();
+        var seconds = new Option<double>("--seconds") { Description = "Measuring time per batch size", DefaultValueFactory = _ => 2.0 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs before measuring", DefaultValueFactory = _ => 20 };
+        var cmd = new Command("bench", "Measure inference latency and throughput on the Prunus engine") { model, batches, threads, seconds, warmup };
+        cmd.SetAction(p => Run(reporter(), p.GetValue(model)!, ParseBatches(p.GetValue(batches)!),
+            Check.AtLeast("--threads", p.GetValue(threads), 1), Check.InRange("--seconds", p.GetValue(seconds), 0.01, 3600),
+            Check.AtLeast("--warmup", p.GetValue(warmup), 0)));
+        return cmd;
+    }
+
+    private static int[] ParseBatches(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) throw new UsageException("--batch needs at least one batch size, e.g. --batch 1,64");
+        return parts.Select(s => int.TryParse(s, out var b) && b >= 1 ? b
+            : throw new UsageException($"--batch: '{s}' is not a positive whole number")).ToArray();
+    }
+
+    private static int Run(Reporter r, string path, int[] batches, int threads, double seconds, int warmup)
+    {
+        var graph = ModelFiles.Load(path);
+        using var pool = new WorkerPool(threads);
+        var results = new List<BenchResult>();
+        foreach (var batch in batches)
+        {
+            var shapes = graph.DataInputs.ToDictionary(i => i.Name, i => WithBatch(i.Concrete(batch), batch));
+            var plan = Planner.Compile(graph, shapes, new PlanOptions { Pool = pool });
+            var rng = new SeededRandom(1);
+            foreach (var name in plan.InputNames)
+            {
+                var t = plan.Input(name);
+                if (t.Type == DataType.Float32) foreach (ref var v in t.Floats) v = rng.NextFloat();
+            }
+            var result = r.WithProgress($"batch {batch}", progress => Measure(plan, batch, seconds, warmup, progress));
+            results.Add(result);
+        }
+        r.Table($"{Path.GetFileName(path)} on the Prunus engine, {threads} thread(s)",
+            ["batch", "median ms", "p90 ms", "images/s", "runs"],
+            results.Select(x => (IReadOnlyList<string>)[x.Batch.ToString(), Fmt.Ms(x.MedianMs), Fmt.Ms(x.P90Ms), x.PerSecond.ToString("N0"), x.Runs.ToString()]));
+        r.Result(new JsonObject
+        {
+            ["model"] = path,
+            ["threads"] = threads,
+            ["results"] = new JsonArray(results.Select(x => (JsonNode)new JsonObject
+            {
+                ["batch"] = x.Batch,
+                ["median_ms"] = x.MedianMs,
+                ["p90_ms"] = x.P90Ms,
+                ["throughput"] = x.PerSecond,
+                ["runs"] = x.Runs,
+            }).ToArray()),
+        });
+        return 0;
+    }
+
+    /// <summary>Replaces the first dimension by the batch size when the model declares a fixed one of another size.</summary>
+    private static int[] WithBatch(int[] shape, int batch)
+    {
+        if (shape.Length > 0) shape[0] = batch;
+        return shape;
+    }
+
+    private sealed record BenchResult(int Batch, double MedianMs, double P90Ms, double PerSecond, int Runs);
+
+    private static BenchResult Measure(Plan plan, int batch, double seconds, int warmup, Action<double, string> progress)
+    {
+        for (int i = 0; i < warmup; i++) plan.Run();
+        var times = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (total.Elapsed.TotalSeconds < seconds || times.Count < 10)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            plan.Run();
+            times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            if (times.Count % 64 == 0) progress(total.Elapsed.TotalSeconds / seconds, "");
+        }
+        times.Sort();
+        double median = times[times.Count / 2];
+        double p90 = times[Math.Min(times.Count - 1, (int)(times.Count * 0.9))];
+        return new BenchResult(batch, median, p90, batch / (median / 1000), times.Count);
+    }
+}

@@ -1,0 +1,49 @@
+using System.CommandLine;
+
+namespace Prunus.Cli.Commands;
+
+/// <summary>Options shared by every command.</summary>
+public static class CliOptions
+{
+    public static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Print exactly one JSON object on stdout (progress and messages go to stderr)",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Show stack traces with errors",
+        Recursive = true,
+    };
+
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "Worker threads for kernels (default: all cores)",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+
+    public static Option<string?> Data() => new("--data")
+    {
+        Description = "Folder with the Fashion-MNIST IDX files (default: $PRUNUS_DATA, then /usr/share/datasets/fashion-mnist)",
+    };
+}
+
+/// <summary>A bad command-line value: the message names the option and says what to give instead.</summary>
+public sealed class UsageException : Exception
+{
+    public UsageException(string message) : base(message) { }
+}
+
+/// <summary>Checks on option values that throw <see cref="UsageException"/>.</summary>
+public static class Check
+{
+    public static int AtLeast(string option, int value, int min) =>
+        value >= min ? value : throw new UsageException($"{option} must be at least {min}, got {value}");
+
+    public static double InRange(string option, double value, double min, double max) =>
+        value >= min && value <= max ? value : throw new UsageException($"{option} must be between {min} and {max}, got {value}");
+
+    public static string ExistingFile(string what, string path) =>
+        File.Exists(path) ? path : throw new UsageException($"{what} '{path}' does not exist");
+}
