@@ -27,9 +27,17 @@ internal static class ZooCrossCheck
     /// Builds the zoo model <paramref name="model"/> ("mobilenet-relu6" is mobilenet with ReLU6) and trains it 4 steps
     /// of 4 random images, so that its weights and BatchNorm statistics are no longer their initial values.
     /// </summary>
+    /// <remarks>
+    /// BatchNorm momentum is set to 0.1 for these few steps so that the running statistics come close to real batch
+    /// statistics. With the zoo's 0.9 they would stay near their initial mean 0 and variance 1, under which the
+    /// activations of the deeper models shrink layer by layer until the logits hardly depend on the input, and a
+    /// wrong padding or a wrong HardSigmoid slope would change the outputs by less than the tolerance. The attribute
+    /// plays no part in inference.
+    /// </remarks>
     public static ModelGraph Trained(string model)
     {
         var graph = ModelZoo.Create(model.Split('-')[0], OptionsFor(model));
+        foreach (var n in graph.Nodes.Where(n => n.OpType == "BatchNormalization")) n.Attributes["momentum"] = AttributeValue.Of(0.1f);
         var rng = new Random(11);
         var images = new byte[16 * 28 * 28];
         rng.NextBytes(images);
@@ -63,8 +71,37 @@ internal static class ZooCrossCheck
         }
     }
 
-    /// <summary>Images in [0, 1] of the zoo's input shape, <paramref name="batch"/> of them.</summary>
-    public static Tensor Images(int batch, int seed) => TensorAssert.Random(seed, 0, 1, [batch, .. Sample]);
+    /// <summary>
+    /// <paramref name="batch"/> images in [0, 1] of the zoo's input shape: noise around a brightness and with a
+    /// contrast drawn per image, so that the images differ in their global statistics too, as real ones do.
+    /// </summary>
+    public static Tensor Images(int batch, int seed)
+    {
+        var x = TensorAssert.Random(seed, 0, 1, [batch, .. Sample]);
+        var rng = new Random(seed);
+        int size = x.Length / batch;
+        var s = x.Floats;
+        for (int n = 0; n < batch; n++)
+        {
+            float brightness = (float)rng.NextDouble(), contrast = (float)rng.NextDouble();
+            for (int i = n * size; i < (n + 1) * size; i++) s[i] = Math.Clamp(brightness + contrast * (s[i] - 0.5f), 0, 1);
+        }
+        return x;
+    }
+
+    /// <summary>
+    /// Asserts that the logits [N,K] differ between the samples of a batch by at least 100 times the comparison's
+    /// tolerance: a model whose outputs hardly depend on its input would hide disagreements.
+    /// </summary>
+    public static void AssertInputMatters(Tensor logits, string what)
+    {
+        var y = logits.Floats;
+        int k = logits.Shape[1];
+        double scale = 1, spread = 0;
+        for (int i = 0; i < y.Length; i++) scale = Math.Max(scale, Math.Abs(y[i]));
+        for (int i = k; i < y.Length; i++) spread = Math.Max(spread, Math.Abs(y[i] - y[i % k]));
+        Assert.True(spread >= 1e-2 * scale, $"{what}: the logits of different images differ by at most {spread:G3}; the comparison would be blind");
+    }
 
     /// <summary>Prunus's outputs of <paramref name="graph"/> on its first input.</summary>
     public static Dictionary<string, Tensor> RunPrunus(ModelGraph graph, Tensor input) =>
