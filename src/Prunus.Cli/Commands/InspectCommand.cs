@@ -12,7 +12,7 @@ public sealed class InspectCommand : ICliCommand
     public Command Build(Func<Reporter> reporter)
     {
         var model = new Argument<string>("model") { Description = "ONNX model file" };
-        var batch = new Option<int>("--batch") { Description = "Batch size for shapes and FLOPs", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch") { Description = "Batch size for the shapes and FLOPs shown", DefaultValueFactory = _ => 1, HelpName = "n" };
         var cmd = new Command("inspect", "Show a model's layers, shapes, parameters, nonzeros, FLOPs and file size") { model, batch };
         cmd.SetAction(p => Run(reporter(), p.GetValue(model)!, Check.AtLeast("--batch", p.GetValue(batch), 1)));
         return cmd;
