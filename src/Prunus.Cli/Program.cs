@@ -15,6 +15,9 @@ public static partial class Program
     /// <summary>Exit code of a failure while running (unreadable file, model that does not fit its data, ...).</summary>
     public const int Failure = 1;
 
+    /// <summary>Exit code of an unexpected error, a bug in Prunus (EX_SOFTWARE).</summary>
+    public const int InternalError = 70;
+
     public static int Main(string[] args) => Run(args, null, null);
 
     /// <summary>Runs the CLI with the given streams (tests pass writers; null means the console); returns the exit code.</summary>
@@ -47,11 +50,13 @@ public static partial class Program
             if (stderr is not null) config.Error = stderr;
             return parse.Invoke(config);
         }
-        catch (Exception e) when (Describe(e) is { } message)
+        catch (Exception e)
         {
-            reporter.Error(message);
+            var known = Describe(e);
+            // Even a bug gets one line rather than a trace; --verbose gives the trace for a report.
+            reporter.Error(known ?? $"internal error: {e.GetType().Name}: {e.Message} (a bug in Prunus; --verbose shows where it happened)");
             if (reporter.Verbose) (stderr ?? System.Console.Error).WriteLine(e);
-            return e is UsageException ? UsageError : Failure;
+            return known is null ? InternalError : e is UsageException ? UsageError : Failure;
         }
     }
 
@@ -79,14 +84,18 @@ public static partial class Program
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
 
-    /// <summary>The one line to show for an expected failure; null lets unexpected ones (bugs) crash loudly with their trace.</summary>
+    /// <summary>The one line to show for an expected failure (bad input, unreadable file); null for anything else.</summary>
     private static string? Describe(Exception e) => e switch
     {
         AggregateException { InnerExceptions.Count: 1 } a => Describe(a.InnerException!),
         UsageException or PrunusException => e.Message,
         FileNotFoundException f => $"file not found: {f.FileName ?? f.Message}",
         DirectoryNotFoundException or UnauthorizedAccessException or IOException => e.Message,
-        ArgumentException => e.Message,
+        // The library's argument checks say what to fix; the parameter name they append means nothing here.
+        ArgumentException => ParameterSuffix().Replace(e.Message, ""),
         _ => null,
     };
+
+    [GeneratedRegex(@"\s*\(Parameter '[^']*'\)\s*$")]
+    private static partial Regex ParameterSuffix();
 }

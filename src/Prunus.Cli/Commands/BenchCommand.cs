@@ -49,7 +49,7 @@ public sealed class BenchCommand : ICliCommand
         foreach (var batch in batches)
         {
             var shapes = graph.DataInputs.ToDictionary(i => i.Name, i => BatchShape(i, batch));
-            var plan = Planner.Compile(graph, shapes, new PlanOptions { Pool = pool });
+            var plan = ModelFiles.Naming(path, () => Planner.Compile(graph, shapes, new PlanOptions { Pool = pool }));
             var rng = new SeededRandom(1);
             foreach (var name in plan.InputNames)
             {

@@ -27,8 +27,8 @@ public sealed class EvalCommand : ICliCommand
         var test = FashionMnist.LoadSet(files.TestImages, files.TestLabels);
         using var pool = new Threading.WorkerPool(threads);
         Evaluation eval;
-        try { eval = r.WithProgress("eval", progress => new Evaluator(graph, batch, pool).Evaluate(test)); }
-        catch (PrunusException e)
+        try { eval = ModelFiles.Naming(path, () => r.WithProgress("eval", progress => new Evaluator(graph, batch, pool).Evaluate(test))); }
+        catch (DataException e)
         {
             // Data and model were each read fine, so the failure is about the two together: say which model and which images.
             throw new ModelException($"{Path.GetFileName(path)} does not fit the test set (images {test.Channels}x{test.Height}x{test.Width}, " +

@@ -37,7 +37,9 @@ public sealed class InspectCommand : ICliCommand
             ["file size", Fmt.Bytes(fileBytes)],
         ]);
         foreach (var u in summary.UnsupportedOps)
-            r.Line($"unsupported op {u.OpType} x{u.Nodes.Count}: {string.Join(", ", u.Nodes.Take(8))}");
+            r.Line($"unsupported op {u.OpType} x{u.Nodes.Count}: {string.Join(", ", u.Nodes.Take(8))}{(u.Nodes.Count > 8 ? ", ..." : "")}");
+        foreach (var i in graph.DataInputs.Where(i => i.Dims is null))
+            r.Line($"input '{i.Name}' has no declared shape: output shapes and FLOPs are unknown");
 
         r.Result(new JsonObject
         {

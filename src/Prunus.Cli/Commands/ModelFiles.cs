@@ -13,6 +13,17 @@ public static class ModelFiles
         return OnnxReader.Load(path);
     }
 
+    /// <summary>Runs <paramref name="work"/> on the model in <paramref name="path"/>, putting the file's name in front of a model error.</summary>
+    public static T Naming<T>(string path, Func<T> work)
+    {
+        var name = Path.GetFileName(path);
+        try { return work(); }
+        catch (ModelException e) when (!e.Message.Contains(name, StringComparison.Ordinal))
+        {
+            throw new ModelException($"{name}: {e.Message}", e);
+        }
+    }
+
     /// <summary>
     /// Saves atomically (the library writes a temporary file and renames it, so a failed save leaves nothing behind);
     /// the folder is created if needed. Call <see cref="OutputPaths.CheckFile"/> before the work that produces the model.

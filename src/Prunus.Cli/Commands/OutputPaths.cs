@@ -13,6 +13,7 @@ public static class OutputPaths
     /// </summary>
     public static void CheckFile(string option, string path, IEnumerable<(string Path, string What)> inputs)
     {
+        if (string.IsNullOrWhiteSpace(path)) throw new UsageException($"{option} needs a file path");
         var full = Path.GetFullPath(path);
         foreach (var (input, what) in inputs)
             if (SameFile(full, input))
@@ -24,6 +25,7 @@ public static class OutputPaths
     /// <summary>Checks that <paramref name="dir"/> is a folder, or can be created, and is writable.</summary>
     public static void CheckFolder(string option, string dir)
     {
+        if (string.IsNullOrWhiteSpace(dir)) throw new UsageException($"{option} needs a folder path");
         var full = Path.GetFullPath(dir);
         if (File.Exists(full)) throw new UsageException($"{option} '{dir}' is a file, not a folder");
         CheckWritableFolder(option, dir, full);

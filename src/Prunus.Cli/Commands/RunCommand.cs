@@ -63,6 +63,8 @@ public sealed partial class RunCommand : ICliCommand
             int eq = spec.IndexOf('=');
             string name, file;
             if (eq > 0 && names.Contains(spec[..eq])) { name = spec[..eq]; file = spec[(eq + 1)..]; }
+            else if (eq > 0 && !File.Exists(spec))
+                throw new UsageException($"--input '{spec}': the model has no input '{spec[..eq]}' (its inputs: {string.Join(", ", names)})");
             else
             {
                 while (position < names.Count && files.ContainsKey(names[position])) position++;
@@ -98,7 +100,7 @@ public sealed partial class RunCommand : ICliCommand
 
         using var pool = new Threading.WorkerPool(threads);
         var session = new InferenceSession(graph, new PlanOptions { Pool = pool });
-        var outputs = session.Run(feeds);
+        var outputs = ModelFiles.Naming(path, () => session.Run(feeds));
         Directory.CreateDirectory(outDir);
         var written = new JsonObject();
         for (int i = 0; i < outputNames.Count; i++)

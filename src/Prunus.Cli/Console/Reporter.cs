@@ -100,7 +100,7 @@ public sealed class Reporter
             int decile = (int)Math.Floor(Math.Clamp(f, 0, 1) * 10);
             if (decile == lastDecile) return;
             lastDecile = decile;
-            _err.WriteLine($"{label}: {decile * 10,3}% {status}");
+            _err.WriteLine($"{label}: {decile * 10,3}% {status}".TrimEnd());
         });
     }
 }

@@ -28,6 +28,8 @@ public static class FashionMnist
     {
         if (!string.IsNullOrEmpty(dir))
         {
+            if (File.Exists(dir))
+                throw new DataException($"'{dir}' (given with --data) is a file; give the folder that holds the four Fashion-MNIST files");
             if (Directory.Exists(dir) && Find(dir) is null && MissingFiles(dir) is { Count: < 4 } missing)
                 throw new DataException($"Fashion-MNIST in '{dir}' (given with --data) is incomplete: " +
                     $"{string.Join(", ", missing.Select(m => Path.Combine(dir, m) + "(.gz)"))} not found");

@@ -64,6 +64,24 @@ public sealed class CliErrorTests(CliWorkspace ws) : IClassFixture<CliWorkspace>
     }
 
     [Fact]
+    public void Data_option_naming_a_file_is_refused()
+    {
+        var file = Path.Combine(ws.DataGz, Ds + ".gz");
+        Fails(["eval", ws.Mlp, "--data", file], [file, "--data", "is a file"], inputs: [file]);
+    }
+
+    [Theory]
+    [InlineData("--out")]
+    [InlineData("--output-dir")]
+    public void Empty_output_path_is_named(string option)
+    {
+        string[] args = option == "--out"
+            ? TrainArgs(ws.DataGz, "")
+            : ["run", ws.TwoInputs, "--input", ws.NpyA, "--input", ws.NpyB, "--output-dir", ""];
+        Fails(args, [option], code: 2);
+    }
+
+    [Fact]
     public void Missing_dataset_folder_is_named()
     {
         var data = Path.Combine(ws.Root, "no-such-folder");
@@ -188,7 +206,7 @@ public sealed class CliErrorTests(CliWorkspace ws) : IClassFixture<CliWorkspace>
             "run" => ["run", ws.Unsupported, "--input", x, "--output-dir", Path.Combine(outDir, "o")],
             _ => ["bench", ws.Unsupported, "--batch", "1", "--seconds", "0.01"],
         };
-        Fails(args, ["Mystery"], inputs: [ws.Unsupported, x], outputDir: outDir);
+        Fails(args, ["unsupported.onnx", "Mystery"], inputs: [ws.Unsupported, x], outputDir: outDir);
     }
 
     [Fact]
@@ -263,6 +281,13 @@ public sealed class CliErrorTests(CliWorkspace ws) : IClassFixture<CliWorkspace>
     {
         Fails(["run", ws.TwoInputs, "--input", ws.NpyA, "--input", ws.NpyB, "--input", ws.NpyB, "--output-dir", ws.NewFolder()],
             ["--input", "2 input(s)"], code: 2);
+    }
+
+    [Fact]
+    public void Run_with_an_unknown_input_name()
+    {
+        Fails(["run", ws.TwoInputs, "--input", $"c={ws.NpyA}", "--input", ws.NpyB, "--output-dir", ws.NewFolder()],
+            ["--input", "no input 'c'", "a, b"], code: 2);
     }
 
     [Fact]

@@ -98,6 +98,31 @@ public sealed class CliModelCommandTests(CliWorkspace ws) : IClassFixture<CliWor
     }
 
     [Fact]
+    public void Inspect_and_run_a_model_without_declared_input_shapes()
+    {
+        var g = new Graph.ModelGraph { Name = "shapeless" };
+        g.Inputs.Add(new Graph.ValueInfo("x", DataType.Float32, null));
+        g.Nodes.Add(new Graph.Node("Relu", "relu", ["x"], ["y"]));
+        g.Outputs.Add(new Graph.ValueInfo("y", DataType.Float32, null));
+        var model = ws.Save(g, "shapeless.onnx");
+
+        var r = Cli.Run("inspect", model);
+        Assert.True(r.Code == 0, r.Describe());
+        Assert.Contains("input 'x' has no declared shape", r.Out);
+
+        var dir = ws.NewFolder();
+        var x = ws.WriteNpy("shapeless-x.npy", Tensor.From(new float[] { -1, 2, -3 }, 3));
+        Cli.Run("run", model, "--input", x, "--output-dir", dir, "--json").Json();
+        Assert.Equal(new[] { 0f, 2f, 0f }, Npy.Read(Path.Combine(dir, "y.npy")).Floats.ToArray());
+    }
+
+    [Fact]
+    public void Run_gives_colliding_output_names_distinct_files()
+    {
+        Assert.Equal(new[] { "a_b.npy", "a_b_2.npy", "c.npy", "a_b_3.npy" }, RunCommand.OutputFileNames(["a/b", "a:b", "c", "a b"]));
+    }
+
+    [Fact]
     public void Bench_json_reports_each_batch_size()
     {
         var r = Cli.Run("bench", ws.Mlp, "--batch", "1,3", "--seconds", "0.05", "--warmup", "2", "--threads", "1", "--json");

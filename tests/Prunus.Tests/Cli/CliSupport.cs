@@ -32,6 +32,7 @@ internal sealed record CliResult(int Code, string Out, string Err, string[] Args
         var lines = ErrLines;
         Assert.True(lines.Length == 1, $"expected exactly one stderr line\n{Describe()}");
         Assert.StartsWith("prunus: error: ", lines[0]);
+        Assert.DoesNotContain("internal error", lines[0]);
         Assert.DoesNotContain("   at ", Err);
         Assert.DoesNotContain("Exception", Err);
         foreach (var m in mentions) Assert.True(lines[0].Contains(m, StringComparison.Ordinal), $"the error should mention '{m}'\n{Describe()}");
