@@ -129,7 +129,7 @@ public sealed class TrainCommand : ICliCommand
         {
             trainer.Progress = p =>
             {
-                if (!p.EpochDone && p.Step % 20 != 0) return;
+                if (!p.EpochDone && p.Step != 1 && p.Step % 20 != 0) return; // the reporter thins these out further
                 double done = (p.Epoch + (double)p.Step / p.StepsPerEpoch) / Math.Max(1, p.Epochs);
                 progress(done, $"epoch {p.Epoch + 1}/{p.Epochs} loss {p.Loss:F4} acc {p.Accuracy:F4} {p.ImagesPerSecond:N0} img/s");
             };

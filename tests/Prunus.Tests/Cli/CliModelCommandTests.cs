@@ -140,6 +140,8 @@ public sealed class CliModelCommandTests(CliWorkspace ws) : IClassFixture<CliWor
             Assert.True(x.GetProperty("throughput").GetDouble() > 0);
         }
         Assert.Equal(1, json.GetProperty("threads").GetInt32());
+        // Progress went to stderr, as plain lines.
+        Assert.Contains("batch 3:", r.Err);
     }
 
     [Fact]
