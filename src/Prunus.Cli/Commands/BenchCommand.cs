@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Prunus.Cli.Console;
+using Prunus.Graph;
 using Prunus.Graph.Planning;
 using Prunus.Tensors;
 using Prunus.Threading;
@@ -14,10 +15,10 @@ public sealed class BenchCommand : ICliCommand
     public Command Build(Func<Reporter> reporter)
     {
         var model = new Argument<string>("model") { Description = "ONNX model file" };
-        var batches = new Option<string>("--batch") { Description = "Comma-separated batch sizes", DefaultValueFactory = _ => "1,64" };
+        var batches = new Option<string>("--batch") { Description = "Batch sizes to measure, comma-separated", DefaultValueFactory = _ => "1,64", HelpName = "n,n,..." };
         var threads = CliOptions.Threads();
-        var seconds = new Option<double>("--seconds") { Description = "Measuring time per batch size", DefaultValueFactory = _ => 2.0 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed runs before measuring", DefaultValueFactory = _ => 20 };
+        var seconds = new Option<double>("--seconds") { Description = "Measuring time per batch size, in seconds (at least 10 runs are timed)", DefaultValueFactory = _ => 2.0, HelpName = "s" };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs before measuring each batch size", DefaultValueFactory = _ => 20, HelpName = "n" };
         var cmd = new Command("bench", "Measure inference latency and throughput on the Prunus engine") { model, batches, threads, seconds, warmup };
         cmd.SetAction(p => Run(reporter(), p.GetValue(model)!, ParseBatches(p.GetValue(batches)!),
             Check.AtLeast("--threads", p.GetValue(threads), 1), Check.InRange("--seconds", p.GetValue(seconds), 0.01, 3600),
@@ -36,12 +37,19 @@ public sealed class BenchCommand : ICliCommand
     private static int Run(Reporter r, string path, int[] batches, int threads, double seconds, int warmup)
     {
         var graph = ModelFiles.Load(path);
+        // Every batch size is checked before measuring any, so that a bad one does not end a long run.
+        foreach (var batch in batches)
+            foreach (var input in graph.DataInputs)
+                if (input.Dims is null)
+                    throw new ModelException($"{Path.GetFileName(path)}: input '{input.Name}' has no declared shape, so bench cannot make inputs for it");
+                else if (!input.Accepts(BatchShape(input, batch)))
+                    throw new UsageException($"--batch {batch}: {Path.GetFileName(path)} takes a fixed batch size (input {input})");
         using var pool = new WorkerPool(threads);
         var results = new List<BenchResult>();
         foreach (var batch in batches)
         {
-            var shapes = graph.DataInputs.ToDictionary(i => i.Name, i => WithBatch(i.Concrete(batch), batch));
-            var plan = Planner.Compile(graph, shapes, new PlanOptions { Pool = pool });
+            var shapes = graph.DataInputs.ToDictionary(i => i.Name, i => BatchShape(i, batch));
+            var plan = ModelFiles.Naming(path, () => Planner.Compile(graph, shapes, new PlanOptions { Pool = pool }));
             var rng = new SeededRandom(1);
             foreach (var name in plan.InputNames)
             {
@@ -70,9 +78,10 @@ public sealed class BenchCommand : ICliCommand
         return 0;
     }
 
-    /// <summary>Replaces the first dimension by the batch size when the model declares a fixed one of another size.</summary>
-    private static int[] WithBatch(int[] shape, int batch)
+    /// <summary>The declared shape with the batch size as its first dimension and 1 for any other symbolic one.</summary>
+    private static int[] BatchShape(ValueInfo input, int batch)
     {
+        var shape = input.Concrete(1);
         if (shape.Length > 0) shape[0] = batch;
         return shape;
     }

@@ -5,28 +5,43 @@ namespace Prunus.Cli.Commands;
 /// <summary>Options shared by every command.</summary>
 public static class CliOptions
 {
-    public static readonly Option<bool> Json = new("--json")
+    public static Option<bool> Json() => new("--json")
     {
-        Description = "Print exactly one JSON object on stdout (progress and messages go to stderr)",
+        Description = "Print the result as one JSON object on stdout, nothing else (progress and messages go to stderr)",
         Recursive = true,
     };
 
-    public static readonly Option<bool> Verbose = new("--verbose")
+    public static Option<bool> Verbose() => new("--verbose")
     {
-        Description = "Show stack traces with errors",
+        Description = "Show the stack trace with an error",
         Recursive = true,
     };
 
     public static Option<int> Threads() => new("--threads")
     {
-        Description = "Worker threads for kernels (default: all cores)",
+        Description = "Worker threads (default: one per core)",
+        HelpName = "n",
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 
     public static Option<string?> Data() => new("--data")
     {
-        Description = "Folder with the Fashion-MNIST IDX files (default: $PRUNUS_DATA, then /usr/share/datasets/fashion-mnist)",
+        Description = "Folder with the Fashion-MNIST IDX files, raw or .gz (default: $PRUNUS_DATA, then /usr/share/datasets/fashion-mnist)",
+        HelpName = "dir",
     };
+
+    /// <summary>Restricts a string option to <paramref name="values"/>, with an error that names the option.</summary>
+    public static Option<string> OneOf(this Option<string> option, params string[] values)
+    {
+        option.HelpName = string.Join("|", values);
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (!values.Contains(value, StringComparer.Ordinal))
+                result.AddError($"{option.Name} '{value}' is not one of: {string.Join(", ", values)}");
+        });
+        return option;
+    }
 }
 
 /// <summary>A bad command-line value: the message names the option and says what to give instead.</summary>

@@ -14,8 +14,8 @@ public sealed class EvalCommand : ICliCommand
         var model = new Argument<string>("model") { Description = "ONNX model file (input [N,1,28,28] or [N,784], output logits [N,10])" };
         var data = CliOptions.Data();
         var threads = CliOptions.Threads();
-        var batch = new Option<int>("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 1000 };
-        var cmd = new Command("eval", "Test-set accuracy and loss of a model on Fashion-MNIST") { model, data, threads, batch };
+        var batch = new Option<int>("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 1000, HelpName = "n" };
+        var cmd = new Command("eval", "Measure a model's accuracy and loss on the Fashion-MNIST test set") { model, data, threads, batch };
         cmd.SetAction(p => Run(reporter(), p.GetValue(model)!, p.GetValue(data), Check.AtLeast("--threads", p.GetValue(threads), 1), Check.AtLeast("--batch", p.GetValue(batch), 1)));
         return cmd;
     }
@@ -26,7 +26,14 @@ public sealed class EvalCommand : ICliCommand
         var files = FashionMnist.Locate(dataDir);
         var test = FashionMnist.LoadSet(files.TestImages, files.TestLabels);
         using var pool = new Threading.WorkerPool(threads);
-        var eval = r.WithProgress("eval", progress => new Evaluator(graph, batch, pool).Evaluate(test));
+        Evaluation eval;
+        try { eval = ModelFiles.Naming(path, () => r.WithProgress("eval", progress => new Evaluator(graph, batch, pool).Evaluate(test))); }
+        catch (DataException e)
+        {
+            // Data and model were each read fine, so the failure is about the two together: say which model and which images.
+            throw new ModelException($"{Path.GetFileName(path)} does not fit the test set (images {test.Channels}x{test.Height}x{test.Width}, " +
+                $"{test.ClassCount} classes): {e.Message}", e);
+        }
         r.Table(Path.GetFileName(path), ["metric", "value"],
         [
             ["accuracy", eval.Accuracy.ToString("F4")],

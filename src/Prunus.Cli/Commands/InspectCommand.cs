@@ -12,7 +12,7 @@ public sealed class InspectCommand : ICliCommand
     public Command Build(Func<Reporter> reporter)
     {
         var model = new Argument<string>("model") { Description = "ONNX model file" };
-        var batch = new Option<int>("--batch") { Description = "Batch size for shapes and FLOPs", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch") { Description = "Batch size for the shapes and FLOPs shown", DefaultValueFactory = _ => 1, HelpName = "n" };
         var cmd = new Command("inspect", "Show a model's layers, shapes, parameters, nonzeros, FLOPs and file size") { model, batch };
         cmd.SetAction(p => Run(reporter(), p.GetValue(model)!, Check.AtLeast("--batch", p.GetValue(batch), 1)));
         return cmd;
@@ -37,7 +37,9 @@ public sealed class InspectCommand : ICliCommand
             ["file size", Fmt.Bytes(fileBytes)],
         ]);
         foreach (var u in summary.UnsupportedOps)
-            r.Line($"unsupported op {u.OpType} x{u.Nodes.Count}: {string.Join(", ", u.Nodes.Take(8))}");
+            r.Line($"unsupported op {u.OpType} x{u.Nodes.Count}: {string.Join(", ", u.Nodes.Take(8))}{(u.Nodes.Count > 8 ? ", ..." : "")}");
+        foreach (var i in graph.DataInputs.Where(i => i.Dims is null))
+            r.Line($"input '{i.Name}' has no declared shape: output shapes and FLOPs are unknown");
 
         r.Result(new JsonObject
         {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Prunus.Cli.Console;
 using Prunus.Data;
+using Prunus.Graph;
 using Prunus.Graph.Analysis;
 using Prunus.Models;
 using Prunus.Training;
@@ -14,30 +15,31 @@ public sealed class TrainCommand : ICliCommand
 {
     public Command Build(Func<Reporter> reporter)
     {
-        var model = new Option<string>("--model") { Description = $"Model to train: {string.Join(", ", ModelZoo.Names)}", DefaultValueFactory = _ => "lenet5" };
+        var model = new Option<string>("--model") { Description = "Zoo model to train", DefaultValueFactory = _ => "lenet5" }
+            .OneOf([.. ModelZoo.Names]);
         var data = CliOptions.Data();
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training set", DefaultValueFactory = _ => 8 };
-        var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 64 };
-        var lr = new Option<double>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 0.01 };
-        var momentum = new Option<double>("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => 0.9 };
-        var nesterov = new Option<bool>("--nesterov") { Description = "Nesterov momentum (SGD)" };
-        var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => 5e-4 };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd, adam or adamw", DefaultValueFactory = _ => "sgd" };
-        optimizer.AcceptOnlyFromAmong("sgd", "adam", "adamw");
-        var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule: constant, cosine or step:EPOCHS:GAMMA", DefaultValueFactory = _ => "constant" };
-        var warmup = new Option<int>("--warmup-epochs") { Description = "Linear warm-up epochs before the schedule", DefaultValueFactory = _ => 0 };
-        var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing in [0, 1)", DefaultValueFactory = _ => 0 };
-        var augment = new Option<bool>("--augment") { Description = "Random crop (pad 2) and horizontal flip" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of weights, shuffling and augmentation", DefaultValueFactory = _ => 0 };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training set", DefaultValueFactory = _ => 8, HelpName = "n" };
+        var batch = new Option<int>("--batch") { Description = "Images per training step", DefaultValueFactory = _ => 64, HelpName = "n" };
+        var lr = new Option<double>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 0.01, HelpName = "rate" };
+        var momentum = new Option<double>("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => 0.9, HelpName = "m" };
+        var nesterov = new Option<bool>("--nesterov") { Description = "Use Nesterov momentum (sgd)" };
+        var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay (L2 penalty; decoupled with adamw)", DefaultValueFactory = _ => 5e-4, HelpName = "wd" };
+        var optimizer = new Option<string>("--optimizer") { Description = "Optimizer", DefaultValueFactory = _ => "sgd" }.OneOf("sgd", "adam", "adamw");
+        var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule: constant, cosine, or step:EPOCHS:GAMMA (times GAMMA every EPOCHS epochs)", DefaultValueFactory = _ => "constant", HelpName = "name" };
+        var warmup = new Option<int>("--warmup-epochs") { Description = "Epochs of linear learning-rate warm-up before the schedule", DefaultValueFactory = _ => 0, HelpName = "n" };
+        var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing, in [0, 1)", DefaultValueFactory = _ => 0, HelpName = "eps" };
+        var augment = new Option<bool>("--augment") { Description = "Augment training images: random crop (padding 2) and horizontal flip" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the initial weights, the shuffling and the augmentation", DefaultValueFactory = _ => 0, HelpName = "n" };
         var threads = CliOptions.Threads();
-        var output = new Option<string>("--out") { Description = "Where to save the trained model (ONNX)", DefaultValueFactory = _ => "model.onnx" };
-        var checkpoint = new Option<string?>("--checkpoint") { Description = "Write a checkpoint here after every epoch" };
-        var resume = new Option<bool>("--resume") { Description = "Continue from --checkpoint if it exists" };
-        var limit = new Option<int>("--limit") { Description = "Train on the first N images only (0: all)", DefaultValueFactory = _ => 0 };
-        var depth = new Option<int>("--depth") { Description = "ResNet depth (6n+2)", DefaultValueFactory = _ => 20 };
-        var width = new Option<double>("--width") { Description = "Width multiplier (resnet, mobilenet)", DefaultValueFactory = _ => 1.0 };
-        var activation = new Option<string>("--activation") { Description = "MobileNet activation: hardswish or relu6", DefaultValueFactory = _ => "hardswish" };
-        var cmd = new Command("train", "Train a zoo model on Fashion-MNIST and save it as ONNX")
+        var output = new Option<string>("--out") { Description = "Where to save the trained model (ONNX)", DefaultValueFactory = _ => "model.onnx", HelpName = "file" };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Write a checkpoint here after every epoch", HelpName = "file" };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the --checkpoint file if it exists" };
+        var limit = new Option<int>("--limit") { Description = "Train on the first N images only (0: all of them)", DefaultValueFactory = _ => 0, HelpName = "n" };
+        var depth = new Option<int>("--depth") { Description = "ResNet depth: 6n+2 layers (8, 14, 20, 32, ...)", DefaultValueFactory = _ => 20, HelpName = "n" };
+        var width = new Option<double>("--width") { Description = "Channel width multiplier of resnet and mobilenet", DefaultValueFactory = _ => 1.0, HelpName = "x" };
+        var activation = new Option<string>("--activation") { Description = "MobileNet activation", DefaultValueFactory = _ => "hardswish" }
+            .OneOf("hardswish", "relu6");
+        var cmd = new Command("train", "Train a zoo model on Fashion-MNIST, report its test accuracy and save it as ONNX")
         {
             model, data, epochs, batch, lr, momentum, nesterov, weightDecay, optimizer, schedule, warmup, smoothing, augment,
             seed, threads, output, checkpoint, resume, limit, depth, width, activation,
@@ -91,11 +93,28 @@ public sealed class TrainCommand : ICliCommand
 
     private static int Run(Reporter r, string modelName, ZooOptions zoo, TrainerOptions options, string? dataDir, string output, bool resume, int limit)
     {
-        if (!ModelZoo.Names.Contains(modelName))
-            throw new UsageException($"--model: unknown model '{modelName}'; choose one of: {string.Join(", ", ModelZoo.Names)}");
-        var (train, test) = FashionMnist.Load(dataDir);
+        var files = FashionMnist.Locate(dataDir);
+        (string, string)[] datasetFiles =
+        [
+            (files.TrainImages, "a dataset file"), (files.TrainLabels, "a dataset file"),
+            (files.TestImages, "a dataset file"), (files.TestLabels, "a dataset file"),
+        ];
+        // Checked before any work: a long training run must not end in a save that fails or replaces an input.
+        if (options.CheckpointPath is { } checkpointPath)
+        {
+            OutputPaths.CheckFile("--checkpoint", checkpointPath, datasetFiles);
+            OutputPaths.CheckFile("--out", output, [.. datasetFiles, (checkpointPath, "the --checkpoint file")]);
+        }
+        else OutputPaths.CheckFile("--out", output, datasetFiles);
+
+        var train = FashionMnist.LoadSet(files.TrainImages, files.TrainLabels);
+        var test = FashionMnist.LoadSet(files.TestImages, files.TestLabels);
         if (limit > 0 && limit < train.Count) train = train.Slice(0, limit);
-        var graph = ModelZoo.Create(modelName, zoo);
+        // The model is built for the images at hand (an MNIST-style dataset of another size works too).
+        zoo = zoo with { Channels = train.Channels, Height = train.Height, ImageWidth = train.Width, Classes = train.ClassCount };
+        ModelGraph graph;
+        try { graph = ModelZoo.Create(modelName, zoo); }
+        catch (ArgumentException e) { throw new UsageException($"--model {modelName}: {e.Message}"); }
         var summary = ModelSummary.Of(graph);
         r.Line($"training {modelName} ({summary.Parameters:N0} parameters) on {train.Count:N0} images for {options.Epochs} epoch(s), batch {options.BatchSize}, {options.Threads} thread(s)");
 
@@ -110,7 +129,7 @@ public sealed class TrainCommand : ICliCommand
         {
             trainer.Progress = p =>
             {
-                if (!p.EpochDone && p.Step % 20 != 0) return;
+                if (!p.EpochDone && p.Step != 1 && p.Step % 20 != 0) return; // the reporter thins these out further
                 double done = (p.Epoch + (double)p.Step / p.StepsPerEpoch) / Math.Max(1, p.Epochs);
                 progress(done, $"epoch {p.Epoch + 1}/{p.Epochs} loss {p.Loss:F4} acc {p.Accuracy:F4} {p.ImagesPerSecond:N0} img/s");
             };

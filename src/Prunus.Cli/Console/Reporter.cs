@@ -66,8 +66,9 @@ public sealed class Reporter
         _out.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
     }
 
-    /// <summary>An error line on stderr.</summary>
-    public void Error(string message) => _err.WriteLine($"prunus: error: {message}");
+    /// <summary>An error on stderr, always on one line (a message with line breaks is joined).</summary>
+    public void Error(string message) =>
+        _err.WriteLine($"prunus: error: {string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}");
 
     /// <summary>
     /// Runs <paramref name="work"/>, which reports progress as (fraction done in [0,1], status text). Draws a bar on a
@@ -99,7 +100,7 @@ public sealed class Reporter
             int decile = (int)Math.Floor(Math.Clamp(f, 0, 1) * 10);
             if (decile == lastDecile) return;
             lastDecile = decile;
-            _err.WriteLine($"{label}: {decile * 10,3}% {status}");
+            _err.WriteLine($"{label}: {decile * 10,3}% {status}".TrimEnd());
         });
     }
 }

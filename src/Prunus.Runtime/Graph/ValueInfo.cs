@@ -24,6 +24,19 @@ public sealed class ValueInfo
     public int[] Concrete(int symbolValue = 1) => Dims?.Select(d => d.Value ?? symbolValue).ToArray()
         ?? throw new InvalidOperationException($"input '{Name}' has no declared shape; give its shape explicitly");
 
+    /// <summary>
+    /// True when a tensor of <paramref name="shape"/> fits the declared shape: same rank, equal fixed dimensions
+    /// (symbolic and unknown ones take any size). Without a declared shape, every shape fits.
+    /// </summary>
+    public bool Accepts(ReadOnlySpan<int> shape)
+    {
+        if (Dims is null) return true;
+        if (Dims.Length != shape.Length) return false;
+        for (int i = 0; i < shape.Length; i++)
+            if (Dims[i].Value is { } v && v != shape[i]) return false;
+        return true;
+    }
+
     /// <inheritdoc/>
     public override string ToString() => FullType is not null ? $"{Name}: {FullType}" : $"{Name}: {Type}[{(Dims is null ? "?" : string.Join(",", Dims))}]";
 }

@@ -27,7 +27,14 @@ public static class FashionMnist
     public static MnistFiles Locate(string? dir = null)
     {
         if (!string.IsNullOrEmpty(dir))
+        {
+            if (File.Exists(dir))
+                throw new DataException($"'{dir}' (given with --data) is a file; give the folder that holds the four Fashion-MNIST files");
+            if (Directory.Exists(dir) && Find(dir) is null && MissingFiles(dir) is { Count: < 4 } missing)
+                throw new DataException($"Fashion-MNIST in '{dir}' (given with --data) is incomplete: " +
+                    $"{string.Join(", ", missing.Select(m => Path.Combine(dir, m) + "(.gz)"))} not found");
             return Find(dir) ?? throw NotFound($"in '{dir}' (given with --data)", [dir]);
+        }
         var env = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrEmpty(env))
             return Find(env) ?? Find(Path.Combine(env, "fashion-mnist"))
@@ -46,6 +53,11 @@ public static class FashionMnist
         if (trainImages is null || trainLabels is null || testImages is null || testLabels is null) return null;
         return new MnistFiles(dir, trainImages, trainLabels, testImages, testLabels);
     }
+
+    /// <summary>Names of the files (without .gz) that <see cref="Find"/> does not find in <paramref name="dir"/>.</summary>
+    private static List<string> MissingFiles(string dir) =>
+        new[] { ("train-images", "idx3"), ("train-labels", "idx1"), ("t10k-images", "idx3"), ("t10k-labels", "idx1") }
+            .Where(f => FindFile(dir, f.Item1, f.Item2) is null).Select(f => $"{f.Item1}-{f.Item2}-ubyte").ToList();
 
     // Both spellings seen in the wild: train-images-idx3-ubyte and train-images.idx3-ubyte, each raw or .gz.
     private static string? FindFile(string dir, string stem, string kind)

@@ -47,6 +47,17 @@ public sealed class FashionMnistTests : IDisposable
     }
 
     [Fact]
+    public void An_incomplete_folder_names_the_missing_files()
+    {
+        WriteSet(_dir, "-", true);
+        File.Delete(Path.Combine(_dir, "t10k-images-idx3-ubyte.gz"));
+        var e = Assert.Throws<DataException>(() => FashionMnist.Locate(_dir));
+        Assert.Contains(Path.Combine(_dir, "t10k-images-idx3-ubyte"), e.Message);
+        Assert.Contains("incomplete", e.Message);
+        Assert.DoesNotContain("train-images", e.Message);
+    }
+
+    [Fact]
     public void Environment_variable_is_used_with_a_subdirectory()
     {
         WriteSet(Path.Combine(_dir, "fashion-mnist"), "-", true);

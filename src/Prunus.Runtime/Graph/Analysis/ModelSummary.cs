@@ -16,12 +16,15 @@ public sealed record ModelSummary(IReadOnlyList<LayerSummary> Layers, long Param
     /// <summary>Fraction of parameters that are exactly zero.</summary>
     public double Sparsity => Parameters == 0 ? 0 : 1 - (double)NonZeros / Parameters;
 
-    /// <summary>Summarizes <paramref name="graph"/> at batch size <paramref name="batch"/>. Never throws for unsupported ops: it lists them.</summary>
+    /// <summary>
+    /// Summarizes <paramref name="graph"/> at batch size <paramref name="batch"/>. Never throws for unsupported ops (it
+    /// lists them) or for inputs without a declared shape: output shapes and FLOPs are then left unknown (null and 0).
+    /// </summary>
     public static ModelSummary Of(ModelGraph graph, int batch = 1)
     {
         var unsupported = GraphValidation.UnsupportedOps(graph);
         IReadOnlyDictionary<string, TensorInfo>? infos = null;
-        if (unsupported.Count == 0)
+        if (unsupported.Count == 0 && graph.DataInputs.All(i => i.Dims is not null))
         {
             var shapes = graph.DataInputs.ToDictionary(i => i.Name, i => i.Concrete(batch));
             infos = Planner.Compile(graph, shapes, new PlanOptions { ConstantWeights = false, Pool = new Threading.WorkerPool(1) }).Infos;
