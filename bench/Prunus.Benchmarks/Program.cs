@@ -3,6 +3,7 @@ using Prunus.Benchmarks;
 
 if (args.Length > 0 && args[0] == "gemm-gflops") return GemmGflops.Run(args[1..]);
 if (args.Length > 0 && args[0] == "gemm-peak") return GemmPeak.Run(args[1..]);
+if (args.Length > 0 && args[0] == "ew-timing") return ElementwiseTiming.Run(args[1..]);
 if (args.Length > 0 && args[0] == "plan-profile") return PlanProfile.Run(args[1..]);
 if (args.Length > 0 && args[0] == "conv-timing") return ConvTiming.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(GemmGflops).Assembly).Run(args);

@@ -67,7 +67,9 @@ public sealed class Evaluator
         if (slot is { } plan && ShapeMath.SameShape(plan.Input(0).Shape, shape)) return plan;
         slot = Planner.Compile(_graph, shape, new PlanOptions { ConstantWeights = false, Pool = _pool });
         var logits = slot.Output(0).Shape;
-        if (logits.Length != 2 || logits[0] != count || logits[1] != data.ClassCount)
+        // Logits may carry unit dimensions ([N,1,1,K] from a conv head); what matters is K scores per image.
+        int perImage = count == 0 || logits.Length == 0 || logits[0] != count ? -1 : ShapeMath.Size(logits) / count;
+        if (perImage != data.ClassCount)
             throw new DataException($"the model's first output '{_graph.Outputs[0].Name}' has shape {ShapeMath.Format(logits)} for a batch of {count}; " +
                 $"evaluation needs logits [N,{data.ClassCount}] for the {data.ClassCount} classes of the data");
         return slot;
