@@ -53,6 +53,7 @@ public static partial class GemmGflops
         int repeats = 15;
         bool useMax = false;
         int onlyThreads = 0;
+        var custom = new List<Shape>();
         string? only = null;
         for (int i = 0; i < args.Length; i++)
         {
@@ -60,12 +61,17 @@ public static partial class GemmGflops
             if (args[i] == "--only") only = args[++i];
             if (args[i] == "--max") useMax = true;
             if (args[i] == "--cpu") useCpuTime = true;
+            if (args[i] == "--shape")
+            {
+                var d = args[++i].Split('x').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+                custom.Add(new Shape(args[i], d[0], d[1], d[2]));
+            }
             if (args[i] == "--threads") onlyThreads = int.Parse(args[++i], CultureInfo.InvariantCulture);
             if (args[i] == "--set") Tune(args[++i]);
         }
         var big = new Shape("1024^3", 1024, 1024, 1024);
-        var runs = new List<(Shape, int)> { (big, 1), (big, 2) };
-        foreach (var s in ModelShapes) { runs.Add((s, 1)); runs.Add((s, 2)); }
+        var runs = new List<(Shape, int)>();
+        foreach (var s in custom.Count > 0 ? custom : [big, .. ModelShapes]) { runs.Add((s, 1)); runs.Add((s, 2)); }
         using var one = new WorkerPool(1);
         using var two = new WorkerPool(2);
         foreach (var (shape, threads) in runs)
