@@ -35,8 +35,11 @@ internal unsafe struct GemmArgs
 /// </summary>
 internal sealed unsafe class GemmJob<TK> : IParallelWork where TK : struct, IMicroKernel
 {
-    /// <summary>Below this many flops (2 M N K) a GEMM runs on the calling thread: waking workers costs more.</summary>
-    internal static double ParallelFlops = 1.5e6;
+    /// <summary>
+    /// Below this many flops (2 M N K) a GEMM runs on the calling thread. Measured on 2 shared cores: two threads lost
+    /// at 1 MFLOP (64x100x80: 66 vs 57 GFLOP/s, best of runs) and won at 3.8 MFLOP (64x300x100: 63 vs 75).
+    /// </summary>
+    internal static double ParallelFlops = 2e6;
 
     /// <summary>Largest K block (tunable for measurements; defaults to the kernel's).</summary>
     internal static int KcMax = TK.KC;
