@@ -97,6 +97,7 @@ public static partial class GemmGflops
             case "directb": GemmJob<GemmKernel256>.DirectBRows = (int)v; break;
             case "parallel": GemmJob<GemmKernel256>.ParallelFlops = v; break;
             case "gemv": GemmGemv.ParallelMacs = (long)v; break;
+            case "chunk": GemmJob<GemmKernel256>.ChunkCols = (int)v; break;
             default: throw new ArgumentException($"unknown knob {parts[0]}");
         }
     }

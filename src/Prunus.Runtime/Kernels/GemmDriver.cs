@@ -50,6 +50,9 @@ internal sealed unsafe class GemmJob<TK> : IParallelWork where TK : struct, IMic
     /// <summary>Row blocks at most this tall read B in place (no packing) when B is not transposed.</summary>
     internal static int DirectBRows = TK.MR;
 
+    /// <summary>Widest column chunk of a task (0: no limit), so that its C block can stay in L2 across K blocks.</summary>
+    internal static int ChunkCols;
+
     /// <summary>Most floats of B packed at once for sharing between M blocks; wider B is done in column groups.</summary>
     internal static int SharedBFloats = 1 << 21;
 
@@ -115,6 +118,7 @@ internal sealed unsafe class GemmJob<TK> : IParallelWork where TK : struct, IMic
         int panels = (_g.N + nr - 1) / nr;
         // Tasks are about equal, so a task count that is a multiple of the thread count balances the load.
         int nChunks = threads == 1 ? 1 : threads / Gcd(mBlocks, threads);
+        if (ChunkCols > 0) nChunks = Math.Max(nChunks, (panels * nr + ChunkCols - 1) / ChunkCols);
         nChunks = Math.Clamp(nChunks, 1, panels);
         int chunkPanels = (panels + nChunks - 1) / nChunks;
         _nChunks = (panels + chunkPanels - 1) / chunkPanels;
