@@ -9,8 +9,26 @@ namespace Prunus.Benchmarks;
 /// Quick GEMM throughput check (`-- gemm-gflops`): GFLOP/s as the median of repeated timed runs after warm-up, one JSON
 /// line per shape and thread count, in the same format as bench/openblas_gemm.py prints for the peer.
 /// </summary>
-public static class GemmGflops
+public static partial class GemmGflops
 {
+    /// <summary>Time per batch from the process CPU clock instead of the wall clock (--cpu): on a shared machine this
+    /// leaves out the time other processes hold the core, so single-thread tuning experiments can be compared.</summary>
+    private static bool useCpuTime;
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, out TimeSpec ts);
+
+    private struct TimeSpec
+    {
+        public long Seconds, Nanoseconds;
+    }
+
+    private static double CpuSeconds()
+    {
+        ClockGetTime(2, out var ts); // CLOCK_PROCESS_CPUTIME_ID
+        return ts.Seconds + ts.Nanoseconds * 1e-9;
+    }
+
     /// <summary>A benchmarked shape: C[M,N] = op(A)[M,K] op(B)[K,N].</summary>
     public sealed record Shape(string Name, int M, int N, int K, bool TransA = false, bool TransB = false, bool Packed = false);
 
@@ -35,18 +53,25 @@ public static class GemmGflops
         int repeats = 15;
         bool useMax = false;
         int onlyThreads = 0;
+        var custom = new List<Shape>();
         string? only = null;
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--repeats") repeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
             if (args[i] == "--only") only = args[++i];
             if (args[i] == "--max") useMax = true;
+            if (args[i] == "--cpu") useCpuTime = true;
+            if (args[i] == "--shape")
+            {
+                var d = args[++i].Split('x').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+                custom.Add(new Shape(args[i], d[0], d[1], d[2]));
+            }
             if (args[i] == "--threads") onlyThreads = int.Parse(args[++i], CultureInfo.InvariantCulture);
             if (args[i] == "--set") Tune(args[++i]);
         }
         var big = new Shape("1024^3", 1024, 1024, 1024);
-        var runs = new List<(Shape, int)> { (big, 1), (big, 2) };
-        foreach (var s in ModelShapes) { runs.Add((s, 1)); runs.Add((s, 2)); }
+        var runs = new List<(Shape, int)>();
+        foreach (var s in custom.Count > 0 ? custom : [big, .. ModelShapes]) { runs.Add((s, 1)); runs.Add((s, 2)); }
         using var one = new WorkerPool(1);
         using var two = new WorkerPool(2);
         foreach (var (shape, threads) in runs)
@@ -72,6 +97,7 @@ public static class GemmGflops
             case "directb": GemmJob<GemmKernel256>.DirectBRows = (int)v; break;
             case "parallel": GemmJob<GemmKernel256>.ParallelFlops = v; break;
             case "gemv": GemmGemv.ParallelMacs = (long)v; break;
+            case "chunk": GemmJob<GemmKernel256>.ChunkCols = (int)v; break;
             default: throw new ArgumentException($"unknown knob {parts[0]}");
         }
     }
@@ -103,8 +129,9 @@ public static class GemmGflops
         for (int r = 0; r < repeats; r++)
         {
             long t0 = Stopwatch.GetTimestamp();
+            double c0 = useCpuTime ? CpuSeconds() : 0;
             for (int i = 0; i < batch; i++) Once();
-            double sec = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            double sec = useCpuTime ? CpuSeconds() - c0 : Stopwatch.GetElapsedTime(t0).TotalSeconds;
             rates[r] = flops * batch / sec / 1e9;
         }
         Array.Sort(rates);

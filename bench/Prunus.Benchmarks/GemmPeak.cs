@@ -32,6 +32,7 @@ public static unsafe class GemmPeak
             }
         }
         PackRates();
+        ForLatency();
         return 0;
     }
 
@@ -55,6 +56,28 @@ public static unsafe class GemmPeak
                 });
             }
         }
+    }
+
+    private sealed class Noop : Prunus.Threading.IParallelWork
+    {
+        public int Sum;
+        public void Run(int index) => Interlocked.Add(ref Sum, index);
+    }
+
+    /// <summary>Round trip of a two-index run on a two-thread pool whose worker is awake (median of 9 x 20000 calls).</summary>
+    private static void ForLatency()
+    {
+        using var pool = new Prunus.Threading.WorkerPool(2);
+        var work = new Noop();
+        var times = new List<double>();
+        for (int rep = 0; rep < 9; rep++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < 20000; i++) pool.For(2, work);
+            times.Add(Stopwatch.GetElapsedTime(t0).TotalNanoseconds / 20000);
+        }
+        times.Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"pool_for_2_ns\":{times[4]:F0},\"min_ns\":{times[0]:F0}}}"));
     }
 
     private static void Time(string name, int floats, Action pack)

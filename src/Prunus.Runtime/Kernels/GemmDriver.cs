@@ -35,8 +35,11 @@ internal unsafe struct GemmArgs
 /// </summary>
 internal sealed unsafe class GemmJob<TK> : IParallelWork where TK : struct, IMicroKernel
 {
-    /// <summary>Below this many flops (2 M N K) a GEMM runs on the calling thread: waking workers costs more.</summary>
-    internal static double ParallelFlops = 1.5e6;
+    /// <summary>
+    /// Below this many flops (2 M N K) a GEMM runs on the calling thread. Measured on 2 shared cores: two threads lost
+    /// at 1 MFLOP (64x100x80: 66 vs 57 GFLOP/s, best of runs) and won at 3.8 MFLOP (64x300x100: 63 vs 75).
+    /// </summary>
+    internal static double ParallelFlops = 2e6;
 
     /// <summary>Largest K block (tunable for measurements; defaults to the kernel's).</summary>
     internal static int KcMax = TK.KC;
@@ -46,6 +49,9 @@ internal sealed unsafe class GemmJob<TK> : IParallelWork where TK : struct, IMic
 
     /// <summary>Row blocks at most this tall read B in place (no packing) when B is not transposed.</summary>
     internal static int DirectBRows = TK.MR;
+
+    /// <summary>Widest column chunk of a task (0: no limit), so that its C block can stay in L2 across K blocks.</summary>
+    internal static int ChunkCols;
 
     /// <summary>Most floats of B packed at once for sharing between M blocks; wider B is done in column groups.</summary>
     internal static int SharedBFloats = 1 << 21;
@@ -112,6 +118,7 @@ internal sealed unsafe class GemmJob<TK> : IParallelWork where TK : struct, IMic
         int panels = (_g.N + nr - 1) / nr;
         // Tasks are about equal, so a task count that is a multiple of the thread count balances the load.
         int nChunks = threads == 1 ? 1 : threads / Gcd(mBlocks, threads);
+        if (ChunkCols > 0) nChunks = Math.Max(nChunks, (panels * nr + ChunkCols - 1) / ChunkCols);
         nChunks = Math.Clamp(nChunks, 1, panels);
         int chunkPanels = (panels + nChunks - 1) / nChunks;
         _nChunks = (panels + chunkPanels - 1) / chunkPanels;

@@ -32,7 +32,7 @@ internal sealed unsafe class GemmGemv : IParallelWork
         job._x = g.A;
         if (g.TransA && g.Lda != 1)
         {
-            float* x = GemmScratch.Get(0, g.K);
+            float* x = GemmScratch.Get(1, g.K);
             for (int p = 0; p < g.K; p++) x[p] = g.A[p * g.Lda];
             job._x = x;
         }
@@ -68,45 +68,42 @@ internal sealed unsafe class GemmGemv : IParallelWork
         for (int l = 0; l < W && j + l < limit; l++) Finish(j + l, acc[l]);
     }
 
-    /// <summary>Columns [j0, j1) of B stored [K, N]: eight vector columns at a time walk down K.</summary>
+    /// <summary>Columns of one streaming pass: their sums (4 KB) stay in L1 while B's rows stream through.</summary>
+    private const int StreamCols = 1024;
+
+    /// <summary>
+    /// Columns [j0, j1) of B stored [K, N]: B is read row by row, sequentially, adding x[p] * B[p, :] into sums kept in
+    /// scratch; each column is still one multiply-add chain over p in order.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Strided(int j0, int j1)
     {
         float* x = _x;
         nint ldb = _g.Ldb;
-        int k = _g.K, w = W, j = j0;
-        for (; j + 8 * w <= j1; j += 8 * w)
+        int k = _g.K, w = W;
+        float* acc = GemmScratch.Get(0, StreamCols);
+        for (int c0 = j0; c0 < j1; c0 += StreamCols)
         {
-            float* b = _g.B + j;
-            Vector<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
-            for (int p = 0; p < k; p++, b += ldb)
+            int cols = Math.Min(StreamCols, j1 - c0);
+            int vecCols = cols - cols % w;
+            new Span<float>(acc, cols).Clear();
+            float* row = _g.B + c0;
+            for (int p = 0; p < k; p++, row += ldb)
             {
                 var xp = new Vector<float>(x[p]);
-                s0 = Vector.MultiplyAddEstimate(xp, Vector.Load(b), s0);
-                s1 = Vector.MultiplyAddEstimate(xp, Vector.Load(b + w), s1);
-                s2 = Vector.MultiplyAddEstimate(xp, Vector.Load(b + 2 * w), s2);
-                s3 = Vector.MultiplyAddEstimate(xp, Vector.Load(b + 3 * w), s3);
-                s4 = Vector.MultiplyAddEstimate(xp, Vector.Load(b + 4 * w), s4);
-                s5 = Vector.MultiplyAddEstimate(xp, Vector.Load(b + 5 * w), s5);
-                s6 = Vector.MultiplyAddEstimate(xp, Vector.Load(b + 6 * w), s6);
-                s7 = Vector.MultiplyAddEstimate(xp, Vector.Load(b + 7 * w), s7);
+                int v = 0;
+                for (; v + 4 * w <= vecCols; v += 4 * w)
+                {
+                    Vector.MultiplyAddEstimate(xp, Vector.Load(row + v), Vector.Load(acc + v)).Store(acc + v);
+                    Vector.MultiplyAddEstimate(xp, Vector.Load(row + v + w), Vector.Load(acc + v + w)).Store(acc + v + w);
+                    Vector.MultiplyAddEstimate(xp, Vector.Load(row + v + 2 * w), Vector.Load(acc + v + 2 * w)).Store(acc + v + 2 * w);
+                    Vector.MultiplyAddEstimate(xp, Vector.Load(row + v + 3 * w), Vector.Load(acc + v + 3 * w)).Store(acc + v + 3 * w);
+                }
+                for (; v < vecCols; v += w)
+                    Vector.MultiplyAddEstimate(xp, Vector.Load(row + v), Vector.Load(acc + v)).Store(acc + v);
+                for (; v < cols; v++) acc[v] = float.MultiplyAddEstimate(x[p], row[v], acc[v]);
             }
-            FinishVector(j, j1, s0); FinishVector(j + w, j1, s1); FinishVector(j + 2 * w, j1, s2); FinishVector(j + 3 * w, j1, s3);
-            FinishVector(j + 4 * w, j1, s4); FinishVector(j + 5 * w, j1, s5); FinishVector(j + 6 * w, j1, s6); FinishVector(j + 7 * w, j1, s7);
-        }
-        for (; j + w <= j1; j += w)
-        {
-            float* b = _g.B + j;
-            Vector<float> s = default;
-            for (int p = 0; p < k; p++, b += ldb) s = Vector.MultiplyAddEstimate(new Vector<float>(x[p]), Vector.Load(b), s);
-            FinishVector(j, j1, s);
-        }
-        for (; j < j1; j++)
-        {
-            float* b = _g.B + j;
-            float s = 0;
-            for (int p = 0; p < k; p++, b += ldb) s = float.MultiplyAddEstimate(x[p], *b, s);
-            Finish(j, s);
+            for (int j = 0; j < cols; j++) Finish(c0 + j, acc[j]);
         }
     }
 

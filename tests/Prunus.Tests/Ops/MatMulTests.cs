@@ -75,11 +75,17 @@ public class MatMulTests
         TensorAssert.Close(expected, new OpCase("MatMul").Input(a).Const(b).Run1(), rtol: 1e-5, atol: 1e-5);
     }
 
-    [Theory]
-    [MemberData(nameof(ShapeData))]
-    public void Gradients_match_finite_differences(int[] aShape, int[] bShape, int[] yShape)
+    public static TheoryData<int[], int[]> OperandData()
     {
-        _ = yShape;
+        var d = new TheoryData<int[], int[]>();
+        foreach (var row in ShapeData()) d.Add((int[])row[0], (int[])row[1]);
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(OperandData))]
+    public void Gradients_match_finite_differences(int[] aShape, int[] bShape)
+    {
         GradCheck.Check(new OpCase("MatMul").Input(TensorAssert.Random(3, -1, 1, aShape)).Input(TensorAssert.Random(4, -1, 1, bShape)));
     }
 
