@@ -101,6 +101,7 @@ public class ArgTopKTests
     [InlineData(3, 17, 1, 17)]
     [InlineData(1, 255, 2, 5)]
     [InlineData(1, 1000, 1, 0)]
+    [InlineData(2, 1000, 1, 37)]
     public void TopK_kernel_matches_selection_reference(int outer, int n, int inner, int k)
     {
         var rng = new Random(n + k);
@@ -113,7 +114,7 @@ public class ArgTopKTests
             var i = new long[v.Length];
             var rv = new float[v.Length];
             var ri = new long[v.Length];
-            AxisSearch.TopK<float>(x, outer, n, inner, k, largest, v, i, new float[n], new int[n]);
+            AxisSearch.TopK<float>(x, outer, n, inner, k, largest, v, i, new float[n], new int[k]);
             AxisSearch.TopKReference<float>(x, outer, n, inner, k, largest, rv, ri);
             Assert.Equal(ri, i);
             Assert.Equal(rv, v);

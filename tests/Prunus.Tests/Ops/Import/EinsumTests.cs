@@ -60,6 +60,9 @@ public class EinsumTests
         { "ii,i->i", [4, 4], [4] },
         { "bij,bjk->bik", [1, 3, 4], [5, 4, 2] },
         { "abcd,adbe->acbe", [2, 3, 4, 5], [2, 5, 3, 6] },
+        { "ij,ij->ij", [3, 4], [3, 4] },
+        { "ij,ji->ij", [3, 4], [4, 3] },
+        { "ij,j->ij", [3, 4], [4] },
     };
 
     public static TheoryData<string, int[]> Reductions() => new()
@@ -174,6 +177,9 @@ public class EinsumTests
         { "bij,bjk->bik", [1, 3, 4], [2, 4, 2] },
         { "abc,cd->dba", [2, 3, 4], [4, 5] },
         { "i,j->ij", [3], [4] },
+        { "ij,ij->ij", [3, 4], [3, 4] },
+        { "bi,bi->b", [3, 5], [3, 5] },
+        { "ij,ji->i", [3, 4], [4, 3] },
     };
 
     [Theory]
