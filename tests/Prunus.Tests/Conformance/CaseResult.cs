@@ -21,6 +21,9 @@ public sealed record CaseResult(BackendCase Case, CaseOutcome Outcome, string De
     /// <summary>Op types of the model's nodes, subgraphs and functions.</summary>
     public IReadOnlyList<string> Ops { get; init; } = [];
 
+    /// <summary>Whether some inputs had to be bound as constants (they decide shapes at plan time).</summary>
+    public bool FrozeInputs { get; init; }
+
     public static CaseResult Pass(BackendCase c) => new(c, CaseOutcome.Passed, "", []);
     public static CaseResult Fail(BackendCase c, string why) => new(c, CaseOutcome.Failed, why, []);
     public static CaseResult Skip(BackendCase c, string why, IReadOnlyList<string>? missing = null) => new(c, CaseOutcome.Skipped, why, missing ?? []);

@@ -69,6 +69,8 @@ public sealed class ConformanceReport
         sb.AppendLine("# ONNX backend conformance");
         sb.AppendLine();
         sb.Append(CountsTable());
+        sb.AppendLine();
+        sb.AppendLine($"{Results.Count(r => r.FrozeInputs && r.Outcome != CaseOutcome.Skipped)} cases ran with inputs that decide shapes (Reshape's shape, Resize's scales, ...) bound as constants, since a plan is compiled for known shapes.");
         Section(sb, "Unexpected failures", UnexpectedFailures.Select(r => $"{r.Case.Id}: {r.Detail}"));
         Section(sb, "Known failures", Results.Where(r => r.Outcome == CaseOutcome.Failed && Known.ContainsKey(r.Case.Id))
             .Select(r => $"{r.Case.Id}: {Known[r.Case.Id]} (now: {r.Detail})"));

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Prunus.Graph;
 using Prunus.Graph.Onnx;
 using Prunus.Graph.Ops;
@@ -11,10 +12,14 @@ namespace Prunus.Tests.Conformance;
 /// Runs one ONNX backend case through Prunus: loads the model, skips it when an op (of the graph, its subgraphs or
 /// its functions) is not in <see cref="OpRegistry"/> or a graph input or output has an element type Prunus cannot
 /// store, and otherwise compiles a plan per test data set, binds input_K.pb to the K-th data input, runs it and
-/// compares output_K.pb with the K-th graph output (<see cref="TensorComparison"/>).
+/// compares output_K.pb with the K-th graph output (<see cref="TensorComparison"/>). When the plan needs an input's
+/// value at plan time, that input is bound as a constant and the plan compiled again.
 /// </summary>
 public static class ConformanceRunner
 {
+    /// <summary>The planner's message for an input that must be known at plan time; group 1 is the value's name.</summary>
+    private static readonly Regex NeedsConstant = new(@"input \d+ \('([^']*)'\) must be a constant or computable from shapes at plan time");
+
     /// <summary>Runs <paramref name="c"/>; never throws for a defect of the case or of Prunus (that is a failure).</summary>
     public static CaseResult Run(BackendCase c)
     {
@@ -41,6 +46,7 @@ public static class ConformanceRunner
         var sets = c.DataSets;
         if (sets.Count == 0) return (CaseResult.Skip(c, "no test data set"), graph);
 
+        bool frozen = false;
         foreach (var set in sets)
         {
             string label = Path.GetFileName(set);
@@ -52,16 +58,16 @@ public static class ConformanceRunner
             }
             catch (ModelException e) { return (CaseResult.Skip(c, $"{label}: a tensor cannot be loaded ({e.Message})"), graph); }
             string? failure;
-            try { failure = RunDataSet(graph, inputs, expected); }
+            try { failure = RunDataSet(graph, inputs, expected, ref frozen); }
             // Any exception is a failure of this case (a crash in a kernel is a bug to report, not a reason to stop the walk).
             catch (Exception e)
             { failure = $"{e.GetType().Name}: {e.Message}"; }
-            if (failure is not null) return (CaseResult.Fail(c, $"{label}: {failure}"), graph);
+            if (failure is not null) return (CaseResult.Fail(c, $"{label}: {failure}") with { FrozeInputs = frozen }, graph);
         }
-        return (CaseResult.Pass(c), graph);
+        return (CaseResult.Pass(c) with { FrozeInputs = frozen }, graph);
     }
 
-    private static string? RunDataSet(ModelGraph graph, Tensor[] inputs, Tensor[] expected)
+    private static string? RunDataSet(ModelGraph graph, Tensor[] inputs, Tensor[] expected, ref bool frozen)
     {
         var dataInputs = graph.DataInputs.ToList();
         if (inputs.Length != dataInputs.Count)
@@ -75,8 +81,28 @@ public static class ConformanceRunner
                 return $"input '{dataInputs[i].Name}' is declared {dataInputs[i].Type} but its test data is {inputs[i].Type}";
             shapes[dataInputs[i].Name] = inputs[i].Shape;
         }
-        var plan = Planner.Compile(graph, shapes, new PlanOptions { Pool = TestPools.One });
-        for (int i = 0; i < inputs.Length; i++) plan.Input(dataInputs[i].Name).CopyFrom(inputs[i]);
+        Plan plan;
+        bool cloned = false;
+        while (true)
+        {
+            try
+            {
+                plan = Planner.Compile(graph, shapes, new PlanOptions { Pool = TestPools.One });
+                break;
+            }
+            catch (ModelException e) when (NeedsConstant.Match(e.Message) is { Success: true } m && shapes.ContainsKey(m.Groups[1].Value))
+            {
+                // A plan is compiled for known shapes, so an input that decides shapes (Reshape's shape, Resize's
+                // scales, ...) must be known at plan time: bind it as a constant, as a caller compiling per input would.
+                string name = m.Groups[1].Value;
+                if (!cloned) { graph = graph.Clone(); cloned = true; }
+                graph.Initializers[name] = inputs[dataInputs.FindIndex(v => v.Name == name)];
+                shapes.Remove(name);
+                frozen = true;
+            }
+        }
+        for (int i = 0; i < inputs.Length; i++)
+            if (shapes.ContainsKey(dataInputs[i].Name)) plan.Input(dataInputs[i].Name).CopyFrom(inputs[i]);
         plan.Run();
         var differences = new List<string>();
         for (int k = 0; k < expected.Length; k++)

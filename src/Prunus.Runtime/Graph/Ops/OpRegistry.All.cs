@@ -72,5 +72,10 @@ public static partial class OpRegistry
         new FloorOp(),
         new CeilOp(),
         new ErfOp(),
+
+        // Spatial resampling and instance normalization
+        new ResizeOp(),
+        new UpsampleOp(),
+        new InstanceNormalizationOp(),
     ];
 }
