@@ -3,14 +3,14 @@ using Prunus.Tensors;
 
 namespace Prunus.Graph.Ops;
 
-/// <summary>Add: C = A + B with NumPy broadcasting; float with gradients, int32/int64 forward only.</summary>
+/// <summary>Add: C = A + B with NumPy broadcasting; float32 with gradients, the other numeric types forward only.</summary>
 public sealed class AddOp : BroadcastBinaryOp
 {
     public override string OpType => "Add";
 
     public override Kernel CreateKernel(NodeContext ctx) => ctx.Input(0).Type == DataType.Float32
         ? new AddKernel(ctx)
-        : new BroadcastIntegerKernel<ScalarArithmetic.Add<long>, ScalarArithmetic.Add<int>>(ctx);
+        : new BroadcastScalarKernel<ScalarFamilies.Add>(ctx);
 
     private sealed class AddKernel : BroadcastFloatKernel
     {

@@ -3,14 +3,14 @@ using Prunus.Tensors;
 
 namespace Prunus.Graph.Ops;
 
-/// <summary>Div: C = A / B with NumPy broadcasting; float with gradients, int32/int64 (truncating) forward only.</summary>
+/// <summary>Div: C = A / B with NumPy broadcasting; float32 with gradients, the other numeric types (integers truncating) forward only.</summary>
 public sealed class DivOp : BroadcastBinaryOp
 {
     public override string OpType => "Div";
 
     public override Kernel CreateKernel(NodeContext ctx) => ctx.Input(0).Type == DataType.Float32
         ? new DivKernel(ctx)
-        : new BroadcastIntegerKernel<ScalarArithmetic.Div<long>, ScalarArithmetic.Div<int>>(ctx);
+        : new BroadcastScalarKernel<ScalarFamilies.Div>(ctx);
 
     private sealed class DivKernel : BroadcastFloatKernel
     {
