@@ -39,4 +39,15 @@ public class LegacyOpsetTests
             new OpCase("PRelu").Input(x).Const(Tensor.From(new[] { 0.5f, 0.1f }, 2)).WithOpset(9).Run1()).Message);
         GradCheck.Check(new OpCase("PRelu").Input(TensorAssert.AwayFromZero(3, 0.1f, 1, 2, 3, 2, 2)).Input(TensorAssert.Random(4, 0.1f, 0.5f, 3)).WithOpset(6));
     }
+
+    [Fact]
+    public void Opset_1_Concat_defaults_to_axis_1()
+    {
+        var a = Tensor.From(new[] { 1f, 2f }, 2, 1);
+        var b = Tensor.From(new[] { 3f, 4f }, 2, 1);
+        var y = new OpCase("Concat").Input(a).Input(b).WithOpset(1).Run1();
+        Assert.Equal([2, 2], y.Shape);
+        Assert.Equal(new float[] { 1, 3, 2, 4 }, y.Floats.ToArray());
+        Assert.Contains("axis", Assert.Throws<ModelException>(() => new OpCase("Concat").Input(a).Input(b).WithOpset(4).Run1()).Message);
+    }
 }

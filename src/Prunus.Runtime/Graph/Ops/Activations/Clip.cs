@@ -11,6 +11,8 @@ namespace Prunus.Graph.Ops;
 public sealed class ClipOp : Operator
 {
     public override string OpType => "Clip";
+    // min/max attributes (before 11) and inputs (11+), integer types (12).
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     // The bounds are settings, not weights.
     public override bool IsDifferentiable(int index) => index == 0;

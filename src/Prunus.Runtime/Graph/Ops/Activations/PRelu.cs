@@ -10,6 +10,8 @@ namespace Prunus.Graph.Ops;
 public sealed class PReluOp : Operator
 {
     public override string OpType => "PRelu";
+    // Per-channel slope before 7, NumPy broadcasting from 7.
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)
     {

@@ -17,6 +17,8 @@ namespace Prunus.Graph.Ops;
 public sealed class BatchNormalizationOp : Operator
 {
     public override string OpType => "BatchNormalization";
+    // spatial (before 9; only spatial=1), training_mode (14).
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     // Gradients flow to X, scale and B; never to the running statistics.
     public override bool IsDifferentiable(int index) => index < 3;

@@ -10,6 +10,8 @@ namespace Prunus.Graph.Ops;
 public sealed class MaxPoolOp : Operator
 {
     public override string OpType => "MaxPool";
+    // storage_order and Indices (8), ceil_mode and dilations (10), int8/uint8 (12).
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)
     {

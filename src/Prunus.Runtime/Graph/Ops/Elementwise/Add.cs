@@ -7,6 +7,8 @@ namespace Prunus.Graph.Ops;
 public sealed class AddOp : BroadcastBinaryOp
 {
     public override string OpType => "Add";
+    // broadcast/axis attributes before 7, NumPy broadcasting from 7.
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) => ctx.Input(0).Type == DataType.Float32
         ? new AddKernel(ctx)

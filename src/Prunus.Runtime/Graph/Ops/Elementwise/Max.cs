@@ -7,6 +7,7 @@ namespace Prunus.Graph.Ops;
 public sealed class MaxOp : ExtremumOp
 {
     public override string OpType => "Max";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) => ctx.Input(0).Type == DataType.Float32
         ? new MaxKernel(ctx)

@@ -10,6 +10,8 @@ namespace Prunus.Graph.Ops;
 public sealed class PowOp : BroadcastBinaryOp
 {
     public override string OpType => "Pow";
+    // broadcast/axis attributes before 7, mixed base and exponent types (12+).
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     protected override void CheckTypes(NodeContext ctx, DataType a, DataType b)
     {
