@@ -7,6 +7,8 @@ namespace Prunus.Graph.Ops;
 public sealed class AveragePoolOp : Operator
 {
     public override string OpType => "AveragePool";
+    // count_include_pad (7), ceil_mode (10), dilations (19).
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override TensorInfo[] InferOutputs(NodeContext ctx) =>
         [new TensorInfo(DataType.Float32, PoolShapes.OutputShape(PoolShapes.Resolve(ctx), ctx.Shape(0).Length))];

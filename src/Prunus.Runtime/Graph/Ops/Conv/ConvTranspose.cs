@@ -10,6 +10,7 @@ namespace Prunus.Graph.Ops;
 public sealed class ConvTransposeOp : Operator
 {
     public override string OpType => "ConvTranspose";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)
     {

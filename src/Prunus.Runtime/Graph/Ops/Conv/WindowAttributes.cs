@@ -136,10 +136,15 @@ internal sealed class WindowAttributes
 /// <summary>Shape logic shared by MaxPool and AveragePool: X [N,C,(H,)W] to the pooled geometry (C = K).</summary>
 internal static class PoolShapes
 {
-    /// <summary>Reads the window attributes (kernel_shape required) and resolves the output, honouring ceil_mode.</summary>
-    public static ConvGeometry Resolve(NodeContext ctx)
+    /// <summary>
+    /// Reads the window attributes (kernel_shape required) and resolves the output, honouring ceil_mode. X must be
+    /// float32, or also int8/uint8 when <paramref name="allowBytes"/> (MaxPool from opset 12).
+    /// </summary>
+    public static ConvGeometry Resolve(NodeContext ctx, bool allowBytes = false)
     {
-        ctx.ExpectType(0, Tensors.DataType.Float32);
+        var type = ctx.Input(0).Type;
+        if (!(type == Tensors.DataType.Float32 || allowBytes && type is Tensors.DataType.Int8 or Tensors.DataType.UInt8))
+            throw ctx.Error($"input 0 must be Float32{(allowBytes ? ", Int8 or UInt8" : "")}, got {type}");
         var x = ctx.Shape(0);
         if (x.Length is < 3 or > 4) throw ctx.Error($"X must be [N,C,W] or [N,C,H,W], got {Tensors.ShapeMath.Format(x)}");
         if (!ctx.HasAttribute("kernel_shape")) throw ctx.Error("attribute kernel_shape is required");
