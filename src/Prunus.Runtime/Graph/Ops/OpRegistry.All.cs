@@ -72,5 +72,12 @@ public static partial class OpRegistry
         new FloorOp(),
         new CeilOp(),
         new ErfOp(),
+
+        // Fused (domain ai.prunus): made by the inference passes
+        new FusedConvOp(),
+        new FusedGemmOp(),
+        new FusedMatMulOp(),
+        new PrunusAliasOp(new GeluOp()),
+        new PrunusAliasOp(new LayerNormalizationOp()),
     ];
 }
