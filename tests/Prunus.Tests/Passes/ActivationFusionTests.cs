@@ -57,14 +57,15 @@ public class ActivationFusionTests
         y = b.Sigmoid(b.Conv(y, 4, 3, pad: 1));
         y = b.HardSigmoid(b.Conv(y, 4, 1));
         y = b.Node("Tanh", [b.Conv(y, 4, 3, pad: 1, bias: false)]);
+        y = b.Relu(b.Conv(y, 6, 3, pad: 1, groups: 2));                   // grouped: the epilogue's bias per group
         b.Output(y, "y");
         var g = b.Build();
 
         var (after, rewrites) = ApplyAndCompare(g, new ActivationFusionPass(), 1e-5, 1, 3);
 
-        Assert.Equal(7, rewrites);
+        Assert.Equal(8, rewrites);
         Assert.All(after.Nodes, n => Assert.Equal(("FusedConv", PrunusDomain.Name), (n.OpType, n.Domain)));
-        Assert.Equal(["Relu", "Clip", "HardSwish", "LeakyRelu", "Sigmoid", "HardSigmoid", "Tanh"],
+        Assert.Equal(["Relu", "Clip", "HardSwish", "LeakyRelu", "Sigmoid", "HardSigmoid", "Tanh", "Relu"],
             after.Nodes.Select(n => n.Attributes[PrunusDomain.ActivationAttribute].String));
         Assert.Equal(PrunusDomain.Version, after.Metadata.Opsets[PrunusDomain.Name]);
         // Clip(0, 6) keeps its bounds.
