@@ -13,6 +13,14 @@ public class NumericTypeTests
     private static T[] Run<T>(OpCase c) where T : unmanaged => c.Run1().Span<T>().ToArray();
 
     [Fact]
+    public void Neg_negates_integer_and_double_tensors()
+    {
+        Assert.Equal(new long[] { 3, 0, -7 }, Run<long>(new OpCase("Neg").Input(Tensor.From(new long[] { -3, 0, 7 }, 3))));
+        Assert.Equal(new[] { -2, 5 }, Run<int>(new OpCase("Neg").Input(Tensor.From(new[] { 2, -5 }, 2))));
+        Assert.Equal(new[] { -0.5, 1.0 }, Run<double>(new OpCase("Neg").Input(Tensor.From(new[] { 0.5, -1.0 }, 2))));
+    }
+
+    [Fact]
     public void Uint8_arithmetic_wraps_as_numpy_does()
     {
         var a = Tensor.From(new byte[] { 250, 3, 7 }, 3);
