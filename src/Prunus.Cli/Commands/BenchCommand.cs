@@ -90,6 +90,7 @@ public sealed class BenchCommand : ICliCommand
 
     private static BenchResult Measure(Plan plan, int batch, double seconds, int warmup, Action<double, string> progress)
     {
+        progress(0, "warming up");
         for (int i = 0; i < warmup; i++) plan.Run();
         var times = new List<double>();
         var total = Stopwatch.StartNew();
@@ -100,6 +101,7 @@ public sealed class BenchCommand : ICliCommand
             times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
             if (times.Count % 64 == 0) progress(total.Elapsed.TotalSeconds / seconds, "");
         }
+        progress(1, $"{times.Count} runs");
         times.Sort();
         double median = times[times.Count / 2];
         double p90 = times[Math.Min(times.Count - 1, (int)(times.Count * 0.9))];
