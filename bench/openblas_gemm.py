@@ -2,8 +2,11 @@
 """OpenBLAS sgemm through PyTorch's torch.mm, measured like `Prunus.Benchmarks gemm-gflops`.
 
 Prints one JSON line per (shape, threads): GFLOP/s as the median of repeated ~20 ms batches after warm-up, so the
-two engines can be compared side by side on the same machine. Usage: bench/openblas_gemm.py [--repeats N] [--all]
+two engines can be compared side by side on the same machine. Usage: bench/openblas_gemm.py [--repeats N] [--all] [--cpu] [--threads N]
+--cpu times batches with the process CPU clock (as gemm-gflops --cpu does), which on a shared machine leaves out the
+time other processes hold the core; meaningful for one thread only.
 """
+import ctypes
 import json
 import statistics
 import sys
@@ -27,7 +30,16 @@ MODEL_SHAPES = [
 ]
 
 
-def measure(m, n, k, trans_a, trans_b, repeats):
+def openblas():
+    """The BLAS torch.mm calls: Debian's torch uses the system libblas.so.3 (OpenBLAS through alternatives), whose thread
+    count torch.set_num_threads does not control, so it is set directly."""
+    lib = ctypes.CDLL("libblas.so.3")
+    if not hasattr(lib, "openblas_set_num_threads"):
+        sys.exit("libblas.so.3 is not OpenBLAS: install libopenblas0-pthread or select it with update-alternatives")
+    return lib
+
+
+def measure(m, n, k, trans_a, trans_b, repeats, clock=time.perf_counter):
     torch.manual_seed(1)
     a = torch.rand(k, m) - 0.5 if trans_a else torch.rand(m, k) - 0.5
     b = torch.rand(n, k) - 0.5 if trans_b else torch.rand(k, n) - 0.5
@@ -47,10 +59,10 @@ def measure(m, n, k, trans_a, trans_b, repeats):
     batch = max(1, int(0.02 / per_call))
     rates = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(batch):
             once()
-        rates.append(2.0 * m * n * k * batch / (time.perf_counter() - t0) / 1e9)
+        rates.append(2.0 * m * n * k * batch / (clock() - t0) / 1e9)
     return statistics.median(rates)
 
 
@@ -62,10 +74,15 @@ def main():
         repeats = int(args[args.index("--repeats") + 1])
     if "--all" in args:
         shapes += MODEL_SHAPES
+    clock = time.process_time if "--cpu" in args else time.perf_counter
+    thread_counts = (int(args[args.index("--threads") + 1]),) if "--threads" in args else (1, 2)
+    blas = openblas()
     for name, m, n, k, ta, tb in shapes:
-        for threads in (1, 2):
+        for threads in thread_counts:
             torch.set_num_threads(threads)
-            g = measure(m, n, k, ta, tb, repeats)
+            blas.openblas_set_num_threads(threads)
+            assert blas.openblas_get_num_threads() == threads
+            g = measure(m, n, k, ta, tb, repeats, clock)
             print(json.dumps({"engine": "openblas", "kernel": "torch.mm", "shape": name, "m": m, "n": n, "k": k,
                               "threads": threads, "gflops": round(g, 1)}), flush=True)
 

@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Prunus.Threading;
 
 namespace Prunus.Kernels;
@@ -54,7 +54,7 @@ internal sealed unsafe class GemmGemv : IParallelWork
         int j0 = task * _chunk, j1 = Math.Min(_g.N, j0 + _chunk);
         if (_g.Packed != null) Packed(j0, j1);
         else if (_g.TransB) Dots(j0, j1);
-        else Strided(j0, j1);
+        else Rows(j0, j1);
     }
 
     private void Finish(int j, float acc)
@@ -76,7 +76,7 @@ internal sealed unsafe class GemmGemv : IParallelWork
     /// scratch; each column is still one multiply-add chain over p in order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Strided(int j0, int j1)
+    private void Rows(int j0, int j1)
     {
         float* x = _x;
         nint ldb = _g.Ldb;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Prunus.Kernels;
 
@@ -37,6 +38,13 @@ internal unsafe struct GemmKernel128 : IMicroKernel
     {
         Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        // Start fetching the C tile now: its lines (likely in L2/L3 after the previous K block) arrive during the loop.
+        if (Sse.IsSupported)
+            for (int r = 0; r < TR.Value; r++)
+            {
+                Sse.Prefetch0(c + r * ldc);
+                Sse.Prefetch0(c + r * ldc + 7);
+            }
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector128.Load(b);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Prunus.Kernels;
 
@@ -45,6 +46,13 @@ internal unsafe struct GemmKernel512 : IMicroKernel
     {
         Vector512<float> c0a = default, c0b = default, c1a = default, c1b = default, c2a = default, c2b = default, c3a = default, c3b = default, c4a = default, c4b = default, c5a = default, c5b = default;
         Vector512<float> c6a = default, c6b = default, c7a = default, c7b = default, c8a = default, c8b = default, c9a = default, c9b = default, c10a = default, c10b = default, c11a = default, c11b = default;
+        // Start fetching the C tile now: its lines (likely in L2/L3 after the previous K block) arrive during the loop.
+        if (Sse.IsSupported)
+            for (int r = 0; r < TR.Value; r++)
+            {
+                Sse.Prefetch0(c + r * ldc);
+                Sse.Prefetch0(c + r * ldc + 31);
+            }
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
