@@ -64,7 +64,7 @@ public static class OnnxSupportDoc
         sb.AppendLine("Cases listed in `tests/Prunus.Tests/Conformance/KnownFailures.cs`, by reason:");
         sb.AppendLine();
         foreach (var group in report.Known.GroupBy(k => k.Value).OrderBy(g => g.Key, StringComparer.Ordinal))
-            sb.AppendLine($"- {group.Key}: {string.Join(", ", group.Select(k => $"`{k.Key}`").Order(StringComparer.Ordinal))}.");
+            sb.AppendLine($"- {group.Key}: {string.Join(", ", group.Select(k => k.Key).Order(StringComparer.Ordinal).Select(k => $"`{k}`"))}.");
         sb.AppendLine();
         sb.AppendLine("## Missing ops that skip the most cases");
         sb.AppendLine();

@@ -56,7 +56,8 @@ public sealed class ActivationFusionPass : IGraphPass
         if (producer.Domain is not ("" or "ai.onnx")) return null;
         return producer.OpType switch
         {
-            "Conv" => "FusedConv",
+            // 1-D and 2-D only: wider convolutions run on a kernel without an activation epilogue.
+            "Conv" when producer.InputOrNull(0) is { } x && facts.Rank(x) is 3 or 4 => "FusedConv",
             "Gemm" => "FusedGemm",
             "MatMul" when MatMulFusable(producer, facts) => "FusedMatMul",
             _ => null,

@@ -101,6 +101,21 @@ public class ResizeTests
         TensorAssert.Close(expected, y.Floats, 1e-5, 1e-5);
     }
 
+    [Theory]
+    [MemberData(nameof(TensorAssert.SizeData), MemberType = typeof(TensorAssert))]
+    public void Lines_of_the_standard_lengths_match_the_reference(int n)
+    {
+        var x = TensorAssert.Random(n, -1, 1, n);
+        foreach (var (mode, size) in new[] { ("linear", n * 3 / 2), ("cubic", n / 3), ("nearest", n + 1) })
+        {
+            if (n == 0 && size > 0) continue;
+            var y = WithSizes(x, [size], mode, "half_pixel").Run1();
+            Assert.Equal([size], y.Shape);
+            TensorAssert.Close(ResizeReference.Run(x.Floats.ToArray(), [n], [n == 0 ? 1 : (double)size / n], [size], new ResizeReference.Options { Mode = mode }),
+                y.Floats, 1e-5, 1e-5);
+        }
+    }
+
     [Fact]
     public void Resizes_every_axis_including_batch_and_one_dimensional_input()
     {
@@ -185,6 +200,8 @@ public class ResizeTests
         Assert.Contains("must be a constant", Assert.Throws<ModelException>(() =>
             new OpCase("Resize").Input(x).Absent().Input(Floats(1, 1, 2, 2)).Run1()).Message);
         Assert.Contains("roi", Assert.Throws<ModelException>(() => WithSizes(x, [1, 1, 2, 2], "linear", "tf_crop_and_resize").Run1()).Message);
+        // Outside tf_crop_and_resize the roi is ignored, even when it is computed at run time.
+        Assert.Equal([1, 1, 8, 8], new OpCase("Resize").Input(x).Input(Floats(0, 0, 0, 0, 1, 1, 1, 1)).Const(Floats(1, 1, 2, 2)).Run1().Shape);
     }
 
     [Theory]

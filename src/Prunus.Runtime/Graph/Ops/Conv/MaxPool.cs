@@ -4,8 +4,8 @@ using Prunus.Tensors;
 namespace Prunus.Graph.Ops;
 
 /// <summary>
-/// MaxPool: y = max over each 1-D or 2-D window of x (pads never win); optional Indices of the maxima as int64.
-/// Float32 with a gradient; int8 and uint8 (opset 12) forward only.
+/// MaxPool: y = max over each window of x (pads never win); optional Indices of the maxima as int64. Float32 with a
+/// gradient; int8 and uint8 (opset 12, 1-D and 2-D windows) forward only.
 /// </summary>
 public sealed class MaxPoolOp : Operator
 {
@@ -15,19 +15,39 @@ public sealed class MaxPoolOp : Operator
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)
     {
-        var g = PoolShapes.Resolve(ctx, allowBytes: true);
         long order = ctx.Int("storage_order", 0);
         if (order is not (0 or 1)) throw ctx.Error($"storage_order must be 0 (row major) or 1 (column major), got {order}");
-        var shape = PoolShapes.OutputShape(g, ctx.Shape(0).Length);
+        int[] shape;
+        if (PoolShapes.IsNd(ctx))
+        {
+            if (order == 1) throw ctx.Error("storage_order 1 (column-major indices) is supported for 1-D and 2-D windows only");
+            shape = PoolShapes.OutputShape(PoolShapes.ResolveNd(ctx));
+        }
+        else shape = PoolShapes.OutputShape(PoolShapes.Resolve(ctx, allowBytes: true), ctx.Shape(0).Length);
         return [new TensorInfo(ctx.Input(0).Type, shape), new TensorInfo(DataType.Int64, shape)];
     }
 
     public override Kernel CreateKernel(NodeContext ctx)
     {
+        if (PoolShapes.IsNd(ctx)) return new MaxPoolNdKernel(PoolShapes.ResolveNd(ctx));
         var pooling = new Pooling(PoolShapes.Resolve(ctx, allowBytes: true), PoolKind.Max, false);
         bool columnMajor = ctx.Int("storage_order", 0) == 1;
         return ctx.Input(0).Type == DataType.Float32 ? new MaxPoolKernel(pooling, columnMajor)
             : new ByteMaxPoolKernel(pooling, columnMajor, ctx.Input(0).Length, ctx.OutputInfos[0].Length);
+    }
+
+    /// <summary>Three or more spatial axes: the direct loops of <see cref="WindowNd"/>.</summary>
+    private sealed class MaxPoolNdKernel(WindowGeometryNd g) : Kernel
+    {
+        public override string Algorithm => "maxpool-nd-direct";
+
+        public override void Forward(RunContext ctx) =>
+            WindowNd.MaxForward(g, Inputs[0].Floats, Outputs[0].Floats, Outputs.Length > 1 && Outputs[1] is { } i ? i.Span<long>() : default);
+
+        public override void Backward(RunContext ctx)
+        {
+            if (InputGrads[0] is { } dx && OutputGrads[0] is { } dy) WindowNd.MaxBackward(g, Inputs[0].Floats, dy.Floats, dx.Floats);
+        }
     }
 
     /// <summary>Int8 and uint8: pooled as floats (which hold every byte value exactly) in scratch buffers.</summary>
