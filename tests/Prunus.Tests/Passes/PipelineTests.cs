@@ -65,6 +65,9 @@ public class PipelineTests
         Assert.True(report.Rewrites["batchnorm-folding"] > 0 && report.Rewrites["activation-fusion"] > 0, report.ToString());
         // The running statistics became unused and were dropped.
         Assert.DoesNotContain(g.Initializers.Keys, k => k.Contains("running_mean", StringComparison.Ordinal));
+        // Folded weights keep their names; a conv without bias gets one named after it.
+        Assert.Contains("stem.conv.weight", g.Initializers.Keys);
+        Assert.Contains("stem.conv.bias", g.Initializers.Keys);
         Assert.False(PassPipeline.ForInference.Run(g).Changed);
     }
 
@@ -84,6 +87,18 @@ public class PipelineTests
         var x = TensorAssert.Random(3, 0, 1, 2, 1, 28, 28);
         var expected = plain.Run(x);
         TensorAssert.Close(expected, fast.Run(x), 1e-4, 1e-4 * expected.Floats.ToArray().Max(Math.Abs));
+    }
+
+    [Fact]
+    public void Model_summary_counts_fused_products_like_the_originals()
+    {
+        var g = ModelZoo.Create("mobilenet");
+        var optimized = PassPipeline.ForInference.Optimize(g);
+        static long ProductFlops(ModelGraph m) => Prunus.Graph.Analysis.ModelSummary.Of(m, batch: 2).Layers
+            .Where(l => l.OpType.EndsWith("Conv", StringComparison.Ordinal) || l.OpType.EndsWith("Gemm", StringComparison.Ordinal)).Sum(l => l.Flops);
+
+        Assert.Equal(ProductFlops(g), ProductFlops(optimized));
+        Assert.True(ProductFlops(g) > 0);
     }
 
     [Fact]

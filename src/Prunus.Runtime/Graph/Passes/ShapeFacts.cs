@@ -84,7 +84,7 @@ internal sealed class ShapeFacts
         }
         NodeContext ctx;
         try { ctx = NodeEvaluation.Infer(op, node, inInfos, inConst, false, true, opset); }
-        catch (Exception e) when (e is PrunusException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException)
+        catch (Exception e) when (e is PrunusException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException or ArithmeticException)
         { return; }
         for (int i = 0; i < node.Outputs.Count; i++)
             if (node.Outputs[i].Length > 0) infos[node.Outputs[i]] = ctx.OutputInfos[i];
@@ -98,7 +98,7 @@ internal sealed class ShapeFacts
         else
         {
             try { outputs = NodeEvaluation.Evaluate(op, ctx, foldContext); }
-            catch (Exception e) when (e is PrunusException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException)
+            catch (Exception e) when (e is PrunusException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException or ArithmeticException)
             { return; }
             if (probe == 0) { first = outputs; firstConstants = inConst; }
         }
