@@ -102,5 +102,10 @@ public static partial class OpRegistry
         new MeanOp(),
         new PadOp(),
         new EinsumOp(),
+
+        // Spatial resampling and instance normalization
+        new ResizeOp(),
+        new UpsampleOp(),
+        new InstanceNormalizationOp(),
     ];
 }

@@ -33,4 +33,7 @@ public abstract class Operator
 
     /// <summary>True when outputs are not a pure function of the inputs in training (Dropout), so it must not be folded.</summary>
     public virtual bool IsRandom => false;
+
+    /// <summary>The opset versions whose form of this op the implementation handles (for documentation); null when not stated.</summary>
+    public virtual OpsetRange? Opsets => null;
 }
