@@ -34,6 +34,13 @@ public sealed class Convolution
     /// <summary>Images lowered per GEMM.</summary>
     public int Chunk { get; }
 
+    /// <summary>
+    /// Activation applied to each block of output as it is finished (while it is still in cache), after the bias:
+    /// y = act(conv(x, w) + b). Relu rides in the GEMM's epilogue; the others run over each image's (or channel's)
+    /// planes right after they are written. Forward only: the fused form has no gradient and cannot accumulate.
+    /// </summary>
+    public FusedActivation Activation { get; init; }
+
     private readonly ConvGeometry _g;
     private readonly bool _skipLowering;
     private float[] _cols = [];
@@ -77,8 +84,8 @@ public sealed class Convolution
     }
 
     /// <summary>A short name for profiles.</summary>
-    public string Describe() => Algorithm == ConvolutionAlgorithm.Depthwise ? "depthwise-direct"
-        : _skipLowering ? "gemm-pointwise" : $"im2col-gemm(chunk {Chunk})";
+    public string Describe() => (Algorithm == ConvolutionAlgorithm.Depthwise ? "depthwise-direct"
+        : _skipLowering ? "gemm-pointwise" : $"im2col-gemm(chunk {Chunk})") + (Activation.IsNone ? "" : "+" + Activation);
 
     private void EnsureLoweringBuffers()
     {
@@ -105,6 +112,8 @@ public sealed class Convolution
     {
         var g = _g;
         _colsHoldBatch = false;
+        if (accumulate && !Activation.IsNone)
+            throw new InvalidOperationException($"a convolution with a fused {Activation} cannot accumulate into its output");
         if (g.N == 0 || g.OutPlane == 0) return;
         _x = x; _w = w; _bias = b; _y = y; _accumulate = accumulate;
         if (Algorithm == ConvolutionAlgorithm.Depthwise)
@@ -130,12 +139,22 @@ public sealed class Convolution
             }
             bool direct = nc == 1;
             var dst = direct ? y.Span.Slice(n0 * g.K * p, g.K * p) : _stage.AsSpan(0, g.K * ld);
+            // Written straight into y, the bias (and a Relu) ride in the GEMM's last pass over the output.
+            bool epilogue = direct && !accumulate;
+            bool relu = epilogue && Activation.IsRelu;
             for (int grp = 0; grp < g.Groups; grp++)
+            {
+                var fused = !epilogue ? GemmEpilogue.None
+                    : b.IsEmpty ? (relu ? GemmEpilogue.ReluOnly : GemmEpilogue.None)
+                    : GemmEpilogue.RowBias(b.Span.Slice(grp * kg, kg), relu);
+                var part = dst.Slice(grp * kg * ld, kg * ld);
                 Gemm.Multiply(false, false, kg, ld, gcr, 1f, w.Span.Slice(grp * kg * gcr), gcr, cols.Slice(grp * gcr * ld), ld,
-                    direct && accumulate ? 1f : 0f, dst.Slice(grp * kg * ld), ld, pool);
+                    direct && accumulate ? 1f : 0f, part, ld, fused, pool);
+                if (epilogue && !relu) Activation.Apply(part);
+            }
             if (direct)
             {
-                if (!b.IsEmpty)
+                if (accumulate && !b.IsEmpty)
                     for (int k = 0; k < g.K; k++) ChannelMath.AddScalar(dst.Slice(k * p, p), b.Span[k]);
             }
             else _scatterBody.For(pool, g.K, (long)g.K * ld);
@@ -226,7 +245,11 @@ public sealed class Convolution
         {
             var dst = y.Slice(((_n0 + t) * g.K + k) * p, p);
             if (_accumulate) { ChannelMath.AddInPlace(dst, src.Slice(t * p, p)); if (bias != 0) ChannelMath.AddScalar(dst, bias); }
-            else ChannelMath.Affine(src.Slice(t * p, p), 1, bias, dst);
+            else
+            {
+                ChannelMath.Affine(src.Slice(t * p, p), 1, bias, dst);
+                Activation.Apply(dst);
+            }
         }
     }
 
@@ -264,8 +287,9 @@ public sealed class Convolution
         {
             int n = plane / g.C, c = plane % g.C;
             DepthwiseConvolution.Pad(g, x.Slice(plane * g.InPlane, g.InPlane), scratch);
-            DepthwiseConvolution.Forward(g, scratch, w.Slice(c * m * g.Taps, m * g.Taps), b.IsEmpty ? b : b.Slice(c * m, m),
-                y.Slice((n * g.K + c * m) * g.OutPlane, q), _accumulate);
+            var yc = y.Slice((n * g.K + c * m) * g.OutPlane, q);
+            DepthwiseConvolution.Forward(g, scratch, w.Slice(c * m * g.Taps, m * g.Taps), b.IsEmpty ? b : b.Slice(c * m, m), yc, _accumulate);
+            Activation.Apply(yc);
         }
     }
 

@@ -107,5 +107,12 @@ public static partial class OpRegistry
         new ResizeOp(),
         new UpsampleOp(),
         new InstanceNormalizationOp(),
+
+        // Fused (domain ai.prunus): made by the inference passes
+        new FusedConvOp(),
+        new FusedGemmOp(),
+        new FusedMatMulOp(),
+        new PrunusAliasOp(new GeluOp()),
+        new PrunusAliasOp(new LayerNormalizationOp()),
     ];
 }

@@ -1,21 +1,21 @@
 namespace Prunus.Graph.Ops;
 
-/// <summary>The operators Prunus can plan, by ONNX op type in the default domain.</summary>
+/// <summary>The operators Prunus can plan, by domain and op type ("" and "ai.onnx" both name the ONNX default domain).</summary>
 public static partial class OpRegistry
 {
-    private static readonly Dictionary<string, Operator> Ops = Build();
+    private static readonly Dictionary<(string Domain, string OpType), Operator> Ops = Build();
 
-    private static Dictionary<string, Operator> Build()
+    private static Dictionary<(string, string), Operator> Build()
     {
-        var d = new Dictionary<string, Operator>(StringComparer.Ordinal);
-        foreach (var op in All()) d.Add(op.OpType, op);
+        var d = new Dictionary<(string, string), Operator>();
+        foreach (var op in All()) d.Add((op.Domain, op.OpType), op);
         return d;
     }
 
     /// <summary>The operator for <paramref name="opType"/> in <paramref name="domain"/>, or null if unsupported.</summary>
     public static Operator? Find(string domain, string opType) =>
-        domain is "" or "ai.onnx" && Ops.TryGetValue(opType, out var op) ? op : null;
+        Ops.TryGetValue((domain == "ai.onnx" ? "" : domain, opType), out var op) ? op : null;
 
-    /// <summary>All supported op types, sorted.</summary>
-    public static IReadOnlyList<string> Supported => Ops.Keys.Order(StringComparer.Ordinal).ToList();
+    /// <summary>All supported op types of the ONNX default domain, sorted.</summary>
+    public static IReadOnlyList<string> Supported => Ops.Keys.Where(k => k.Domain.Length == 0).Select(k => k.OpType).Order(StringComparer.Ordinal).ToList();
 }

@@ -11,6 +11,9 @@ public abstract class Operator
     /// <summary>The ONNX op type, e.g. "Conv".</summary>
     public abstract string OpType { get; }
 
+    /// <summary>The op's domain: "" for the ONNX default domain, else a custom one (Prunus's own ops use "ai.prunus").</summary>
+    public virtual string Domain => "";
+
     /// <summary>Output types and shapes for the node's concrete input shapes (and constant inputs, when known).</summary>
     public abstract TensorInfo[] InferOutputs(NodeContext ctx);
 

@@ -1,3 +1,4 @@
+using Prunus.Graph.Passes;
 using Prunus.Tensors;
 
 namespace Prunus.Graph.Planning;
@@ -5,19 +6,36 @@ namespace Prunus.Graph.Planning;
 /// <summary>
 /// Runs a graph on tensors of any batch size: compiles and caches one plan per distinct set of input shapes.
 /// Returned tensors are copies the caller owns. For allocation-free loops, take <see cref="PlanFor"/> and use it directly.
+/// Optionally the graph is optimized first by a <see cref="PassPipeline"/> (off unless one is given).
 /// </summary>
 public sealed class InferenceSession
 {
     private readonly Dictionary<string, Plan> _plans = new(StringComparer.Ordinal);
 
+    /// <summary>The graph the session runs: the caller's, or its optimized copy.</summary>
     public ModelGraph Graph { get; }
     public PlanOptions Options { get; }
+    /// <summary>What the optimization did, when the session optimized its graph; else null.</summary>
+    public PassReport? Optimization { get; }
 
-    public InferenceSession(ModelGraph graph, PlanOptions? options = null)
+    public InferenceSession(ModelGraph graph, PlanOptions? options = null) : this(graph, options, null) { }
+
+    /// <summary>
+    /// A session that first optimizes a copy of <paramref name="graph"/> with <paramref name="passes"/>, for example
+    /// <see cref="PassPipeline.ForInference"/>; the caller's graph is untouched (later changes to it do not reach the
+    /// session). Null passes run the graph as given.
+    /// </summary>
+    public InferenceSession(ModelGraph graph, PlanOptions? options, PassPipeline? passes)
     {
-        Graph = graph;
+        ArgumentNullException.ThrowIfNull(graph);
         Options = options ?? new PlanOptions();
         if (Options.Training) throw new ArgumentException("an inference session cannot use a training plan");
+        if (passes is null) Graph = graph;
+        else
+        {
+            Graph = graph.Clone();
+            Optimization = passes.Run(Graph);
+        }
     }
 
     /// <summary>The plan for these input shapes (compiled on first use).</summary>

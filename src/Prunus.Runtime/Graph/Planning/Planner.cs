@@ -53,28 +53,17 @@ public static class Planner
             var op = OpRegistry.Find(node.Domain, node.OpType)!;
             var inInfos = node.Inputs.Select(n => n.Length == 0 ? default : infos[n]).ToArray();
             var inConst = node.Inputs.Select(n => n.Length == 0 ? null : constants.GetValueOrDefault(n)).ToArray();
-            var ctx = new NodeContext(node, inInfos, inConst, options.Training, weightsConstant, graph.Metadata.Opset);
-            TensorInfo[] outInfos;
-            try { outInfos = op.InferOutputs(ctx); }
-            catch (PrunusException) { throw; }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException)
-            { throw ctx.Error($"shape inference failed for inputs {string.Join(", ", inInfos)}: {e.Message}"); }
-            if (outInfos.Length < node.Outputs.Count(o => o.Length > 0))
-                throw ctx.Error($"produces {outInfos.Length} outputs but the node names {node.Outputs.Count}");
-            ctx.OutputInfos = outInfos;
+            var ctx = NodeEvaluation.Infer(op, node, inInfos, inConst, options.Training, weightsConstant, graph.Metadata.Opset);
+            var outInfos = ctx.OutputInfos;
             for (int i = 0; i < node.Outputs.Count; i++)
                 if (node.Outputs[i].Length > 0) infos[node.Outputs[i]] = outInfos[i];
 
             bool allConst = node.Inputs.All(n => n.Length == 0 || constants.ContainsKey(n));
-            bool fold = (op.DependsOnlyOnShapes || allConst) && !(op.IsRandom && options.Training);
-            if (fold)
+            if (NodeEvaluation.Folds(op, allConst, options.Training))
             {
-                var kernel = op.CreateKernel(ctx);
-                kernel.Inputs = node.Inputs.Select(n => n.Length == 0 ? null! : constants.GetValueOrDefault(n) ?? Tensor.Zeros(infos[n].Type, infos[n].Shape)).ToArray();
-                kernel.Outputs = outInfos.Select(o => Tensor.Zeros(o.Type, o.Shape)).ToArray();
-                kernel.Forward(foldCtx);
+                var folded = NodeEvaluation.Evaluate(op, ctx, foldCtx);
                 for (int i = 0; i < node.Outputs.Count; i++)
-                    if (node.Outputs[i].Length > 0) { constants[node.Outputs[i]] = kernel.Outputs[i]; values[node.Outputs[i]] = kernel.Outputs[i]; }
+                    if (node.Outputs[i].Length > 0) { constants[node.Outputs[i]] = folded[i]; values[node.Outputs[i]] = folded[i]; }
                 continue;
             }
             steps.Add(new PlanStep(node, op, op.CreateKernel(ctx), op.IsView(ctx)));

@@ -14,10 +14,13 @@ public sealed class ConvOp : Operator
         return [new TensorInfo(DataType.Float32, OutputShape(g, ctx.Shape(0).Length - 2))];
     }
 
-    public override Kernel CreateKernel(NodeContext ctx)
+    public override Kernel CreateKernel(NodeContext ctx) => CreateKernel(ctx, FusedActivation.None);
+
+    /// <summary>The Conv kernel with <paramref name="activation"/> applied to its output (for fused inference ops).</summary>
+    internal static Kernel CreateKernel(NodeContext ctx, FusedActivation activation)
     {
         var (g, _) = Resolve(ctx);
-        return new ConvKernel(new Convolution(g, ctx.Training));
+        return new ConvKernel(new Convolution(g, ctx.Training) { Activation = activation });
     }
 
     internal static int[] OutputShape(ConvGeometry g, int spatialRank) =>

@@ -14,7 +14,10 @@ public sealed class GemmOp : Operator
         return [new TensorInfo(DataType.Float32, [s.M, s.N])];
     }
 
-    public override Kernel CreateKernel(NodeContext ctx) => new GemmKernel(ctx, Shapes.Of(ctx));
+    public override Kernel CreateKernel(NodeContext ctx) => new GemmKernel(ctx, Shapes.Of(ctx), FusedActivation.None);
+
+    /// <summary>The Gemm kernel with <paramref name="activation"/> applied to its output (for fused inference ops).</summary>
+    internal static Kernel CreateKernel(NodeContext ctx, FusedActivation activation) => new GemmKernel(ctx, Shapes.Of(ctx), activation);
 
     /// <summary>How C reaches [M,N]: absent, one value per column (also a scalar), one per row, or a full matrix.</summary>
     private enum BiasMode { None, Column, Row, Full }
@@ -61,10 +64,12 @@ public sealed class GemmOp : Operator
         // beta * C laid out per column (length N) or per row (length M), filled at plan time when C is constant.
         private readonly float[] _bias;
         private readonly bool _biasReady;
+        private readonly FusedActivation _activation;
 
-        public GemmKernel(NodeContext ctx, Shapes s)
+        public GemmKernel(NodeContext ctx, Shapes s, FusedActivation activation)
         {
             _s = s;
+            _activation = activation;
             int ldb = s.TransB ? s.K : s.N;
             if (ctx.ConstantWeights && ctx.Constant(1) is { } b)
                 _packedB = Gemm.PackB(s.TransB, s.K, s.N, b.Floats, ldb);
@@ -76,7 +81,8 @@ public sealed class GemmOp : Operator
             }
         }
 
-        public override string Algorithm => _packedB is null ? Gemm.KernelName : Gemm.KernelName + "-packed";
+        public override string Algorithm => (_packedB is null ? Gemm.KernelName : Gemm.KernelName + "-packed")
+            + (_activation.IsNone ? "" : "+" + _activation);
 
         private void FillBias(ReadOnlySpan<float> c)
         {
@@ -89,7 +95,9 @@ public sealed class GemmOp : Operator
             var y = Outputs[0].Floats;
             int lda = s.TransA ? s.M : s.K, ldb = s.TransB ? s.K : s.N;
             float beta = 0;
-            var epilogue = GemmEpilogue.None;
+            // A Relu rides in the epilogue; other activations run over the output afterwards.
+            bool relu = _activation.IsRelu;
+            var epilogue = relu ? GemmEpilogue.ReluOnly : GemmEpilogue.None;
             if (s.Mode == BiasMode.Full && s.Beta != 0)
             {
                 Inputs[2].Floats.CopyTo(y);
@@ -98,12 +106,13 @@ public sealed class GemmOp : Operator
             else if (s.Mode is BiasMode.Column or BiasMode.Row)
             {
                 if (!_biasReady) FillBias(Inputs[2].Floats);
-                epilogue = new GemmEpilogue(s.Mode == BiasMode.Column ? GemmBias.PerColumn : GemmBias.PerRow, _bias, false);
+                epilogue = new GemmEpilogue(s.Mode == BiasMode.Column ? GemmBias.PerColumn : GemmBias.PerRow, _bias, relu);
             }
             if (_packedB is not null)
                 Gemm.Multiply(s.TransA, s.M, s.Alpha, Inputs[0].Floats, lda, _packedB, beta, y, s.N, epilogue, ctx.Pool);
             else
                 Gemm.Multiply(s.TransA, s.TransB, s.M, s.N, s.K, s.Alpha, Inputs[0].Floats, lda, Inputs[1].Floats, ldb, beta, y, s.N, epilogue, ctx.Pool);
+            if (!relu) _activation.Apply(y);
         }
 
         public override void Backward(RunContext ctx)

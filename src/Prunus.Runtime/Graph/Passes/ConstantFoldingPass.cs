@@ -1,0 +1,61 @@
+using Prunus.Graph.Ops;
+
+namespace Prunus.Graph.Passes;
+
+/// <summary>
+/// Replaces nodes whose outputs are known ahead of time by initializers: nodes whose inputs are all initializers or
+/// constants (Constant nodes included), and shape-only nodes (Shape, Size) of values whose shape is static. Each is
+/// evaluated with its op's own kernel, by the rules the planner folds with at plan time; random ops are never folded.
+/// </summary>
+/// <remarks>
+/// Only the folded values that unfolded nodes read become initializers (a folded chain leaves one initializer, not one
+/// per step). Nodes that write a graph output stay, DequantizeLinear stays (it keeps quantized weights small), and so do folds that would blow the model up (an Expand or Tile of a
+/// small constant into a large one, beyond <see cref="MaxGrowth"/>).
+/// </remarks>
+public sealed class ConstantFoldingPass : IGraphPass
+{
+    /// <summary>A fold may not make a value more than this many times larger than the node's inputs (above 64K elements).</summary>
+    public int MaxGrowth { get; init; } = 16;
+
+    /// <inheritdoc/>
+    public string Name => "constant-folding";
+
+    /// <inheritdoc/>
+    public bool ExportSafe => true;
+
+    /// <inheritdoc/>
+    public int Apply(ModelGraph graph)
+    {
+        var facts = ShapeFacts.Of(graph);
+        var editor = new GraphEditor(graph);
+        var folded = new HashSet<Node>();
+        foreach (var node in graph.Nodes)
+        {
+            var op = OpRegistry.Find(node.Domain, node.OpType);
+            if (op is null || op.IsRandom || KeptForQuantization(node)) continue;
+            var outputs = node.Outputs.Where(o => o.Length > 0).ToList();
+            if (outputs.Count == 0 || outputs.Any(o => editor.IsGraphOutput(o) || facts.Constant(o) is null)) continue;
+            if (node.OpType != "Constant" && TooLarge(graph, node, outputs.Sum(o => (long)facts.Constant(o)!.Length))) continue;
+            folded.Add(node);
+        }
+        foreach (var node in folded)
+        {
+            foreach (var o in node.Outputs)
+                if (o.Length > 0 && editor.Consumers(o).Any(c => !folded.Contains(c)))
+                    graph.Initializers[o] = facts.Constant(o)!;
+            editor.Remove(node);
+        }
+        editor.Commit();
+        return folded.Count;
+    }
+
+    // A DequantizeLinear of constant integer weights is how a quantized model stores them: folding it would turn int8
+    // weights back into float ones, and the planner lowers the pattern to integer kernels.
+    private static bool KeptForQuantization(Node node) => node.OpType == "DequantizeLinear";
+
+    private bool TooLarge(ModelGraph graph, Node node, long outputLength)
+    {
+        long inputLength = node.Inputs.Where(i => i.Length > 0).Sum(i => graph.Initializers.TryGetValue(i, out var t) ? (long)t.Length : 0);
+        return outputLength > 1 << 16 && outputLength > MaxGrowth * Math.Max(inputLength, 1);
+    }
+}
