@@ -108,6 +108,9 @@ public static partial class OpRegistry
         new UpsampleOp(),
         new InstanceNormalizationOp(),
 
+        // Ops found missing by PyTorch-exported models
+        new ModOp(),
+
         // Fused (domain ai.prunus): made by the inference passes
         new FusedConvOp(),
         new FusedGemmOp(),
