@@ -110,6 +110,9 @@ public static partial class OpRegistry
 
         // Ops found missing by PyTorch-exported models
         new ModOp(),
+        new SinOp(),
+        new CosOp(),
+        new GatherElementsOp(),
 
         // Fused (domain ai.prunus): made by the inference passes
         new FusedConvOp(),

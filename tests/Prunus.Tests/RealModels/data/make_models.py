@@ -13,14 +13,15 @@ Models (opset in the file name):
   mbv3_op17       The same network at opset 17, with HardSwish nodes.
   fpn_op11        Feature pyramid: conv backbone at 3 scales, lateral 1x1 convs, top-down path through F.interpolate
                   (nearest by scale, bilinear by size with align_corners False, bilinear with align_corners True),
-                  three output heads.
+                  a head shared by the levels with GroupNorm (exported as Reshape + InstanceNormalization),
+                  three outputs.
   vit_op17        Transformer encoder from primitives: patch Conv, flatten/transpose, multi-head attention with
-                  Linear/reshape/transpose/MatMul/Softmax, nn.LayerNorm (one LayerNormalization node), exact and tanh
+                  Linear/reshape/transpose/MatMul/Softmax (q, k, v by indexing and by unbind), nn.LayerNorm (one LayerNormalization node), exact and tanh
                   GELU, residuals, mean pool, classifier.
   vit_op13        The same network at opset 13, where LayerNorm is decomposed into ReduceMean/Sub/Pow/Sqrt/Div.
   shapes_op13     Constant-heavy: x.size() arithmetic, torch.arange, zeros_like, expand, repeat, masked_fill and views
                   of computed sizes, so that the file is full of Shape/Gather/Unsqueeze/Concat/ConstantOfShape/Range/
-                  Where chains.
+                  Where chains; also sin/cos codes, torch.gather, chunk and flip.
   shapes_op11     The same at opset 11 (Squeeze/Unsqueeze/ReduceSum axes as attributes, Pad's old form).
 """
 import math
@@ -106,9 +107,9 @@ class TinyFpn(nn.Module):
         self.l1 = nn.Conv2d(16, width, 1)
         self.l2 = nn.Conv2d(32, width, 1)
         self.l3 = nn.Conv2d(48, width, 1)
-        self.h1 = nn.Conv2d(width, heads, 3, padding=1)
-        self.h2 = nn.Conv2d(width, heads, 3, padding=1)
-        self.h3 = nn.Conv2d(width, heads, 3, padding=1)
+        # One head shared by the levels, as in RetinaNet/FCOS: conv + GroupNorm + ReLU, then the prediction conv.
+        self.tower = nn.Sequential(nn.Conv2d(width, width, 3, padding=1), nn.GroupNorm(4, width), nn.ReLU())
+        self.predict = nn.Conv2d(width, heads, 3, padding=1)
 
     def forward(self, x):
         f1 = self.c1(x)
@@ -119,23 +120,25 @@ class TinyFpn(nn.Module):
         lat1 = self.l1(f1)
         p1 = lat1 + F.interpolate(p2, size=lat1.shape[-2:], mode="bilinear", align_corners=False)
         p1 = p1 + F.interpolate(p3, scale_factor=4.0, mode="bilinear", align_corners=True)
-        return self.h1(F.relu(p1)), self.h2(F.relu(p2)), self.h3(F.relu(p3))
+        return self.predict(self.tower(p1)), self.predict(self.tower(p2)), self.predict(self.tower(p3))
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Transformer encoder
 
 class Attention(nn.Module):
-    def __init__(self, dim, heads):
+    def __init__(self, dim, heads, unbind):
         super().__init__()
         self.heads = heads
+        self.unbind = unbind
         self.qkv = nn.Linear(dim, 3 * dim)
         self.proj = nn.Linear(dim, dim)
 
     def forward(self, x):
         b, t, d = x.shape
         qkv = self.qkv(x).reshape(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        q, k, v = qkv[0], qkv[1], qkv[2]
+        # timm's unbind exports as Split and Squeeze; indexing as Gather.
+        q, k, v = qkv.unbind(0) if self.unbind else (qkv[0], qkv[1], qkv[2])
         scores = torch.matmul(q, k.transpose(-2, -1)) * (1.0 / math.sqrt(d // self.heads))
         out = torch.matmul(scores.softmax(dim=-1), v)
         return self.proj(out.transpose(1, 2).reshape(b, t, d))
@@ -145,7 +148,7 @@ class EncoderLayer(nn.Module):
     def __init__(self, dim, heads, gelu):
         super().__init__()
         self.ln1 = nn.LayerNorm(dim)
-        self.attn = Attention(dim, heads)
+        self.attn = Attention(dim, heads, unbind=gelu == "tanh")
         self.ln2 = nn.LayerNorm(dim)
         self.fc1 = nn.Linear(dim, 2 * dim)
         self.fc2 = nn.Linear(2 * dim, dim)
@@ -208,7 +211,15 @@ class ShapeHeavy(nn.Module):
         pooled = (hp * keep).sum(-1) / keep.sum()
         # A bias built from torch.zeros of run-time size and x.new_ones.
         bias = torch.zeros(n, f) + x.new_ones(n, 1) * 0.25
-        return self.head(pooled + bias)
+        # Sinusoidal code of the time steps computed in forward, read back in reverse time order with torch.gather.
+        freq = torch.exp(torch.arange(0, f, 2, dtype=torch.float32) * (-math.log(100.0) / f))   # F/2
+        angle = torch.arange(t, dtype=torch.float32).unsqueeze(1) * freq.unsqueeze(0)            # T x F/2
+        code = torch.cat([torch.sin(angle), torch.cos(angle)], dim=-1)                           # T x F
+        reverse = (t - 1 - torch.arange(t)).view(1, t, 1).expand(n, t, f)
+        shuffled = torch.gather(x + code, 1, reverse)                                            # N x T x F
+        first, second = shuffled.chunk(2, dim=-1)                                                # Split
+        glu = torch.cat([first * torch.sigmoid(second), second.flip(1)], dim=-1).mean(1)        # N x F
+        return self.head(pooled + bias + glu)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
