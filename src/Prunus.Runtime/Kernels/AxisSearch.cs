@@ -37,30 +37,68 @@ public static class AxisSearch
     /// <summary>
     /// The k largest (or smallest) elements of each x[o, :, i], in order (largest first, or smallest first), ties in
     /// order of position: values[o, r, i] and their axis positions indices[o, r, i]. NaN orders above every number.
-    /// <paramref name="keys"/> and <paramref name="order"/> are scratch of n elements each.
+    /// <paramref name="keys"/> and <paramref name="heap"/> are scratch of n and k elements. A heap of the k best seen so
+    /// far (its root the worst of them) is kept while scanning, then emptied worst first: O(n log k), no allocation.
     /// </summary>
     public static void TopK<T>(ReadOnlySpan<T> x, int outer, int n, int inner, int k, bool largest,
-        Span<T> values, Span<long> indices, T[] keys, int[] order) where T : INumber<T>
+        Span<T> values, Span<long> indices, T[] keys, int[] heap) where T : INumber<T>
     {
         if (k > n) throw new ArgumentOutOfRangeException(nameof(k), $"k = {k} exceeds the axis length {n}");
-        if (keys.Length < n || order.Length < n) throw new ArgumentException($"scratch must hold {n} elements");
-        var orderSpan = order.AsSpan(0, n);
+        if (keys.Length < n || heap.Length < k) throw new ArgumentException($"scratch must hold {n} keys and {k} heap entries");
+        if (k == 0) return;
         for (int o = 0; o < outer; o++)
         {
             var slab = x.Slice(o * n * inner, n * inner);
             for (int i = 0; i < inner; i++)
             {
-                for (int j = 0; j < n; j++) { keys[j] = slab[j * inner + i]; order[j] = j; }
-                if (largest) orderSpan.Sort(new Descending<T>(keys));
-                else orderSpan.Sort(new Ascending<T>(keys));
-                for (int r = 0; r < k; r++)
+                for (int j = 0; j < n; j++) keys[j] = slab[j * inner + i];
+                int count = 0;
+                for (int j = 0; j < n; j++)
                 {
+                    if (count < k)
+                    {
+                        // Sift the new entry up while it is worse than its parent.
+                        int c = count++;
+                        while (c > 0 && Better(keys, heap[(c - 1) / 2], j, largest)) { heap[c] = heap[(c - 1) / 2]; c = (c - 1) / 2; }
+                        heap[c] = j;
+                    }
+                    else if (Better(keys, j, heap[0], largest)) SiftDown(keys, heap, count, j, largest);
+                }
+                // Pop the worst into the last free rank until the heap is empty.
+                for (int r = k - 1; r >= 0; r--)
+                {
+                    int worst = heap[0];
                     int at = (o * k + r) * inner + i;
-                    values[at] = keys[order[r]];
-                    indices[at] = order[r];
+                    values[at] = keys[worst];
+                    indices[at] = worst;
+                    if (r > 0) SiftDown(keys, heap, r, heap[r], largest);
                 }
             }
         }
+    }
+
+    // Puts entry j at the root of heap[0..count) and sifts it down below every worse child.
+    private static void SiftDown<T>(T[] keys, int[] heap, int count, int j, bool largest) where T : INumber<T>
+    {
+        int c = 0;
+        while (true)
+        {
+            int child = 2 * c + 1;
+            if (child >= count) break;
+            if (child + 1 < count && Better(keys, heap[child], heap[child + 1], largest)) child++;
+            if (!Better(keys, j, heap[child], largest)) break;
+            heap[c] = heap[child];
+            c = child;
+        }
+        heap[c] = j;
+    }
+
+    // Whether position a ranks before position b: a larger (or smaller) key, or an equal key at a lower position.
+    private static bool Better<T>(T[] keys, int a, int b, bool largest) where T : INumber<T>
+    {
+        int c = Order(keys[a], keys[b]);
+        if (c != 0) return largest ? c > 0 : c < 0;
+        return a < b;
     }
 
     /// <summary>Plain reference of <see cref="TopK{T}"/>: k passes of a linear scan for the next best unused element.</summary>
@@ -100,24 +138,6 @@ public static class AxisSearch
         bool na = T.IsNaN(a), nb = T.IsNaN(b);
         if (na || nb) return na == nb ? 0 : na ? 1 : -1;
         return a < b ? -1 : a > b ? 1 : 0;
-    }
-
-    private readonly struct Descending<T>(T[] keys) : IComparer<int> where T : INumber<T>
-    {
-        public int Compare(int a, int b)
-        {
-            int c = Order(keys[b], keys[a]);
-            return c != 0 ? c : a.CompareTo(b);
-        }
-    }
-
-    private readonly struct Ascending<T>(T[] keys) : IComparer<int> where T : INumber<T>
-    {
-        public int Compare(int a, int b)
-        {
-            int c = Order(keys[a], keys[b]);
-            return c != 0 ? c : a.CompareTo(b);
-        }
     }
 
     /// <summary>

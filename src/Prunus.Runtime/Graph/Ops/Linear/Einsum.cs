@@ -187,14 +187,44 @@ public sealed class EinsumOp : Operator
         {
             _a.Prepare(Inputs[0]);
             _b.Prepare(Inputs[1]);
+            if (_m == 1 && _n == 1) Dots();
             // Independent products: small ones run one per thread, large ones each use the whole pool.
-            if (_batch > 1 && 2.0 * _m * _n * _k < 2e6) ctx.Pool.For(_batch, this);
+            else if (_batch > 1 && 2.0 * _m * _n * _k < 2e6) ctx.Pool.For(_batch, this);
             else
                 for (int t = 0; t < _batch; t++) Product(t, ctx.Pool);
             if (!_outputDirect) DataMovement.Gather<T>(_c, 0, _toOutput.Shape, _toOutput.Strides, Outputs[0].Span<T>());
         }
 
         void IParallelWork.Run(int index) => Product(index, null);
+
+        // One row and one column per batch index (elementwise products, row dots): a dot product each, no GEMM call.
+        private void Dots()
+        {
+            var a = _a.Prepared(Inputs[0]);
+            var b = _b.Prepared(Inputs[1]);
+            var c = _outputDirect ? Outputs[0].Span<T>() : _c;
+            if (_k == 1) TensorPrimitives.Multiply<T>(a[.._batch], b[.._batch], c[.._batch]);
+            else
+                for (int t = 0; t < _batch; t++) c[t] = TensorPrimitives.Dot<T>(a.Slice(t * _k, _k), b.Slice(t * _k, _k));
+        }
+
+        // The gradient of Dots: dA_t = dc_t B_t and dB_t = dc_t A_t, written (beta 0) or added (beta 1) into g.
+        private void DotGradient(ReadOnlySpan<float> dc, ReadOnlySpan<float> other, Span<float> g, float beta)
+        {
+            int k = _k;
+            if (k == 1)
+            {
+                if (beta == 0) TensorPrimitives.Multiply(dc, other[.._batch], g[.._batch]);
+                else TensorPrimitives.MultiplyAdd(dc, other[.._batch], g[.._batch], g[.._batch]);
+                return;
+            }
+            for (int t = 0; t < _batch; t++)
+            {
+                var gt = g.Slice(t * k, k);
+                if (beta == 0) TensorPrimitives.Multiply(other.Slice(t * k, k), dc[t], gt);
+                else TensorPrimitives.MultiplyAdd(other.Slice(t * k, k), dc[t], gt, gt);
+            }
+        }
 
         private void Product(int t, WorkerPool? pool)
         {
@@ -228,31 +258,39 @@ public sealed class EinsumOp : Operator
             if (InputGrads[0] is { } dA)
             {
                 var g = _a.GradTarget(dA, out float beta);
-                for (int t = 0; t < _batch; t++)
+                if (m == 1 && n == 1) DotGradient(dc, b, g, beta);
+                else
                 {
-                    var dct = dc.Slice(t * m * n, m * n);
-                    var bt = b[(t * k * n)..];
-                    var gt = g.Slice(t * m * k, m * k);
-                    if (!ta) Gemm.Multiply(false, !tb, m, k, n, 1f, dct, n, bt, tb ? k : n, beta, gt, k, ctx.Pool);
-                    else Gemm.Multiply(tb, true, k, m, n, 1f, bt, tb ? k : n, dct, n, beta, gt, m, ctx.Pool);
+                    for (int t = 0; t < _batch; t++)
+                    {
+                        var dct = dc.Slice(t * m * n, m * n);
+                        var bt = b[(t * k * n)..];
+                        var gt = g.Slice(t * m * k, m * k);
+                        if (!ta) Gemm.Multiply(false, !tb, m, k, n, 1f, dct, n, bt, tb ? k : n, beta, gt, k, ctx.Pool);
+                        else Gemm.Multiply(tb, true, k, m, n, 1f, bt, tb ? k : n, dct, n, beta, gt, m, ctx.Pool);
+                    }
                 }
                 _a.Scatter(dA);
             }
             if (InputGrads[1] is { } dB)
             {
                 var g = _b.GradTarget(dB, out float beta);
-                for (int t = 0; t < _batch; t++)
+                if (m == 1 && n == 1) DotGradient(dc, a, g, beta);
+                else
                 {
-                    var dct = dc.Slice(t * m * n, m * n);
-                    var at = a[(t * m * k)..];
-                    var gt = g.Slice(t * k * n, k * n);
-                    if (!tb) Gemm.Multiply(!ta, false, k, n, m, 1f, at, ta ? m : k, dct, n, beta, gt, n, ctx.Pool);
-                    else Gemm.Multiply(true, ta, n, k, m, 1f, dct, n, at, ta ? m : k, beta, gt, k, ctx.Pool);
+                    for (int t = 0; t < _batch; t++)
+                    {
+                        var dct = dc.Slice(t * m * n, m * n);
+                        var at = a[(t * m * k)..];
+                        var gt = g.Slice(t * k * n, k * n);
+                        if (!tb) Gemm.Multiply(!ta, false, k, n, m, 1f, at, ta ? m : k, dct, n, beta, gt, n, ctx.Pool);
+                        else Gemm.Multiply(true, ta, n, k, m, 1f, dct, n, at, ta ? m : k, beta, gt, k, ctx.Pool);
+                    }
                 }
                 _b.Scatter(dB);
             }
         }
 
-        public override string Algorithm => typeof(T) == typeof(float) ? "einsum-" + Gemm.KernelName : "einsum-float64";
+        public override string Algorithm => _m == 1 && _n == 1 ? "einsum-dot" : typeof(T) == typeof(float) ? "einsum-" + Gemm.KernelName : "einsum-float64";
     }
 }

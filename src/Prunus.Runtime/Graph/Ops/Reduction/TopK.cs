@@ -67,7 +67,7 @@ public sealed class TopKOp : Operator
     private sealed class TopKKernel<T>(Geometry g) : Kernel where T : unmanaged, INumber<T>
     {
         private readonly T[] _keys = new T[g.N];
-        private readonly int[] _order = new int[g.N];
+        private readonly int[] _heap = new int[g.K];
         private readonly Tensor? _values = g.OwnValues is { } v ? Tensor.Zeros(v.Type, v.Shape) : null;
         private readonly Tensor? _indices = g.OwnIndices is { } i ? Tensor.Zeros(i.Type, i.Shape) : null;
 
@@ -76,7 +76,7 @@ public sealed class TopKOp : Operator
 
         // Ties keep the order of position, so 'sorted' = 0 (any order allowed) is served by the sorted result too.
         public override void Forward(RunContext ctx) =>
-            AxisSearch.TopK<T>(Inputs[0].Span<T>(), g.Outer, g.N, g.Inner, g.K, g.Largest, Values.Span<T>(), Indices.Span<long>(), _keys, _order);
+            AxisSearch.TopK<T>(Inputs[0].Span<T>(), g.Outer, g.N, g.Inner, g.K, g.Largest, Values.Span<T>(), Indices.Span<long>(), _keys, _heap);
 
         // dx[o, index[o, r, i], i] += dvalues[o, r, i].
         public override void Backward(RunContext ctx)
