@@ -7,6 +7,8 @@ root="$(cd "$(dirname "$0")" && pwd)"
 # setup.sh has installed ONNX Runtime, so the cross-checks against it must run: a missing peer fails them instead of
 # skipping them (PRUNUS_REQUIRE_ORT=0 allows the skip).
 export PRUNUS_REQUIRE_ORT="${PRUNUS_REQUIRE_ORT:-1}"
+# Likewise the ONNX backend test data (libonnx-testdata): the conformance walk must run, not skip.
+export PRUNUS_REQUIRE_ONNX_TESTDATA="${PRUNUS_REQUIRE_ONNX_TESTDATA:-1}"
 cd "$root"
 dotnet build tests/Prunus.Tests -c Release -v q -nologo || exit 1
 log=$(mktemp)

@@ -311,3 +311,35 @@ public static class ScalarArithmetic
     /// <summary>min(x, y).</summary>
     public readonly struct Min<T> : IScalarBinaryOp<T> where T : INumber<T> { public static T Invoke(T x, T y) => T.Min(x, y); }
 }
+
+/// <summary>A binary scalar op defined for every numeric element type, so one kernel serves them all.</summary>
+public interface IScalarFamily
+{
+    static abstract T Invoke<T>(T x, T y) where T : INumber<T>;
+}
+
+/// <summary>
+/// The <see cref="ScalarArithmetic"/> ops as <see cref="IScalarFamily"/> families, and <see cref="Of{T, TFamily}"/>, which
+/// turns a family into the <see cref="IScalarBinaryOp{T}"/> of one element type for <see cref="Broadcast.MapScalar{T, TOp}"/>.
+/// </summary>
+public static class ScalarFamilies
+{
+    /// <summary>Family <typeparamref name="TFamily"/> at element type <typeparamref name="T"/>.</summary>
+    public readonly struct Of<T, TFamily> : IScalarBinaryOp<T> where T : INumber<T> where TFamily : IScalarFamily
+    {
+        public static T Invoke(T x, T y) => TFamily.Invoke(x, y);
+    }
+
+    /// <summary>x + y (integers wrap around, as NumPy's do).</summary>
+    public readonly struct Add : IScalarFamily { public static T Invoke<T>(T x, T y) where T : INumber<T> => x + y; }
+    /// <summary>x - y.</summary>
+    public readonly struct Sub : IScalarFamily { public static T Invoke<T>(T x, T y) where T : INumber<T> => x - y; }
+    /// <summary>x * y.</summary>
+    public readonly struct Mul : IScalarFamily { public static T Invoke<T>(T x, T y) where T : INumber<T> => x * y; }
+    /// <summary>x / y; for integers truncated toward zero, as ONNX Runtime does.</summary>
+    public readonly struct Div : IScalarFamily { public static T Invoke<T>(T x, T y) where T : INumber<T> => x / y; }
+    /// <summary>max(x, y); NaN wins.</summary>
+    public readonly struct Max : IScalarFamily { public static T Invoke<T>(T x, T y) where T : INumber<T> => T.Max(x, y); }
+    /// <summary>min(x, y); NaN wins.</summary>
+    public readonly struct Min : IScalarFamily { public static T Invoke<T>(T x, T y) where T : INumber<T> => T.Min(x, y); }
+}

@@ -6,6 +6,7 @@ namespace Prunus.Graph.Ops;
 public sealed class EluOp : UnaryFloatOp
 {
     public override string OpType => "Elu";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) => new EluKernel(ctx.Float("alpha", 1f));
 

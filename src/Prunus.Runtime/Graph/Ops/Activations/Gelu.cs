@@ -7,6 +7,7 @@ namespace Prunus.Graph.Ops;
 public sealed class GeluOp : UnaryFloatOp
 {
     public override string OpType => "Gelu";
+    public override OpsetRange? Opsets => OpsetRange.Since(20);
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)
     {

@@ -6,6 +6,7 @@ namespace Prunus.Graph.Ops;
 public sealed class HardSigmoidOp : UnaryFloatOp
 {
     public override string OpType => "HardSigmoid";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) => new HardSigmoidKernel(ctx.Float("alpha", 0.2f), ctx.Float("beta", 0.5f));
 

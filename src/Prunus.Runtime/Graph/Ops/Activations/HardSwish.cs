@@ -6,6 +6,7 @@ namespace Prunus.Graph.Ops;
 public sealed class HardSwishOp : UnaryFloatOp
 {
     public override string OpType => "HardSwish";
+    public override OpsetRange? Opsets => OpsetRange.Since(14);
 
     public override Kernel CreateKernel(NodeContext ctx) => new HardSwishKernel();
 

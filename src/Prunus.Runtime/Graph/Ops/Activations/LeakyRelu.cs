@@ -6,6 +6,7 @@ namespace Prunus.Graph.Ops;
 public sealed class LeakyReluOp : UnaryFloatOp
 {
     public override string OpType => "LeakyRelu";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) => new LeakyReluKernel(ctx.Float("alpha", 0.01f));
 

@@ -6,6 +6,7 @@ namespace Prunus.Graph.Ops;
 public sealed class MishOp : UnaryFloatOp
 {
     public override string OpType => "Mish";
+    public override OpsetRange? Opsets => OpsetRange.Since(18);
 
     public override Kernel CreateKernel(NodeContext ctx) => new MishKernel();
 

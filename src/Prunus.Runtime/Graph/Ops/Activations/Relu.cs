@@ -7,6 +7,7 @@ namespace Prunus.Graph.Ops;
 public sealed class ReluOp : Operator
 {
     public override string OpType => "Relu";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
     public override TensorInfo[] InferOutputs(NodeContext ctx) => [ctx.Input(0)];
     public override Kernel CreateKernel(NodeContext ctx) => new ReluKernel();
 

@@ -6,6 +6,7 @@ namespace Prunus.Graph.Ops;
 public sealed class SeluOp : UnaryFloatOp
 {
     public override string OpType => "Selu";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) =>
         new SeluKernel(ctx.Float("alpha", 1.67326319217681884765625f), ctx.Float("gamma", 1.05070102214813232421875f));

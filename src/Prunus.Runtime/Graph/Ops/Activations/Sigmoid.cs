@@ -6,6 +6,7 @@ namespace Prunus.Graph.Ops;
 public sealed class SigmoidOp : UnaryFloatOp
 {
     public override string OpType => "Sigmoid";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) => new SigmoidKernel();
 

@@ -7,6 +7,7 @@ namespace Prunus.Graph.Ops;
 public sealed class TanhOp : UnaryFloatOp
 {
     public override string OpType => "Tanh";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) => new TanhKernel();
 

@@ -8,14 +8,17 @@ namespace Prunus.Graph.Ops;
 /// (inference) or the batch's own (training, where the running mean and variance are also updated in place).
 /// </summary>
 /// <remarks>
-/// Training updates running = momentum·running + (1 - momentum)·batch, as ONNX and PyTorch do, but with the batch's
-/// unbiased variance (divided by count - 1) as PyTorch does, so that models trained here match PyTorch; normalization
-/// itself uses the biased variance. The optional running_mean/running_var outputs (and saved_mean/saved_var before
-/// opset 14, given as the batch mean and biased variance) receive the same values.
+/// Batch statistics give running = momentum·running + (1 - momentum)·batch. When the engine trains, the batch variance
+/// in that update is the unbiased one (divided by count - 1) as PyTorch's, so that models trained here match PyTorch;
+/// a node whose own training_mode=1 asks for batch statistics in an inference plan follows ONNX exactly (the biased
+/// variance). Normalization itself always uses the biased variance. The optional running_mean/running_var outputs (and
+/// saved_mean/saved_var before opset 14, given as the batch mean and biased variance) receive the same values.
 /// </remarks>
 public sealed class BatchNormalizationOp : Operator
 {
     public override string OpType => "BatchNormalization";
+    // spatial (before 9; only spatial=1), training_mode (14).
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     // Gradients flow to X, scale and B; never to the running statistics.
     public override bool IsDifferentiable(int index) => index < 3;
@@ -92,9 +95,10 @@ public sealed class BatchNormalizationOp : Operator
             _forwardBody.For(ctx.Pool, _c, (long)_n * _c * _plane);
             if (!_batchStats) { CopyStatistics(Inputs[3].Floats, Inputs[4].Floats); return; }
 
-            // The running update: PyTorch's unbiased batch variance; in place only when the engine trains.
+            // The running update: PyTorch's unbiased batch variance when the engine trains (and then in place), ONNX's
+            // biased one for a training_mode node in an inference plan.
             long count = (long)_n * _plane;
-            float unbias = count > 1 ? (float)count / (count - 1) : 1;
+            float unbias = ctx.Training && count > 1 ? (float)count / (count - 1) : 1;
             var runMean = Inputs[3].Floats;
             var runVar = Inputs[4].Floats;
             for (int c = 0; c < _c; c++)

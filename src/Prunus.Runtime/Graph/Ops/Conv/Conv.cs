@@ -3,15 +3,16 @@ using Prunus.Tensors;
 
 namespace Prunus.Graph.Ops;
 
-/// <summary>Conv: y[n,k] = Σ_c w[k,c] ⋆ x[n,c] + b[k] over 1-D or 2-D windows with groups, strides, dilations and pads.</summary>
+/// <summary>Conv: y[n,k] = Σ_c w[k,c] ⋆ x[n,c] + b[k] over windows of any rank with groups, strides, dilations and pads.</summary>
 public sealed class ConvOp : Operator
 {
     public override string OpType => "Conv";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)
     {
-        var (g, _) = Resolve(ctx);
-        return [new TensorInfo(DataType.Float32, OutputShape(g, ctx.Shape(0).Length - 2))];
+        var (g, nd) = Resolve(ctx);
+        return [new TensorInfo(DataType.Float32, nd is not null ? [nd.N, nd.K, .. nd.Output] : OutputShape(g!, ctx.Shape(0).Length - 2))];
     }
 
     public override Kernel CreateKernel(NodeContext ctx) => CreateKernel(ctx, FusedActivation.None);
@@ -19,21 +20,24 @@ public sealed class ConvOp : Operator
     /// <summary>The Conv kernel with <paramref name="activation"/> applied to its output (for fused inference ops).</summary>
     internal static Kernel CreateKernel(NodeContext ctx, FusedActivation activation)
     {
-        var (g, _) = Resolve(ctx);
-        return new ConvKernel(new Convolution(g, ctx.Training) { Activation = activation });
+        var (g, nd) = Resolve(ctx);
+        return nd is not null ? new ConvNdKernel(nd, activation) : new ConvKernel(new Convolution(g!, ctx.Training) { Activation = activation });
     }
 
     internal static int[] OutputShape(ConvGeometry g, int spatialRank) =>
         spatialRank == 1 ? [g.N, g.K, g.OW] : [g.N, g.K, g.OH, g.OW];
 
-    /// <summary>Checks X [N,C,spatial], W [K,C/group,kernel], B [K] and the attributes; returns the geometry.</summary>
-    private static (ConvGeometry Geometry, WindowAttributes Window) Resolve(NodeContext ctx)
+    /// <summary>
+    /// Checks X [N,C,spatial], W [K,C/group,kernel], B [K] and the attributes; returns the geometry of the lowered path
+    /// (1 or 2 spatial axes) or of the direct path (3 or more).
+    /// </summary>
+    private static (ConvGeometry? Geometry, WindowGeometryNd? Nd) Resolve(NodeContext ctx)
     {
         ctx.ExpectType(0, DataType.Float32);
         ctx.ExpectType(1, DataType.Float32);
         var x = ctx.Shape(0);
         var w = ctx.Shape(1);
-        if (x.Length is < 3 or > 4) throw ctx.Error($"X must be [N,C,W] or [N,C,H,W], got {ShapeMath.Format(x)}");
+        if (x.Length < 3) throw ctx.Error($"X must be [N,C,spatial...] with at least one spatial axis, got {ShapeMath.Format(x)}");
         if (w.Length != x.Length) throw ctx.Error($"W {ShapeMath.Format(w)} must have the rank of X {ShapeMath.Format(x)}");
         long group = ctx.Int("group", 1);
         int c = x[1], k = w[0];
@@ -50,8 +54,30 @@ public sealed class ConvOp : Operator
         var win = WindowAttributes.Read(ctx, x.Length - 2, w[2..]);
         var spatial = x.AsSpan(2);
         var output = win.ResolveOutput(ctx, spatial);
-        var g = win.Geometry(x[0], c, spatial, k, (int)group, output);
-        return (g, win);
+        if (x.Length > 4) return (null, win.GeometryNd(x[0], c, spatial.ToArray(), k, (int)group, output));
+        return (win.Geometry(x[0], c, spatial, k, (int)group, output), null);
+    }
+
+    /// <summary>Three or more spatial axes: the direct loops of <see cref="WindowNd"/>.</summary>
+    // Fused ops reject training plans, so a kernel with an activation never runs Backward.
+    private sealed class ConvNdKernel(WindowGeometryNd g, FusedActivation activation) : Kernel
+    {
+        public override string Algorithm => "conv-nd-direct";
+
+        public override void Forward(RunContext ctx)
+        {
+            WindowNd.ConvForward(g, Inputs[0].Floats, Inputs[1].Floats, Has(2) ? Inputs[2].Floats : default, Outputs[0].Floats);
+            activation.Apply(Outputs[0].Floats);
+        }
+
+        public override void Backward(RunContext ctx)
+        {
+            if (OutputGrads[0] is not { } dy) return;
+            if (InputGrads[0] is { } dx) WindowNd.ConvBackwardData(g, Inputs[1].Floats, dy.Floats, dx.Floats);
+            var dw = InputGrads[1] is { } w ? w.Floats : default;
+            var db = InputGrads.Length > 2 && InputGrads[2] is { } b ? b.Floats : default;
+            if (!dw.IsEmpty || !db.IsEmpty) WindowNd.ConvBackwardWeights(g, Inputs[0].Floats, dy.Floats, dw, db);
+        }
     }
 
     private sealed class ConvKernel(Convolution conv) : Kernel

@@ -5,33 +5,40 @@ namespace Prunus.Graph.Ops;
 
 /// <summary>
 /// ConvTranspose: the adjoint of Conv in x (each input pixel scatters w-weighted copies into the output) plus b, over
-/// 1-D or 2-D windows with groups, strides, dilations, pads, output_padding and output_shape.
+/// windows of any rank with groups, strides, dilations, pads, output_padding and output_shape.
 /// </summary>
 public sealed class ConvTransposeOp : Operator
 {
     public override string OpType => "ConvTranspose";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)
     {
-        var g = Resolve(ctx);
+        var (g, nd) = Resolve(ctx);
         int rank = ctx.Shape(0).Length - 2;
         // g describes the equivalent convolution from y back to x: its input is this op's output.
-        return [new TensorInfo(DataType.Float32, rank == 1 ? [g.N, g.C, g.W] : [g.N, g.C, g.H, g.W])];
+        if (nd is not null) return [new TensorInfo(DataType.Float32, [nd.N, nd.C, .. nd.Input])];
+        return [new TensorInfo(DataType.Float32, rank == 1 ? [g!.N, g.C, g.W] : [g!.N, g.C, g.H, g.W])];
     }
 
-    public override Kernel CreateKernel(NodeContext ctx) => new ConvTransposeKernel(new Convolution(Resolve(ctx), ctx.Training));
+    public override Kernel CreateKernel(NodeContext ctx)
+    {
+        var (g, nd) = Resolve(ctx);
+        return nd is not null ? new ConvTransposeNdKernel(nd) : new ConvTransposeKernel(new Convolution(g!, ctx.Training));
+    }
 
     /// <summary>
     /// The geometry of the convolution whose data gradient this op computes: input = this op's output Y [N,K',out],
-    /// output = X [N,C',in], weights W [C', K'/group, kernel] exactly as ConvTranspose stores them.
+    /// output = X [N,C',in], weights W [C', K'/group, kernel] exactly as ConvTranspose stores them. Lowered for 1 or 2
+    /// spatial axes, direct for 3 or more.
     /// </summary>
-    private static ConvGeometry Resolve(NodeContext ctx)
+    private static (ConvGeometry? Geometry, WindowGeometryNd? Nd) Resolve(NodeContext ctx)
     {
         ctx.ExpectType(0, DataType.Float32);
         ctx.ExpectType(1, DataType.Float32);
         var x = ctx.Shape(0);
         var w = ctx.Shape(1);
-        if (x.Length is < 3 or > 4) throw ctx.Error($"X must be [N,C,W] or [N,C,H,W], got {ShapeMath.Format(x)}");
+        if (x.Length < 3) throw ctx.Error($"X must be [N,C,spatial...] with at least one spatial axis, got {ShapeMath.Format(x)}");
         if (w.Length != x.Length) throw ctx.Error($"W {ShapeMath.Format(w)} must have the rank of X {ShapeMath.Format(x)}");
         long group = ctx.Int("group", 1);
         int c = x[1];
@@ -78,7 +85,44 @@ public sealed class ConvTransposeOp : Operator
             }
             if (output[i] < 1) throw ctx.Error($"the output would be empty along spatial axis {i} (size {output[i]})");
         }
-        return win.Geometry(x[0], k, output, c, (int)group, input);
+        if (x.Length > 4) return (null, win.GeometryNd(x[0], k, output, c, (int)group, input.ToArray()));
+        return (win.Geometry(x[0], k, output, c, (int)group, input), null);
+    }
+
+    /// <summary>Three or more spatial axes: the adjoint of the direct convolution of <see cref="WindowNd"/>.</summary>
+    private sealed class ConvTransposeNdKernel(WindowGeometryNd g) : Kernel
+    {
+        public override string Algorithm => "transpose-conv-nd-direct";
+
+        public override void Forward(RunContext ctx)
+        {
+            var y = Outputs[0].Floats;
+            if (Has(2))
+            {
+                var b = Inputs[2].Floats;
+                for (int n = 0; n < g.N; n++)
+                    for (int k = 0; k < g.C; k++) y.Slice((n * g.C + k) * g.InPlane, g.InPlane).Fill(b[k]);
+            }
+            else y.Clear();
+            WindowNd.ConvBackwardData(g, Inputs[1].Floats, Inputs[0].Floats, y);
+        }
+
+        public override void Backward(RunContext ctx)
+        {
+            if (OutputGrads[0] is not { } dy) return;
+            if (InputGrads[0] is { } dx) WindowNd.ConvForward(g, dy.Floats, Inputs[1].Floats, default, dx.Floats, accumulate: true);
+            if (InputGrads[1] is { } dw) WindowNd.ConvBackwardWeights(g, dy.Floats, Inputs[0].Floats, dw.Floats, default);
+            if (InputGrads.Length > 2 && InputGrads[2] is { } db)
+            {
+                var d = dy.Floats;
+                for (int k = 0; k < g.C; k++)
+                {
+                    double s = 0;
+                    for (int n = 0; n < g.N; n++) s += ChannelMath.Sum(d.Slice((n * g.C + k) * g.InPlane, g.InPlane));
+                    db.Floats[k] += (float)s;
+                }
+            }
+        }
     }
 
     private sealed class ConvTransposeKernel(Convolution conv) : Kernel

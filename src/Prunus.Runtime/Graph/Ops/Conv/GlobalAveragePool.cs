@@ -7,6 +7,7 @@ namespace Prunus.Graph.Ops;
 public sealed class GlobalAveragePoolOp : Operator
 {
     public override string OpType => "GlobalAveragePool";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
     public override TensorInfo[] InferOutputs(NodeContext ctx) => GlobalPoolShapes.Infer(ctx);
     public override Kernel CreateKernel(NodeContext ctx) => new GlobalAveragePoolKernel();
 

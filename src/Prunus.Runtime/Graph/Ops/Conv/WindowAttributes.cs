@@ -4,7 +4,8 @@ namespace Prunus.Graph.Ops;
 
 /// <summary>
 /// The sliding-window attributes shared by Conv, ConvTranspose and the pools (kernel_shape, strides, dilations, pads,
-/// auto_pad), read and checked for 1 or 2 spatial axes, and their mapping to a <see cref="ConvGeometry"/> (1-D as H = 1).
+/// auto_pad), read and checked for any number of spatial axes, and their mapping to a <see cref="ConvGeometry"/> (1 or 2
+/// spatial axes; 1-D as H = 1) or a <see cref="WindowGeometryNd"/> (the direct path for 3 or more).
 /// </summary>
 internal sealed class WindowAttributes
 {
@@ -26,8 +27,8 @@ internal sealed class WindowAttributes
     /// </summary>
     public static WindowAttributes Read(NodeContext ctx, int rank, int[]? kernelFromWeights)
     {
-        if (rank is < 1 or > 2)
-            throw ctx.Error($"only 1-D and 2-D windows are supported; the input has {rank} spatial axes (shape {Tensors.ShapeMath.Format(ctx.Shape(0))})");
+        if (rank < 1)
+            throw ctx.Error($"the input needs at least one spatial axis after N and C, got shape {Tensors.ShapeMath.Format(ctx.Shape(0))}");
         int[] kernel;
         var ks = ctx.Ints("kernel_shape");
         if (ks is null)
@@ -114,6 +115,10 @@ internal sealed class WindowAttributes
         return output;
     }
 
+    /// <summary>The geometry of the direct N-D path for [N,C,input...] in, [N,K,output...] out (used from 3 spatial axes).</summary>
+    public WindowGeometryNd GeometryNd(int n, int c, int[] input, int k, int groups, int[] output) =>
+        new(n, c, k, groups, input, output, Kernel, Strides, Dilations, PadsBegin, PadsEnd);
+
     /// <summary>A geometry for [N,C,spatial...] in, [N,K,output...] out; 1-D maps to H = KH = OH = 1.</summary>
     public ConvGeometry Geometry(int n, int c, ReadOnlySpan<int> input, int k, int groups, ReadOnlySpan<int> output)
     {
@@ -133,23 +138,46 @@ internal sealed class WindowAttributes
     }
 }
 
-/// <summary>Shape logic shared by MaxPool and AveragePool: X [N,C,(H,)W] to the pooled geometry (C = K).</summary>
+/// <summary>Shape logic shared by MaxPool and AveragePool: X [N,C,spatial...] to the pooled geometry (C = K).</summary>
 internal static class PoolShapes
 {
-    /// <summary>Reads the window attributes (kernel_shape required) and resolves the output, honouring ceil_mode.</summary>
-    public static ConvGeometry Resolve(NodeContext ctx)
+    /// <summary>
+    /// Reads the window attributes (kernel_shape required) and resolves the output, honouring ceil_mode. X must be
+    /// float32, or also int8/uint8 when <paramref name="allowBytes"/> (MaxPool from opset 12).
+    /// </summary>
+    public static ConvGeometry Resolve(NodeContext ctx, bool allowBytes = false)
     {
-        ctx.ExpectType(0, Tensors.DataType.Float32);
+        var (win, x, output) = Read(ctx, allowBytes);
+        if (x.Length > 4) throw ctx.Error("a pool over 3 or more spatial axes takes the direct path (ResolveNd)");
+        return win.Geometry(x[0], x[1], x.AsSpan(2), x[1], x[1], output);
+    }
+
+    /// <summary>As <see cref="Resolve"/>, for 3 or more spatial axes: the geometry of the direct path.</summary>
+    public static WindowGeometryNd ResolveNd(NodeContext ctx, bool allowBytes = false)
+    {
+        var (win, x, output) = Read(ctx, allowBytes);
+        return win.GeometryNd(x[0], x[1], x[2..], x[1], x[1], output);
+    }
+
+    /// <summary>Whether X has 3 or more spatial axes (the direct N-D path).</summary>
+    public static bool IsNd(NodeContext ctx) => ctx.Shape(0).Length > 4;
+
+    private static (WindowAttributes Window, int[] X, int[] Output) Read(NodeContext ctx, bool allowBytes)
+    {
+        var type = ctx.Input(0).Type;
+        if (!(type == Tensors.DataType.Float32 || allowBytes && type is Tensors.DataType.Int8 or Tensors.DataType.UInt8))
+            throw ctx.Error($"input 0 must be Float32{(allowBytes ? ", Int8 or UInt8" : "")}, got {type}");
         var x = ctx.Shape(0);
-        if (x.Length is < 3 or > 4) throw ctx.Error($"X must be [N,C,W] or [N,C,H,W], got {Tensors.ShapeMath.Format(x)}");
+        if (x.Length < 3) throw ctx.Error($"X must be [N,C,spatial...] with at least one spatial axis, got {Tensors.ShapeMath.Format(x)}");
         if (!ctx.HasAttribute("kernel_shape")) throw ctx.Error("attribute kernel_shape is required");
         var win = WindowAttributes.Read(ctx, x.Length - 2, null);
         bool ceil = ctx.Int("ceil_mode", 0) != 0;
-        var spatial = x.AsSpan(2);
-        var output = win.ResolveOutput(ctx, spatial, ceil);
-        return win.Geometry(x[0], x[1], spatial, x[1], x[1], output);
+        return (win, x, win.ResolveOutput(ctx, x.AsSpan(2), ceil));
     }
 
     /// <summary>[N,C,OW] or [N,C,OH,OW].</summary>
     public static int[] OutputShape(ConvGeometry g, int rank) => rank == 3 ? [g.N, g.C, g.OW] : [g.N, g.C, g.OH, g.OW];
+
+    /// <summary>[N,C,output...] of the direct path.</summary>
+    public static int[] OutputShape(WindowGeometryNd g) => [g.N, g.C, .. g.Output];
 }

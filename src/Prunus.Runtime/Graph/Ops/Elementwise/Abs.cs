@@ -6,6 +6,7 @@ namespace Prunus.Graph.Ops;
 public sealed class AbsOp : UnaryFloatOp
 {
     public override string OpType => "Abs";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) => new AbsKernel();
 

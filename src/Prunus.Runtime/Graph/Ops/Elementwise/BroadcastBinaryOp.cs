@@ -5,11 +5,13 @@ namespace Prunus.Graph.Ops;
 
 /// <summary>
 /// Base of binary ops with NumPy multidirectional broadcasting (Add, Sub, Mul, Div, Pow): shape inference, and the
-/// choice between the float kernel (with gradients) and the integer kernel (shape arithmetic, forward only).
+/// choice between the float kernel (with gradients) and the scalar kernel of the other numeric types (forward only).
+/// Before opset 7 these ops broadcast only with broadcast=1, B then aligned with A from attribute <c>axis</c> (or from
+/// the end, as NumPy does).
 /// </summary>
 public abstract class BroadcastBinaryOp : Operator
 {
-    /// <summary>Whether int32 and int64 inputs are accepted (shape computations in exported models).</summary>
+    /// <summary>Whether types other than float32 are accepted (shape arithmetic, integer and double models).</summary>
     protected virtual bool AcceptsIntegers => true;
 
     /// <inheritdoc/>
@@ -18,15 +20,37 @@ public abstract class BroadcastBinaryOp : Operator
         var a = ctx.Input(0);
         var b = ctx.Input(1);
         CheckTypes(ctx, a.Type, b.Type);
-        return [new TensorInfo(a.Type, BroadcastShape(ctx, a.Shape, b.Shape))];
+        var (sa, sb) = OperandShapes(ctx);
+        return [new TensorInfo(a.Type, BroadcastShape(ctx, sa, sb))];
     }
 
-    /// <summary>Throws unless the input types suit the op (by default: equal, and float or, if accepted, int32/int64).</summary>
+    /// <summary>Throws unless the input types suit the op (by default: equal, and float32 or, if accepted, any numeric type).</summary>
     protected virtual void CheckTypes(NodeContext ctx, DataType a, DataType b)
     {
         if (a != b) throw ctx.Error($"inputs must have one type, got {a} and {b}");
-        bool ok = a == DataType.Float32 || AcceptsIntegers && a is DataType.Int32 or DataType.Int64;
-        if (!ok) throw ctx.Error($"input type {a} is not supported (use {(AcceptsIntegers ? "Float32, Int32 or Int64" : "Float32")})");
+        bool ok = a == DataType.Float32 || AcceptsIntegers && IsNumeric(a);
+        if (!ok) throw ctx.Error($"input type {a} is not supported (use {(AcceptsIntegers ? "a numeric type" : "Float32")})");
+    }
+
+    /// <summary>Types with arithmetic: the float and integer types Prunus stores (not bool).</summary>
+    internal static bool IsNumeric(DataType t) =>
+        t is DataType.Float32 or DataType.Float64 or DataType.Int64 or DataType.Int32 or DataType.Int8 or DataType.UInt8;
+
+    /// <summary>
+    /// The shapes the kernels broadcast: the inputs' shapes, except that before opset 7 a B given with
+    /// broadcast=1 and <c>axis</c> is padded with ones so that its dimensions start at that axis of A.
+    /// </summary>
+    internal static (int[] A, int[] B) OperandShapes(NodeContext ctx)
+    {
+        var a = ctx.Shape(0);
+        var b = ctx.Shape(1);
+        if (ctx.Opset >= 7 || ctx.Int("broadcast", 0) == 0 || !ctx.HasAttribute("axis")) return (a, b);
+        int axis = ShapeArgs.Axis(ctx, ctx.Int("axis", 0), a.Length);
+        if (axis + b.Length > a.Length)
+            throw ctx.Error($"B {ShapeMath.Format(b)} does not fit in A {ShapeMath.Format(a)} from axis {axis}");
+        var aligned = Enumerable.Repeat(1, a.Length).ToArray();
+        b.CopyTo(aligned, axis);
+        return (a, aligned);
     }
 
     /// <summary>The NumPy broadcast of two shapes, or a node error naming both.</summary>
@@ -55,9 +79,12 @@ internal abstract class BroadcastFloatKernel : Kernel
     /// <summary>Layout of (a, b) into the output.</summary>
     protected BroadcastLayout Layout { get; }
 
-    protected BroadcastFloatKernel(NodeContext ctx)
+    protected BroadcastFloatKernel(NodeContext ctx) : this(ctx, BroadcastBinaryOp.OperandShapes(ctx)) { }
+
+    /// <summary>A kernel over operands of the given shapes (which may differ from the inputs' in rank, as legacy forms need).</summary>
+    protected BroadcastFloatKernel(NodeContext ctx, (int[] A, int[] B) shapes)
     {
-        _shapes = [ctx.Shape(0), ctx.Shape(1), ctx.OutputInfos[0].Shape];
+        _shapes = [shapes.A, shapes.B, ctx.OutputInfos[0].Shape];
         Layout = BroadcastLayout.Create(_shapes[2], _shapes[0], _shapes[1]);
         _forward = new ChunkedWork(ForwardRange);
         _backward = new ChunkedWork((start, count) => BackwardRange(_target, start, count));
@@ -106,21 +133,32 @@ internal abstract class BroadcastFloatKernel : Kernel
     }
 }
 
-/// <summary>Forward-only broadcast kernel for int64 and int32 tensors (shape arithmetic); scalar loops.</summary>
-internal sealed class BroadcastIntegerKernel<TLong, TInt> : ForwardOnlyKernel
-    where TLong : struct, IScalarBinaryOp<long> where TInt : struct, IScalarBinaryOp<int>
+/// <summary>Forward-only broadcast kernel of the numeric types other than float32 (shape arithmetic, integer and double models); scalar loops.</summary>
+internal sealed class BroadcastScalarKernel<TFamily> : ForwardOnlyKernel where TFamily : IScalarFamily
 {
     private readonly BroadcastLayout _layout;
 
-    public BroadcastIntegerKernel(NodeContext ctx) =>
-        _layout = BroadcastLayout.Create(ctx.OutputInfos[0].Shape, ctx.Shape(0), ctx.Shape(1));
+    public BroadcastScalarKernel(NodeContext ctx)
+    {
+        var (a, b) = BroadcastBinaryOp.OperandShapes(ctx);
+        _layout = BroadcastLayout.Create(ctx.OutputInfos[0].Shape, a, b);
+    }
 
     /// <inheritdoc/>
     public override void Forward(RunContext ctx)
     {
-        if (Outputs[0].Type == DataType.Int64)
-            Broadcast.MapScalar<long, TLong>(_layout, Inputs[0].Span<long>(), Inputs[1].Span<long>(), Outputs[0].Span<long>());
-        else
-            Broadcast.MapScalar<int, TInt>(_layout, Inputs[0].Span<int>(), Inputs[1].Span<int>(), Outputs[0].Span<int>());
+        switch (Outputs[0].Type)
+        {
+            case DataType.Int64: Map<long>(); break;
+            case DataType.Int32: Map<int>(); break;
+            case DataType.Float64: Map<double>(); break;
+            case DataType.Float32: Map<float>(); break;
+            case DataType.Int8: Map<sbyte>(); break;
+            case DataType.UInt8: Map<byte>(); break;
+            default: throw new NotSupportedException($"element type {Outputs[0].Type}");
+        }
     }
+
+    private void Map<T>() where T : unmanaged, System.Numerics.INumber<T> =>
+        Broadcast.MapScalar<T, ScalarFamilies.Of<T, TFamily>>(_layout, Inputs[0].Span<T>(), Inputs[1].Span<T>(), Outputs[0].Span<T>());
 }

@@ -3,14 +3,16 @@ using Prunus.Tensors;
 
 namespace Prunus.Graph.Ops;
 
-/// <summary>Div: C = A / B with NumPy broadcasting; float with gradients, int32/int64 (truncating) forward only.</summary>
+/// <summary>Div: C = A / B with NumPy broadcasting; float32 with gradients, the other numeric types (integers truncating) forward only.</summary>
 public sealed class DivOp : BroadcastBinaryOp
 {
     public override string OpType => "Div";
+    // broadcast/axis attributes before 7, NumPy broadcasting from 7.
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) => ctx.Input(0).Type == DataType.Float32
         ? new DivKernel(ctx)
-        : new BroadcastIntegerKernel<ScalarArithmetic.Div<long>, ScalarArithmetic.Div<int>>(ctx);
+        : new BroadcastScalarKernel<ScalarFamilies.Div>(ctx);
 
     private sealed class DivKernel : BroadcastFloatKernel
     {

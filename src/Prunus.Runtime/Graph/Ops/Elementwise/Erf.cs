@@ -6,6 +6,7 @@ namespace Prunus.Graph.Ops;
 public sealed class ErfOp : UnaryFloatOp
 {
     public override string OpType => "Erf";
+    public override OpsetRange? Opsets => OpsetRange.Since(9);
 
     public override Kernel CreateKernel(NodeContext ctx) => new ErfKernel();
 

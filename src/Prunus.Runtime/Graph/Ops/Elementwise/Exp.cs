@@ -6,6 +6,7 @@ namespace Prunus.Graph.Ops;
 public sealed class ExpOp : UnaryFloatOp
 {
     public override string OpType => "Exp";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) => new ExpKernel();
 

@@ -4,7 +4,7 @@ using Prunus.Tensors;
 namespace Prunus.Graph.Ops;
 
 /// <summary>
-/// Base of the variadic Max and Min: 1 to N inputs of one type (float, int32, int64) broadcast together. The
+/// Base of the variadic Max and Min: 1 to N inputs of one numeric type broadcast together. The
 /// gradient goes to the input that supplied each output element; on ties, to the first such input.
 /// </summary>
 public abstract class ExtremumOp : Operator
@@ -14,8 +14,7 @@ public abstract class ExtremumOp : Operator
     {
         if (ctx.InputCount < 1) throw ctx.Error("needs at least one input");
         var type = ctx.Input(0).Type;
-        if (type is not (DataType.Float32 or DataType.Int32 or DataType.Int64))
-            throw ctx.Error($"input type {type} is not supported (use Float32, Int32 or Int64)");
+        if (!BroadcastBinaryOp.IsNumeric(type)) throw ctx.Error($"input type {type} is not supported (use a numeric type)");
         var shape = ctx.Shape(0);
         for (int i = 1; i < ctx.InputCount; i++)
         {
@@ -125,22 +124,28 @@ internal abstract class ExtremumFloatKernel<TOp, TFirst, TSecond> : Kernel
     }
 }
 
-/// <summary>Integer kernel of Max/Min (forward only): the same fold with scalar loops.</summary>
-internal sealed class ExtremumIntegerKernel<TLong, TInt> : ForwardOnlyKernel
-    where TLong : struct, IScalarBinaryOp<long> where TInt : struct, IScalarBinaryOp<int>
+/// <summary>Kernel of Max/Min for the numeric types other than float32 (forward only): the same fold with scalar loops.</summary>
+internal sealed class ExtremumScalarKernel<TFamily> : ForwardOnlyKernel where TFamily : IScalarFamily
 {
     private readonly BroadcastLayout[] _fold;
 
-    public ExtremumIntegerKernel(NodeContext ctx) => _fold = ExtremumOp.FoldLayouts(ctx);
+    public ExtremumScalarKernel(NodeContext ctx) => _fold = ExtremumOp.FoldLayouts(ctx);
 
     /// <inheritdoc/>
     public override void Forward(RunContext ctx)
     {
-        if (Outputs[0].Type == DataType.Int64) Fold<long, TLong>();
-        else Fold<int, TInt>();
+        switch (Outputs[0].Type)
+        {
+            case DataType.Int64: Fold<long>(); break;
+            case DataType.Int32: Fold<int>(); break;
+            case DataType.Float64: Fold<double>(); break;
+            case DataType.Int8: Fold<sbyte>(); break;
+            case DataType.UInt8: Fold<byte>(); break;
+            default: throw new NotSupportedException($"element type {Outputs[0].Type}");
+        }
     }
 
-    private void Fold<T, TOp>() where T : unmanaged where TOp : struct, IScalarBinaryOp<T>
+    private void Fold<T>() where T : unmanaged, System.Numerics.INumber<T>
     {
         var y = Outputs[0].Span<T>();
         if (_fold.Length == 1)
@@ -148,7 +153,7 @@ internal sealed class ExtremumIntegerKernel<TLong, TInt> : ForwardOnlyKernel
             Inputs[0].Span<T>().CopyTo(y);
             return;
         }
-        Broadcast.MapScalar<T, TOp>(_fold[0], Inputs[0].Span<T>(), Inputs[1].Span<T>(), y);
-        for (int k = 2; k < _fold.Length; k++) Broadcast.MapScalar<T, TOp>(_fold[k], y, Inputs[k].Span<T>(), y);
+        Broadcast.MapScalar<T, ScalarFamilies.Of<T, TFamily>>(_fold[0], Inputs[0].Span<T>(), Inputs[1].Span<T>(), y);
+        for (int k = 2; k < _fold.Length; k++) Broadcast.MapScalar<T, ScalarFamilies.Of<T, TFamily>>(_fold[k], y, Inputs[k].Span<T>(), y);
     }
 }

@@ -6,6 +6,7 @@ namespace Prunus.Graph.Ops;
 public sealed class FloorOp : UnaryFloatOp
 {
     public override string OpType => "Floor";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     // A step function: zero gradient almost everywhere, so the input is not differentiable through it.
     public override bool IsDifferentiable(int index) => false;

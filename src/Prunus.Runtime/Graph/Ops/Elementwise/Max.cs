@@ -7,10 +7,11 @@ namespace Prunus.Graph.Ops;
 public sealed class MaxOp : ExtremumOp
 {
     public override string OpType => "Max";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) => ctx.Input(0).Type == DataType.Float32
         ? new MaxKernel(ctx)
-        : new ExtremumIntegerKernel<ScalarArithmetic.Max<long>, ScalarArithmetic.Max<int>>(ctx);
+        : new ExtremumScalarKernel<ScalarFamilies.Max>(ctx);
 
     private sealed class MaxKernel(NodeContext ctx)
         : ExtremumFloatKernel<Elementwise.MaxOp, Elementwise.MaxGradFirstOp, Elementwise.MaxGradSecondOp>(ctx);

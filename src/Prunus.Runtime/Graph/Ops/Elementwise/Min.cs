@@ -7,10 +7,11 @@ namespace Prunus.Graph.Ops;
 public sealed class MinOp : ExtremumOp
 {
     public override string OpType => "Min";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) => ctx.Input(0).Type == DataType.Float32
         ? new MinKernel(ctx)
-        : new ExtremumIntegerKernel<ScalarArithmetic.Min<long>, ScalarArithmetic.Min<int>>(ctx);
+        : new ExtremumScalarKernel<ScalarFamilies.Min>(ctx);
 
     private sealed class MinKernel(NodeContext ctx)
         : ExtremumFloatKernel<Elementwise.MinOp, Elementwise.MinGradFirstOp, Elementwise.MinGradSecondOp>(ctx);

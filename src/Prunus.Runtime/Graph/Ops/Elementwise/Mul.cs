@@ -3,14 +3,16 @@ using Prunus.Tensors;
 
 namespace Prunus.Graph.Ops;
 
-/// <summary>Mul: C = A * B with NumPy broadcasting; float with gradients, int32/int64 forward only.</summary>
+/// <summary>Mul: C = A * B with NumPy broadcasting; float32 with gradients, the other numeric types forward only.</summary>
 public sealed class MulOp : BroadcastBinaryOp
 {
     public override string OpType => "Mul";
+    // broadcast/axis attributes before 7, NumPy broadcasting from 7.
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) => ctx.Input(0).Type == DataType.Float32
         ? new MulKernel(ctx)
-        : new BroadcastIntegerKernel<ScalarArithmetic.Mul<long>, ScalarArithmetic.Mul<int>>(ctx);
+        : new BroadcastScalarKernel<ScalarFamilies.Mul>(ctx);
 
     private sealed class MulKernel : BroadcastFloatKernel
     {

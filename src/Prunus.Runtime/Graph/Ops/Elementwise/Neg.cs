@@ -7,6 +7,7 @@ namespace Prunus.Graph.Ops;
 public sealed class NegOp : UnaryFloatOp
 {
     public override string OpType => "Neg";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) => new NegKernel();
 

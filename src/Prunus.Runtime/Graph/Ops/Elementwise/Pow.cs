@@ -3,19 +3,63 @@ using Prunus.Tensors;
 
 namespace Prunus.Graph.Ops;
 
-/// <summary>Pow: Z = X ^ Y with NumPy broadcasting; float base, float or integer exponent; gradients for base and (float) exponent.</summary>
+/// <summary>
+/// Pow: Z = X ^ Y with NumPy broadcasting; a float32 base with gradients for base and (float) exponent, other numeric
+/// bases (forward only, computed in double and converted back as NumPy's astype does) with any numeric exponent.
+/// </summary>
 public sealed class PowOp : BroadcastBinaryOp
 {
     public override string OpType => "Pow";
+    // broadcast/axis attributes before 7, mixed base and exponent types (12+).
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     protected override void CheckTypes(NodeContext ctx, DataType a, DataType b)
     {
-        if (a != DataType.Float32) throw ctx.Error($"the base must be Float32, got {a}");
-        if (b is not (DataType.Float32 or DataType.Int32 or DataType.Int64))
-            throw ctx.Error($"the exponent must be Float32, Int32 or Int64, got {b}");
+        if (!IsNumeric(a)) throw ctx.Error($"the base must be numeric, got {a}");
+        if (!IsNumeric(b)) throw ctx.Error($"the exponent must be numeric, got {b}");
     }
 
-    public override Kernel CreateKernel(NodeContext ctx) => new PowKernel(ctx);
+    public override Kernel CreateKernel(NodeContext ctx) =>
+        ctx.Input(0).Type == DataType.Float32 ? new PowKernel(ctx) : new PowScalarKernel(ctx);
+
+    /// <summary>x^y in double.</summary>
+    private readonly struct PowDouble : IScalarBinaryOp<double>
+    {
+        public static double Invoke(double x, double y) => Math.Pow(x, y);
+    }
+
+    /// <summary>Base and exponent widened to double, raised, and converted to the base's type (truncating for integers).</summary>
+    private sealed class PowScalarKernel : ForwardOnlyKernel
+    {
+        private readonly BroadcastLayout _layout;
+        private readonly double[] _a, _b, _y;
+
+        public PowScalarKernel(NodeContext ctx)
+        {
+            var (a, b) = OperandShapes(ctx);
+            _layout = BroadcastLayout.Create(ctx.OutputInfos[0].Shape, a, b);
+            _a = new double[ctx.Input(0).Length];
+            _b = new double[ctx.Input(1).Length];
+            _y = new double[ctx.OutputInfos[0].Length];
+        }
+
+        public override void Forward(RunContext ctx)
+        {
+            for (int i = 0; i < _a.Length; i++) _a[i] = Inputs[0].GetAsDouble(i);
+            for (int i = 0; i < _b.Length; i++) _b[i] = Inputs[1].GetAsDouble(i);
+            Broadcast.MapScalar<double, PowDouble>(_layout, _a, _b, _y);
+            var z = Outputs[0];
+            switch (z.Type)
+            {
+                case DataType.Float64: _y.CopyTo(z.Span<double>()); break;
+                case DataType.Int64: for (int i = 0; i < _y.Length; i++) z.Span<long>()[i] = (long)_y[i]; break;
+                case DataType.Int32: for (int i = 0; i < _y.Length; i++) z.Span<int>()[i] = (int)_y[i]; break;
+                case DataType.Int8: for (int i = 0; i < _y.Length; i++) z.Span<sbyte>()[i] = (sbyte)_y[i]; break;
+                case DataType.UInt8: for (int i = 0; i < _y.Length; i++) z.Span<byte>()[i] = (byte)_y[i]; break;
+                default: throw new NotSupportedException($"element type {z.Type}");
+            }
+        }
+    }
 
     private sealed class PowKernel : BroadcastFloatKernel
     {

@@ -3,14 +3,16 @@ using Prunus.Tensors;
 
 namespace Prunus.Graph.Ops;
 
-/// <summary>Sub: C = A - B with NumPy broadcasting; float with gradients, int32/int64 forward only.</summary>
+/// <summary>Sub: C = A - B with NumPy broadcasting; float32 with gradients, the other numeric types forward only.</summary>
 public sealed class SubOp : BroadcastBinaryOp
 {
     public override string OpType => "Sub";
+    // broadcast/axis attributes before 7, NumPy broadcasting from 7.
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override Kernel CreateKernel(NodeContext ctx) => ctx.Input(0).Type == DataType.Float32
         ? new SubKernel(ctx)
-        : new BroadcastIntegerKernel<ScalarArithmetic.Sub<long>, ScalarArithmetic.Sub<int>>(ctx);
+        : new BroadcastScalarKernel<ScalarFamilies.Sub>(ctx);
 
     private sealed class SubKernel : BroadcastFloatKernel
     {

@@ -7,6 +7,7 @@ namespace Prunus.Graph.Ops;
 public sealed class GemmOp : Operator
 {
     public override string OpType => "Gemm";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)
     {

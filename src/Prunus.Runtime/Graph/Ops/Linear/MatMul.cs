@@ -8,6 +8,7 @@ namespace Prunus.Graph.Ops;
 public sealed class MatMulOp : Operator
 {
     public override string OpType => "MatMul";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override TensorInfo[] InferOutputs(NodeContext ctx) => [new TensorInfo(DataType.Float32, Layout.Of(ctx).OutShape)];
 

@@ -9,6 +9,8 @@ namespace Prunus.Graph.Ops;
 public sealed class DropoutOp : Operator
 {
     public override string OpType => "Dropout";
+    // Ratio attribute (before 12) and inputs ratio, training_mode (12+); float mask before 10.
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
     public override bool IsRandom => true;
     public override bool IsDifferentiable(int index) => index == 0;
 

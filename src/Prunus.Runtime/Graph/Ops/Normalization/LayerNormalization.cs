@@ -10,6 +10,7 @@ namespace Prunus.Graph.Ops;
 public sealed class LayerNormalizationOp : Operator
 {
     public override string OpType => "LayerNormalization";
+    public override OpsetRange? Opsets => OpsetRange.Since(17);
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)
     {

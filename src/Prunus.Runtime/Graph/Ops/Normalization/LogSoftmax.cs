@@ -4,5 +4,7 @@ namespace Prunus.Graph.Ops;
 public sealed class LogSoftmaxOp : SoftmaxFamilyOp
 {
     public override string OpType => "LogSoftmax";
+    // Coerced 2-D semantics before 13, one axis from 13.
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
     protected override bool Log => true;
 }

@@ -4,5 +4,7 @@ namespace Prunus.Graph.Ops;
 public sealed class ReduceSumOp : ReduceOperator
 {
     public override string OpType => "ReduceSum";
+    // Axes attribute (before 13) and input (13+).
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
     protected override ReduceKind Kind => ReduceKind.Sum;
 }

@@ -7,13 +7,17 @@ namespace Prunus.Graph.Ops;
 public sealed class ConcatOp : Operator
 {
     public override string OpType => "Concat";
+    // axis optional with default 1 before opset 4, required from 4.
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
+
+    private static long AxisAttribute(NodeContext ctx) =>
+        ctx.HasAttribute("axis") ? ctx.Int("axis", 0) : ctx.Opset < 4 ? 1 : throw ctx.Error("needs the 'axis' attribute");
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)
     {
         if (ctx.InputCount == 0) throw ctx.Error("needs at least one input");
         var first = ctx.Input(0);
-        if (!ctx.HasAttribute("axis")) throw ctx.Error("needs the 'axis' attribute");
-        int axis = ShapeArgs.Axis(ctx, ctx.Int("axis", 0), first.Rank);
+        int axis = ShapeArgs.Axis(ctx, AxisAttribute(ctx), first.Rank);
         var shape = (int[])first.Shape.Clone();
         long sum = 0;
         for (int i = 0; i < ctx.InputCount; i++)
@@ -33,7 +37,7 @@ public sealed class ConcatOp : Operator
     public override Kernel CreateKernel(NodeContext ctx)
     {
         var outShape = ctx.OutputInfos[0].Shape;
-        int axis = ShapeArgs.Axis(ctx, ctx.Int("axis", 0), outShape.Length);
+        int axis = ShapeArgs.Axis(ctx, AxisAttribute(ctx), outShape.Length);
         int outer = ShapeArgs.Product(outShape, 0, axis);
         int innerSize = ShapeArgs.Product(outShape, axis + 1, outShape.Length);
         // Per input: its block (its axis length times the inner size) and where the block starts in an output row.

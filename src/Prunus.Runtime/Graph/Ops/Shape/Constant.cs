@@ -6,6 +6,8 @@ namespace Prunus.Graph.Ops;
 public sealed class ConstantOp : Operator
 {
     public override string OpType => "Constant";
+    // value, and value_float(s)/value_int(s) (12); not sparse_value or strings.
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)
     {

@@ -6,6 +6,7 @@ namespace Prunus.Graph.Ops;
 public sealed class FlattenOp : Operator
 {
     public override string OpType => "Flatten";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
     public override bool IsView(NodeContext ctx) => true;
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)

@@ -6,6 +6,8 @@ namespace Prunus.Graph.Ops;
 public sealed class ReshapeOp : Operator
 {
     public override string OpType => "Reshape";
+    // Shape attribute (opsets 1-4) and input (5+), allowzero (14).
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
     public override bool IsDifferentiable(int index) => index == 0;
     public override bool IsView(NodeContext ctx) => true;
 

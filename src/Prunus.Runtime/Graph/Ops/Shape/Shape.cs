@@ -6,6 +6,8 @@ namespace Prunus.Graph.Ops;
 public sealed class ShapeOp : Operator
 {
     public override string OpType => "Shape";
+    // start and end (15).
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
     public override bool DependsOnlyOnShapes => true;
     public override bool IsDifferentiable(int index) => false;
 

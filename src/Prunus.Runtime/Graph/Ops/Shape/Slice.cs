@@ -7,6 +7,8 @@ namespace Prunus.Graph.Ops;
 public sealed class SliceOp : Operator
 {
     public override string OpType => "Slice";
+    // Attributes (1-9) and inputs with steps (10+).
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
     public override bool IsDifferentiable(int index) => index == 0;
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)

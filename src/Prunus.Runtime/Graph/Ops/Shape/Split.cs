@@ -7,6 +7,8 @@ namespace Prunus.Graph.Ops;
 public sealed class SplitOp : Operator
 {
     public override string OpType => "Split";
+    // Split attribute (2-12) and input (1, 13+), num_outputs (18).
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
     public override bool IsDifferentiable(int index) => index == 0;
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)

@@ -7,6 +7,7 @@ namespace Prunus.Graph.Ops;
 public sealed class TransposeOp : Operator
 {
     public override string OpType => "Transpose";
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)
     {

@@ -6,6 +6,8 @@ namespace Prunus.Graph.Ops;
 public sealed class UnsqueezeOp : Operator
 {
     public override string OpType => "Unsqueeze";
+    // Axes attribute (before 13) and input (13+).
+    public override OpsetRange? Opsets => OpsetRange.Since(1);
     public override bool IsDifferentiable(int index) => index == 0;
     public override bool IsView(NodeContext ctx) => true;
 

@@ -42,7 +42,9 @@ public sealed class ResizeOp : Operator
                 NearestRounding.Simple, -0.75, false, 0, "stretch");
         }
 
-        var roi = ResampleArguments.ConstantValues(ctx, 1);
+        var transform = ResampleArguments.Transform(ctx, ctx.String("coordinate_transformation_mode", "half_pixel"));
+        // roi matters to tf_crop_and_resize only; other modes ignore it, even when it is not known at plan time.
+        var roi = transform == CoordinateTransform.TfCropAndResize ? ResampleArguments.ConstantValues(ctx, 1) : null;
         var scales = ResampleArguments.ConstantValues(ctx, 2);
         var sizes = ctx.HasInput(3) ? ShapeArgs.IntsFromInputOrAttribute(ctx, 3, "sizes") : null;
         if (sizes is { Length: 0 }) sizes = null;
@@ -59,7 +61,6 @@ public sealed class ResizeOp : Operator
             if (ctx.Ints("axes") is { } a) axes = ShapeArgs.Axes(ctx, a, x.Rank);
             policy = ctx.String("keep_aspect_ratio_policy", "stretch");
         }
-        var transform = ResampleArguments.Transform(ctx, ctx.String("coordinate_transformation_mode", "half_pixel"));
         var rounding = ResampleArguments.Rounding(ctx, ctx.String("nearest_mode", "round_prefer_floor"));
         return ResampleArguments.Resolve(ctx, x.Shape, scales, sizes, axes, roi, filter, transform, rounding,
             ctx.Float("cubic_coeff_a", -0.75f), ctx.Int("exclude_outside", 0) != 0, ctx.Float("extrapolation_value", 0f), policy);
