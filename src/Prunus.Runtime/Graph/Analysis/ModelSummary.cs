@@ -61,7 +61,8 @@ public sealed record ModelSummary(IReadOnlyList<LayerSummary> Layers, long Param
         var outShape = node.Outputs.Count > 0 && node.Outputs[0].Length > 0 ? Shape(node.Outputs[0]) : [];
         switch (node.OpType)
         {
-            case "Conv":
+            // The fused ops of the inference passes (domain ai.prunus) count as the product they contain.
+            case "Conv" or "FusedConv":
             {
                 var w = Shape(node.Inputs[1]); // [K, C/group, k...]
                 return 2 * Size(outShape) * Size(w[1..]);
@@ -72,14 +73,14 @@ public sealed record ModelSummary(IReadOnlyList<LayerSummary> Layers, long Param
                 var w = Shape(node.Inputs[1]); // [C, K/group, k...]
                 return 2 * Size(x) * Size(w[1..]);
             }
-            case "Gemm":
+            case "Gemm" or "FusedGemm":
             {
                 var a = Shape(node.Inputs[0]);
                 bool transA = node.Attributes.TryGetValue("transA", out var ta) && ta.Int != 0;
                 long k = transA ? a[0] : a[1];
                 return 2 * Size(outShape) * k;
             }
-            case "MatMul":
+            case "MatMul" or "FusedMatMul":
             {
                 var a = Shape(node.Inputs[0]);
                 return 2 * Size(outShape) * (a.Length > 0 ? a[^1] : 1);

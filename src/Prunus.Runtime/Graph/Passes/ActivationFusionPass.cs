@@ -117,7 +117,7 @@ public sealed class ActivationFusionPass : IGraphPass
             if (matMul.OpType != "MatMul" || matMul.Domain is not ("" or "ai.onnx") || !MatMulFusable(matMul, facts) || !editor.OnlyFeeds(y, add)) continue;
             if (facts.Rank(matMul.Inputs[0]) is not { } rank || rank < 3 || facts.Dims(matMul.Inputs[1]) is not [_, { } n]) continue;
             if (AffineFolding.PerChannel(facts.Constant(c), 2, n) is not { } bias || facts.Rank(c) > rank) continue;
-            var biasName = editor.AddInitializer(matMul.Inputs[1] + "_bias", Tensor.From(bias.Select(v => (float)v).ToArray(), n));
+            var biasName = editor.AddInitializer(AffineFolding.BiasName(matMul.Inputs[1]), Tensor.From(bias.Select(v => (float)v).ToArray(), n));
             var fused = new Node("FusedMatMul", matMul.Name, [matMul.Inputs[0], matMul.Inputs[1], biasName], [add.Outputs[0]])
             { Domain = PrunusDomain.Name, DocString = matMul.DocString };
             editor.Remove(matMul);

@@ -72,6 +72,10 @@ internal static class AffineFolding
         return true;
     }
 
+    /// <summary>A name for a new bias beside weight <paramref name="weight"/>: "conv1.weight" gives "conv1.bias".</summary>
+    public static string BiasName(string weight) =>
+        weight.EndsWith(".weight", StringComparison.Ordinal) ? weight[..^".weight".Length] + ".bias" : weight + "_bias";
+
     // Conv: W [K, C/group, kernel...] scales along K; B [K] (absent: 0) becomes scale·B + shift.
     private static Node? FoldConv(GraphEditor editor, Node conv, Tensor w, double[]? scale, double[] shift)
     {
@@ -90,7 +94,7 @@ internal static class AffineFolding
         }
         var newBias = Tensor.Zeros(k);
         for (int c = 0; c < k; c++) newBias.Floats[c] = (float)((bias is null ? 0 : bias.Floats[c]) * (scale?[c] ?? 1) + shift[c]);
-        editor.SetInput(conv, 2, b is null ? editor.AddInitializer(conv.Inputs[1] + "_bias", newBias) : editor.ReplaceInitializer(b, conv, newBias));
+        editor.SetInput(conv, 2, b is null ? editor.AddInitializer(BiasName(conv.Inputs[1]), newBias) : editor.ReplaceInitializer(b, conv, newBias));
         return conv;
     }
 
@@ -127,7 +131,7 @@ internal static class AffineFolding
         for (int j = 0; j < n; j++) newBias.Floats[j] = (float)(beta * cValues[j] * (scale?[j] ?? 1) + shift[j]);
         editor.SetInput(target, 2, c is not null && bias!.Rank == 1 && bias.Length == n
             ? editor.ReplaceInitializer(c, target, newBias)
-            : editor.AddInitializer(target.Inputs[1] + "_bias", newBias));
+            : editor.AddInitializer(BiasName(target.Inputs[1]), newBias));
         if (gemm) target.Attributes["beta"] = AttributeValue.Of(1f);
         return target;
     }

@@ -35,7 +35,7 @@ public sealed class ConstantFoldingPass : IGraphPass
             if (op is null || op.IsRandom || KeptForQuantization(node)) continue;
             var outputs = node.Outputs.Where(o => o.Length > 0).ToList();
             if (outputs.Count == 0 || outputs.Any(o => editor.IsGraphOutput(o) || facts.Constant(o) is null)) continue;
-            if (node.OpType != "Constant" && TooLarge(graph, node, outputs.Sum(o => (long)facts.Constant(o)!.Length))) continue;
+            if (node.OpType != "Constant" && TooLarge(facts, node, outputs.Sum(o => (long)facts.Constant(o)!.Length))) continue;
             folded.Add(node);
         }
         foreach (var node in folded)
@@ -53,9 +53,9 @@ public sealed class ConstantFoldingPass : IGraphPass
     // weights back into float ones, and the planner lowers the pattern to integer kernels.
     private static bool KeptForQuantization(Node node) => node.OpType == "DequantizeLinear";
 
-    private bool TooLarge(ModelGraph graph, Node node, long outputLength)
+    private bool TooLarge(ShapeFacts facts, Node node, long outputLength)
     {
-        long inputLength = node.Inputs.Where(i => i.Length > 0).Sum(i => graph.Initializers.TryGetValue(i, out var t) ? (long)t.Length : 0);
+        long inputLength = node.Inputs.Where(i => i.Length > 0).Sum(i => (long)(facts.Constant(i)?.Length ?? 0));
         return outputLength > 1 << 16 && outputLength > MaxGrowth * Math.Max(inputLength, 1);
     }
 }
