@@ -32,6 +32,18 @@ public class ModTests
     }
 
     [Fact]
+    public void Int8_uint8_and_double_take_the_same_rules()
+    {
+        var a8 = Tensor.From(new sbyte[] { 7, -7, 7, -7 }, 4);
+        var b8 = Tensor.From(new sbyte[] { 3, 3, -3, -3 }, 4);
+        Assert.Equal(new sbyte[] { 1, 2, -2, -1 }, new OpCase("Mod").Input(a8).Input(b8).Run1().Span<sbyte>().ToArray());
+        var u = Tensor.From(new byte[] { 250, 9, 0 }, 3);
+        Assert.Equal(new byte[] { 2, 1, 0 }, new OpCase("Mod").Input(u).Const(Tensor.Scalar((byte)8)).Run1().Span<byte>().ToArray());
+        var d = new OpCase("Mod").Input(Tensor.From(new[] { 5.5, -5.5 }, 2)).Input(Tensor.From(new[] { -2.0, 2.0 }, 2)).Attr("fmod", 1L).Run1();
+        Assert.Equal(new[] { 1.5, -1.5 }, d.Span<double>().ToArray());
+    }
+
+    [Fact]
     public void Float_fmod_keeps_the_dividends_sign()
     {
         var y = new OpCase("Mod").Input(T([5.5f, -5.5f, 5.5f, -5.5f, 0.25f], 5)).Input(T([2, 2, -2, -2, 1], 5)).Attr("fmod", 1L).Run1();

@@ -4,6 +4,7 @@ namespace Prunus.Graph.Ops;
 public sealed class CosOp : UnaryFloatOp
 {
     public override string OpType => "Cos";
+    public override OpsetRange? Opsets => OpsetRange.Since(7);
 
     public override Kernel CreateKernel(NodeContext ctx) => new CosKernel();
 

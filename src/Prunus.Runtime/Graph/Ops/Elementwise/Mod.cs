@@ -8,12 +8,13 @@ namespace Prunus.Graph.Ops;
 
 /// <summary>
 /// Mod: C = A mod B with NumPy broadcasting. fmod=0 (integers only): the remainder takes the divisor's sign, as
-/// Python's %; fmod=1: the remainder takes the dividend's sign, as C's fmod. Float32 (fmod=1, with gradients),
-/// int32/int64 forward only.
+/// Python's %; fmod=1: the remainder takes the dividend's sign, as C's fmod. Float32 (fmod=1) with gradients, the
+/// other numeric types forward only.
 /// </summary>
 public sealed class ModOp : BroadcastBinaryOp
 {
     public override string OpType => "Mod";
+    public override OpsetRange? Opsets => OpsetRange.Since(10);
 
     /// <inheritdoc/>
     protected override void CheckTypes(NodeContext ctx, DataType a, DataType b)
@@ -21,36 +22,31 @@ public sealed class ModOp : BroadcastBinaryOp
         base.CheckTypes(ctx, a, b);
         long fmod = ctx.Int("fmod", 0);
         if (fmod is not (0 or 1)) throw ctx.Error($"attribute fmod must be 0 or 1, got {fmod}");
-        if (a == DataType.Float32 && fmod != 1) throw ctx.Error("a float Mod needs fmod=1 (fmod=0 is defined for integers only)");
-        if (ctx.Constant(1) is { } divisor && a != DataType.Float32 && ContainsZero(divisor))
+        bool isFloat = a is DataType.Float32 or DataType.Float64;
+        if (isFloat && fmod != 1) throw ctx.Error($"a {a} Mod needs fmod=1 (fmod=0 is defined for integers only)");
+        if (!isFloat && ctx.Constant(1) is { } divisor && Enumerable.Range(0, divisor.Length).Any(i => divisor.GetAsDouble(i) == 0))
             throw ctx.Error("the divisor B contains a zero");
     }
-
-    private static bool ContainsZero(Tensor t) => t.Type == DataType.Int64
-        ? t.Span<long>().Contains(0L)
-        : t.Span<int>().Contains(0);
 
     public override Kernel CreateKernel(NodeContext ctx)
     {
         if (ctx.Input(0).Type == DataType.Float32) return new FmodKernel(ctx);
-        return ctx.Int("fmod", 0) == 1
-            ? new BroadcastIntegerKernel<TruncatedMod<long>, TruncatedMod<int>>(ctx)
-            : new BroadcastIntegerKernel<FlooredMod<long>, FlooredMod<int>>(ctx);
+        return ctx.Int("fmod", 0) == 1 ? new BroadcastScalarKernel<TruncatedMod>(ctx) : new BroadcastScalarKernel<FlooredMod>(ctx);
     }
 
-    /// <summary>x - trunc(x / y) y: the sign of x (C's % and fmod).</summary>
-    internal readonly struct TruncatedMod<T> : IScalarBinaryOp<T> where T : IBinaryInteger<T>
+    /// <summary>x - trunc(x / y) y: the sign of x (C's % and fmod; .NET's % for every numeric type).</summary>
+    internal readonly struct TruncatedMod : IScalarFamily
     {
-        public static T Invoke(T x, T y) => x % y;
+        public static T Invoke<T>(T x, T y) where T : INumber<T> => x % y;
     }
 
     /// <summary>x - floor(x / y) y: the sign of y (Python's %); 0 stays 0.</summary>
-    internal readonly struct FlooredMod<T> : IScalarBinaryOp<T> where T : IBinaryInteger<T>
+    internal readonly struct FlooredMod : IScalarFamily
     {
-        public static T Invoke(T x, T y)
+        public static T Invoke<T>(T x, T y) where T : INumber<T>
         {
             var r = x % y;
-            return r != T.Zero && (r < T.Zero) != (y < T.Zero) ? r + y : r;
+            return r != T.Zero && T.IsNegative(r) != T.IsNegative(y) ? r + y : r;
         }
     }
 

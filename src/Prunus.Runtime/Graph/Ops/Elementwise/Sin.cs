@@ -4,6 +4,7 @@ namespace Prunus.Graph.Ops;
 public sealed class SinOp : UnaryFloatOp
 {
     public override string OpType => "Sin";
+    public override OpsetRange? Opsets => OpsetRange.Since(7);
 
     public override Kernel CreateKernel(NodeContext ctx) => new SinKernel();
 

@@ -33,7 +33,7 @@ public abstract class VariadicSumOp : Operator
     /// <inheritdoc/>
     public override Kernel CreateKernel(NodeContext ctx) => ctx.Input(0).Type == DataType.Float32
         ? new SumKernel(ctx, Averages)
-        : new ExtremumIntegerKernel<ScalarArithmetic.Add<long>, ScalarArithmetic.Add<int>>(ctx);
+        : new ExtremumScalarKernel<ScalarFamilies.Add>(ctx);
 
     /// <summary>y = x0 + x1, then y += xk for each further input (times 1/N for Mean), range by range on the pool.</summary>
     private sealed class SumKernel : Kernel

@@ -10,6 +10,7 @@ namespace Prunus.Graph.Ops;
 public sealed class GatherElementsOp : Operator
 {
     public override string OpType => "GatherElements";
+    public override OpsetRange? Opsets => OpsetRange.Since(11);
     public override bool IsDifferentiable(int index) => index == 0;
 
     public override TensorInfo[] InferOutputs(NodeContext ctx)
