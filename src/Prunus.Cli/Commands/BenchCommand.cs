@@ -104,6 +104,8 @@ public sealed class BenchCommand : ICliCommand
             times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
             if (times.Count % 64 == 0) progress(total.Elapsed.TotalSeconds / seconds, "");
         }
+        // Completion is reported even when the runs were too few (slow models, busy machines) for a report above.
+        progress(1, "");
         times.Sort();
         double median = times[times.Count / 2];
         double p90 = times[Math.Min(times.Count - 1, (int)(times.Count * 0.9))];
