@@ -4,7 +4,8 @@ real exporters produce, exported by torch.onnx.export, plus seeded inputs for th
 
 Run with Debian's python3-torch and python3-onnx: /usr/bin/python3 make_models.py
 The files are committed; rerun this only to change them. Every model has a dynamic batch axis named "batch" and one
-float32 input named "input"; NAME.b1.npy and NAME.b3.npy are inputs of batch 1 and 3 for it.
+float32 input named "input"; NAME.b1.npy and NAME.b3.npy are inputs of batch 1 and 3 for it, and
+NAME.bB.OUTPUT.npy PyTorch's outputs for them.
 
 Models (opset in the file name):
   mbv3_op13       MobileNetV3-like blocks: depthwise convs, squeeze-excite (AdaptiveAvgPool, 1x1 convs, Hardsigmoid,
@@ -15,6 +16,7 @@ Models (opset in the file name):
                   (nearest by scale, bilinear by size with align_corners False, bilinear with align_corners True),
                   a head shared by the levels with GroupNorm (exported as Reshape + InstanceNormalization),
                   three outputs.
+  fpn_dyn_op13    The same network at opset 13 with height and width dynamic as well (inputs 64x64 and 48x80).
   vit_op17        Transformer encoder from primitives: patch Conv, flatten/transpose, multi-head attention with
                   Linear/reshape/transpose/MatMul/Softmax (q, k, v by indexing and by unbind), nn.LayerNorm (one LayerNormalization node), exact and tanh
                   GELU, residuals, mean pool, classifier.
@@ -240,12 +242,12 @@ def calibrate_batchnorm(model, inputs):
     model.eval()
 
 
-def export(model, name, opset, sample, batches, output_names):
+def export(model, name, opset, sample, batches, output_names, spatial=False):
     model.eval()
     path = os.path.join(HERE, f"{name}.onnx")
-    axes = {"input": {0: "batch"}}
+    axes = {"input": {0: "batch", 2: "height", 3: "width"} if spatial else {0: "batch"}}
     for o in output_names:
-        axes[o] = {0: "batch"}
+        axes[o] = {0: "batch", 2: f"{o}_height", 3: f"{o}_width"} if spatial else {0: "batch"}
     torch.onnx.export(model, (sample,), path, opset_version=opset, input_names=["input"], output_names=output_names,
                       dynamic_axes=axes, do_constant_folding=True)
     m = onnx.load(path)
@@ -287,6 +289,9 @@ def main():
     calibrate_batchnorm(fpn, [images(200 + i, 8, 3, 64, 64) for i in range(4)])
     export(fpn, "fpn_op11", 11, images(4, 1, 3, 64, 64),
            {1: images(5, 1, 3, 64, 64), 3: images(6, 3, 3, 64, 64)}, ["p1", "p2", "p3"])
+    # Height and width dynamic too, as detection models are exported: the sizes of the Resize nodes come from Shape.
+    export(fpn, "fpn_dyn_op13", 13, images(4, 1, 3, 64, 64),
+           {1: images(5, 1, 3, 64, 64), 3: images(11, 3, 3, 48, 80)}, ["p1", "p2", "p3"], spatial=True)
 
     vit = TinyVit()
     sample = images(7, 1, 3, 32, 32)
