@@ -52,7 +52,10 @@ def main():
     ap.add_argument("--no-build", action="store_true", help="use the Release build as it is")
     a = ap.parse_args()
     batches = [int(b) for b in a.batches.split(",")]
-    names = a.models.split(",") if a.models else sorted(os.path.basename(p)[:-5] for p in glob.glob(os.path.join(DATA, "*.onnx")))
+    # Models with dynamic dimensions besides the batch (NAME_dyn_...) are left out unless named: both tools would run
+    # them with 1 for those dimensions.
+    names = a.models.split(",") if a.models else sorted(
+        n for n in (os.path.basename(p)[:-5] for p in glob.glob(os.path.join(DATA, "*.onnx"))) if "_dyn" not in n)
     if not os.path.isdir(os.path.join(NODE_PATH, "onnxruntime-node")):
         sys.exit("ONNX Runtime for Node is missing: run scripts/setup.sh")
     if not a.no_build:

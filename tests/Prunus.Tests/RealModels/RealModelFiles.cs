@@ -16,7 +16,7 @@ namespace Prunus.Tests.RealModels;
 internal static class RealModelFiles
 {
     /// <summary>Every model, by file name without extension; the suffix is the opset it was exported at.</summary>
-    public static readonly string[] Names = ["mbv3_op13", "mbv3_op17", "fpn_op11", "fpn_dyn_op13", "vit_op17", "vit_op13", "shapes_op13", "shapes_op11"];
+    public static readonly string[] Names = ["mbv3_op13", "mbv3_op17", "mbv3_raw_op11", "fpn_op11", "fpn_dyn_op13", "vit_op17", "vit_op13", "shapes_op13", "shapes_op11"];
 
     /// <summary>The batch sizes every model is run at (its batch axis is dynamic).</summary>
     public static readonly int[] Batches = [1, 3];

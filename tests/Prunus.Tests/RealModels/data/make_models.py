@@ -12,6 +12,8 @@ Models (opset in the file name):
                   Mul), Hardswish, BatchNorm after convs (folded by the exporter) and after a residual Add (kept).
                   At opset 13 Hardswish is exported as HardSigmoid and Mul.
   mbv3_op17       The same network at opset 17, with HardSwish nodes.
+  mbv3_raw_op11   The same network at opset 11 exported as older scripts do: no constant folding, and every weight
+                  also listed as a graph input (keep_initializers_as_inputs).
   fpn_op11        Feature pyramid: conv backbone at 3 scales, lateral 1x1 convs, top-down path through F.interpolate
                   (nearest by scale, bilinear by size with align_corners False, bilinear with align_corners True),
                   a head shared by the levels with GroupNorm (exported as Reshape + InstanceNormalization),
@@ -242,14 +244,15 @@ def calibrate_batchnorm(model, inputs):
     model.eval()
 
 
-def export(model, name, opset, sample, batches, output_names, spatial=False):
+def export(model, name, opset, sample, batches, output_names, spatial=False, raw=False):
     model.eval()
     path = os.path.join(HERE, f"{name}.onnx")
     axes = {"input": {0: "batch", 2: "height", 3: "width"} if spatial else {0: "batch"}}
     for o in output_names:
         axes[o] = {0: "batch", 2: f"{o}_height", 3: f"{o}_width"} if spatial else {0: "batch"}
+    # raw: as older export scripts do, without constant folding and with the weights listed as graph inputs too.
     torch.onnx.export(model, (sample,), path, opset_version=opset, input_names=["input"], output_names=output_names,
-                      dynamic_axes=axes, do_constant_folding=True)
+                      dynamic_axes=axes, do_constant_folding=not raw, keep_initializers_as_inputs=raw)
     m = onnx.load(path)
     onnx.checker.check_model(m, full_check=True)
     ops = sorted({n.op_type for n in m.graph.node})
@@ -284,6 +287,9 @@ def main():
            {1: images(2, 1, 3, 64, 64), 3: images(3, 3, 3, 64, 64)}, ["logits"])
     export(mbv3, "mbv3_op17", 17, images(1, 1, 3, 64, 64),
            {1: images(2, 1, 3, 64, 64), 3: images(3, 3, 3, 64, 64)}, ["logits"])
+
+    export(mbv3, "mbv3_raw_op11", 11, images(1, 1, 3, 64, 64),
+           {1: images(2, 1, 3, 64, 64), 3: images(3, 3, 3, 64, 64)}, ["logits"], raw=True)
 
     fpn = TinyFpn()
     calibrate_batchnorm(fpn, [images(200 + i, 8, 3, 64, 64) for i in range(4)])
