@@ -37,6 +37,26 @@ public sealed class RealModelTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Shape_computations_fold_at_plan_time(string model)
+    {
+        // An integer or boolean value computed from shapes and constants alone (Shape, Gather, Range, masks of
+        // aranges, Resize sizes, ...) is known once the input shape is: the planner computes it once, so no step of
+        // the plan produces one. What runs is the float arithmetic and what reads it (h > 0 stays a step).
+        var graph = RealModelFiles.Load(model);
+        var input = RealModelFiles.Inputs(model, 3)["input"];
+        var plan = Prunus.Graph.Planning.Planner.Compile(graph, new Dictionary<string, int[]> { ["input"] = input.Shape },
+            new Prunus.Graph.Planning.PlanOptions { Pool = TestPools.Two });
+        var shapeSteps = plan.Steps
+            .Where(s => s.Node.OpType is "Shape" or "Size"
+                || s.Kernel.Outputs.Any(o => o is not null && o.Type != DataType.Float32) && s.Kernel.Inputs.All(i => i is null || i.Type != DataType.Float32))
+            .Select(s => $"{s.Node.OpType} '{s.Node.Name}'").ToList();
+        Assert.True(plan.StepCount < graph.Nodes.Count || !graph.Nodes.Any(n => n.OpType == "Shape"), $"{model}: nothing folded");
+        Assert.True(shapeSteps.Count == 0, $"{model}: steps left at run time: {string.Join(", ", shapeSteps)}");
+        output.WriteLine($"{model}: {graph.Nodes.Count} nodes, {plan.StepCount} plan steps");
+    }
+
     [OrtTheory]
     [MemberData(nameof(Models))]
     public void Model_matches_onnx_runtime_at_batch_1_and_3(string model)
