@@ -15,6 +15,7 @@ public sealed class ModOp : BroadcastBinaryOp
 {
     public override string OpType => "Mod";
     public override OpsetRange? Opsets => OpsetRange.Since(10);
+    protected override bool AcceptsOtherNumericTypes => true;
 
     /// <inheritdoc/>
     protected override void CheckTypes(NodeContext ctx, DataType a, DataType b)
