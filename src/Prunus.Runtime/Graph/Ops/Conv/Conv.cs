@@ -14,13 +14,16 @@ public sealed class ConvOp : Operator
         return [new TensorInfo(DataType.Float32, OutputShape(g, ctx.Shape(0).Length - 2))];
     }
 
-    public override Kernel CreateKernel(NodeContext ctx) => CreateKernel(ctx, FusedActivation.None);
+    public override Kernel CreateKernel(NodeContext ctx) => CreateKernel(ctx, FusedActivation.None, residual: false);
 
-    /// <summary>The Conv kernel with <paramref name="activation"/> applied to its output (for fused inference ops).</summary>
-    internal static Kernel CreateKernel(NodeContext ctx, FusedActivation activation)
+    /// <summary>
+    /// The Conv kernel for fused inference ops: y = act(conv(x, w) + b + z), with z input 3 when
+    /// <paramref name="residual"/>.
+    /// </summary>
+    internal static Kernel CreateKernel(NodeContext ctx, FusedActivation activation, bool residual)
     {
         var (g, _) = Resolve(ctx);
-        return new ConvKernel(new Convolution(g, ctx.Training) { Activation = activation });
+        return new ConvKernel(new Convolution(g, ctx.Training) { Activation = activation }, residual);
     }
 
     internal static int[] OutputShape(ConvGeometry g, int spatialRank) =>
@@ -54,7 +57,7 @@ public sealed class ConvOp : Operator
         return (g, win);
     }
 
-    private sealed class ConvKernel(Convolution conv) : Kernel
+    private sealed class ConvKernel(Convolution conv, bool residual) : Kernel
     {
         private bool _forwardRan;
 
@@ -62,8 +65,9 @@ public sealed class ConvOp : Operator
 
         public override void Forward(RunContext ctx)
         {
-            conv.Forward(Inputs[0].FloatMemory(), Inputs[1].FloatMemory(), Has(2) ? Inputs[2].FloatMemory() : default,
-                Outputs[0].FloatMemory(), accumulate: false, ctx.Pool);
+            var b = Has(2) ? Inputs[2].FloatMemory() : default;
+            if (residual) conv.Forward(Inputs[0].FloatMemory(), Inputs[1].FloatMemory(), b, Inputs[3].FloatMemory(), Outputs[0].FloatMemory(), ctx.Pool);
+            else conv.Forward(Inputs[0].FloatMemory(), Inputs[1].FloatMemory(), b, Outputs[0].FloatMemory(), accumulate: false, ctx.Pool);
             _forwardRan = true;
         }
 
