@@ -54,7 +54,8 @@ internal sealed class ShapeFacts
             facts._constants.Add(constants);
         }
 
-        var foldContext = new RunContext(new Threading.WorkerPool(1), false);
+        using var pool = new Threading.WorkerPool(1);
+        var foldContext = new RunContext(pool, false);
         foreach (var node in order)
         {
             var op = OpRegistry.Find(node.Domain, node.OpType);
@@ -84,7 +85,7 @@ internal sealed class ShapeFacts
         }
         NodeContext ctx;
         try { ctx = NodeEvaluation.Infer(op, node, inInfos, inConst, false, true, opset); }
-        catch (Exception e) when (e is PrunusException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException)
+        catch (Exception e) when (e is PrunusException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException or ArithmeticException)
         { return; }
         for (int i = 0; i < node.Outputs.Count; i++)
             if (node.Outputs[i].Length > 0) infos[node.Outputs[i]] = ctx.OutputInfos[i];
@@ -98,7 +99,7 @@ internal sealed class ShapeFacts
         else
         {
             try { outputs = NodeEvaluation.Evaluate(op, ctx, foldContext); }
-            catch (Exception e) when (e is PrunusException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException)
+            catch (Exception e) when (e is PrunusException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException or ArithmeticException)
             { return; }
             if (probe == 0) { first = outputs; firstConstants = inConst; }
         }
