@@ -62,7 +62,9 @@ public class PassCorpusTests
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(30)));
         Assert.True(compared > 200 && rewritten > 50, $"{compared} runs compared, {rewritten} rewritten: " + string.Join(", ", byPass));
-        foreach (var pass in new[] { "constant-folding", "identity-removal", "no-op-removal", "dead-node-removal" })
+        // Not dead-node-removal: the corpus's only dead nodes are unused constants, which constant folding removes
+        // first once every op of their graphs is registered (DeadCodeTests cover that pass).
+        foreach (var pass in new[] { "constant-folding", "identity-removal", "no-op-removal" })
             Assert.True(byPass[pass] > 0, $"{pass} never applied: " + string.Join(", ", byPass));
     }
 
