@@ -11,8 +11,8 @@ namespace Prunus.Benchmarks;
 
 /// <summary>
 /// Inference latency of a zoo model before and after <see cref="PassPipeline.ForInference"/>:
-/// `pass-latency MODEL BATCH [threads] [runs]`. The two plans run alternately, block by block, so that machine noise
-/// hits both alike; prints the median of each and their ratio.
+/// `pass-latency MODEL BATCH [threads] [runs] [profile]`. The two plans run alternately, block by block, so that machine
+/// noise hits both alike; prints the median of each and their ratio, and with "profile" the time per op type of each.
 /// </summary>
 public static class PassLatency
 {
@@ -50,6 +50,14 @@ public static class PassLatency
         Console.WriteLine($"{model} batch {batch}, {threads} thread(s), {runs} runs each: {report}");
         Console.WriteLine($"  before: {plans[0].StepCount,3} steps, median {before,9:F4} ms");
         Console.WriteLine($"  after:  {plans[1].StepCount,3} steps, median {after,9:F4} ms  ({before / after:F2}x)");
+        if (args.Length > 4 && args[4] == "profile")
+            for (int k = 0; k < 2; k++)
+            {
+                var byType = PlanProfiler.Profile(plans[k], Math.Max(runs / 4, 5)).GroupBy(p => p.OpType + " " + p.Algorithm)
+                    .Select(g => (g.Key, Ms: g.Sum(p => p.ForwardMs), Count: g.Count())).OrderByDescending(t => t.Ms);
+                Console.WriteLine(k == 0 ? "  profile before:" : "  profile after:");
+                foreach (var (key, ms, count) in byType) Console.WriteLine($"    {key,-56} x{count,-3} {ms,9:F4} ms");
+            }
         return 0;
     }
 }

@@ -18,7 +18,7 @@ public sealed class BenchCommand : ICliCommand
         var batches = new Option<string>("--batch") { Description = "Batch sizes to measure, comma-separated", DefaultValueFactory = _ => "1,64", HelpName = "n,n,..." };
         var threads = CliOptions.Threads();
         var seconds = new Option<double>("--seconds") { Description = "Measuring time per batch size, in seconds (at least 10 runs are timed)", DefaultValueFactory = _ => 2.0, HelpName = "s" };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed runs before measuring each batch size", DefaultValueFactory = _ => 20, HelpName = "n" };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs before measuring each batch size (when above 0, also for at least half of --seconds)", DefaultValueFactory = _ => 20, HelpName = "n" };
         var cmd = new Command("bench", "Measure inference latency and throughput on the Prunus engine") { model, batches, threads, seconds, warmup };
         cmd.SetAction(p => Run(reporter(), p.GetValue(model)!, ParseBatches(p.GetValue(batches)!),
             Check.AtLeast("--threads", p.GetValue(threads), 1), Check.InRange("--seconds", p.GetValue(seconds), 0.01, 3600),
@@ -90,8 +90,11 @@ public sealed class BenchCommand : ICliCommand
 
     private static BenchResult Measure(Plan plan, int batch, double seconds, int warmup, Action<double, string> progress)
     {
-        progress(0, "warming up");
-        for (int i = 0; i < warmup; i++) plan.Run();
+        // Warm up for the runs asked and, unless none were, for half the measuring time as well: the JIT first
+        // compiles the kernels quickly and replaces them with optimized code only after some calls and a delay, which
+        // on a busy machine can take longer than a few runs (measured at several times the steady-state latency).
+        var warming = Stopwatch.StartNew();
+        for (int i = 0; i < warmup || warmup > 0 && warming.Elapsed.TotalSeconds < seconds / 2; i++) plan.Run();
         var times = new List<double>();
         var total = Stopwatch.StartNew();
         while (total.Elapsed.TotalSeconds < seconds || times.Count < 10)
@@ -101,7 +104,8 @@ public sealed class BenchCommand : ICliCommand
             times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
             if (times.Count % 64 == 0) progress(total.Elapsed.TotalSeconds / seconds, "");
         }
-        progress(1, $"{times.Count} runs");
+        // Completion is reported even when the runs were too few (slow models, busy machines) for a report above.
+        progress(1, "");
         times.Sort();
         double median = times[times.Count / 2];
         double p90 = times[Math.Min(times.Count - 1, (int)(times.Count * 0.9))];

@@ -5,10 +5,11 @@ namespace Prunus.Kernels;
 /// <summary>A comparison of two numbers of any type, for <see cref="BroadcastLogic.Compare{T, TCmp}"/>.</summary>
 public interface IComparison
 {
+    /// <summary>The comparison of <paramref name="x"/> with <paramref name="y"/>.</summary>
     static abstract bool Invoke<T>(T x, T y) where T : INumber<T>;
 }
 
-/// <summary>The comparisons of the ONNX comparison ops (IEEE rules for floats: NaN compares false, except "not equal").</summary>
+/// <summary>The comparisons of the ONNX comparison ops, with IEEE rules for floats (anything compared with NaN is false).</summary>
 public static class Comparisons
 {
     /// <summary>x == y.</summary>

@@ -48,7 +48,7 @@ public sealed class Convolution
     private bool _colsHoldBatch;
 
     // Operands of the parallel bodies, set before each run (bodies are allocated once).
-    private ReadOnlyMemory<float> _x, _w, _bias, _dy;
+    private ReadOnlyMemory<float> _x, _w, _bias, _dy, _residual;
     private Memory<float> _y, _dx, _dw, _db;
     private int _n0, _nc, _parts;
     private bool _accumulate;
@@ -107,13 +107,27 @@ public sealed class Convolution
         _dscratch = Enumerable.Range(0, threads).Select(_ => new float[size]).ToArray();
     }
 
+    /// <summary>
+    /// The fused form y = act(conv(x, w) + b + z), with <see cref="Activation"/> and a residual z of y's shape [N,K,OH,OW]
+    /// added to each block of output before the activation (a skip connection); b and z may be empty.
+    /// </summary>
+    public void Forward(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> b, ReadOnlyMemory<float> residual,
+        Memory<float> y, WorkerPool? pool)
+    {
+        if (!residual.IsEmpty && residual.Length != (long)_g.N * _g.K * _g.OutPlane)
+            throw new ArgumentException($"the residual has {residual.Length} values but the output has {(long)_g.N * _g.K * _g.OutPlane}", nameof(residual));
+        _residual = residual;
+        Forward(x, w, b, y, accumulate: false, pool);
+        _residual = default;
+    }
+
     /// <summary>y = conv(x, w) + b, or y += conv(x, w) + b when <paramref name="accumulate"/>; b may be empty.</summary>
     public void Forward(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> b, Memory<float> y, bool accumulate, WorkerPool? pool)
     {
         var g = _g;
         _colsHoldBatch = false;
-        if (accumulate && !Activation.IsNone)
-            throw new InvalidOperationException($"a convolution with a fused {Activation} cannot accumulate into its output");
+        if (accumulate && (!Activation.IsNone || !_residual.IsEmpty))
+            throw new InvalidOperationException($"a convolution with a fused {Activation} or residual cannot accumulate into its output");
         if (g.N == 0 || g.OutPlane == 0) return;
         _x = x; _w = w; _bias = b; _y = y; _accumulate = accumulate;
         if (Algorithm == ConvolutionAlgorithm.Depthwise)
@@ -139,17 +153,20 @@ public sealed class Convolution
             }
             bool direct = nc == 1;
             var dst = direct ? y.Span.Slice(n0 * g.K * p, g.K * p) : _stage.AsSpan(0, g.K * ld);
-            // Written straight into y, the bias (and a Relu) ride in the GEMM's last pass over the output.
+            // Written straight into y, the bias (and a Relu) ride in the GEMM's last pass over the output; a residual is
+            // copied in first and accumulated onto (beta = 1).
             bool epilogue = direct && !accumulate;
             bool relu = epilogue && Activation.IsRelu;
+            bool residual = epilogue && !_residual.IsEmpty;
             for (int grp = 0; grp < g.Groups; grp++)
             {
                 var fused = !epilogue ? GemmEpilogue.None
                     : b.IsEmpty ? (relu ? GemmEpilogue.ReluOnly : GemmEpilogue.None)
                     : GemmEpilogue.RowBias(b.Span.Slice(grp * kg, kg), relu);
                 var part = dst.Slice(grp * kg * ld, kg * ld);
+                if (residual) _residual.Span.Slice(n0 * g.K * p + grp * kg * ld, kg * ld).CopyTo(part);
                 Gemm.Multiply(false, false, kg, ld, gcr, 1f, w.Span.Slice(grp * kg * gcr), gcr, cols.Slice(grp * gcr * ld), ld,
-                    direct && accumulate ? 1f : 0f, part, ld, fused, pool);
+                    direct && accumulate || residual ? 1f : 0f, part, ld, fused, pool);
                 if (epilogue && !relu) Activation.Apply(part);
             }
             if (direct)
@@ -165,7 +182,7 @@ public sealed class Convolution
     /// <summary>
     /// Gradients from dy: dx += dL/dx, dw += dL/dw, db += dL/db for each that is not empty. Reuses the forward's
     /// lowering of x when it covered the whole batch and <paramref name="forwardInputUnchanged"/> (x is the one the
-    /// last <see cref="Forward"/> saw).
+    /// last forward saw).
     /// </summary>
     public void Backward(ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> dy,
         Memory<float> dx, Memory<float> dw, Memory<float> db, bool forwardInputUnchanged, WorkerPool? pool)
@@ -248,6 +265,7 @@ public sealed class Convolution
             else
             {
                 ChannelMath.Affine(src.Slice(t * p, p), 1, bias, dst);
+                if (!_residual.IsEmpty) ChannelMath.AddInPlace(dst, _residual.Span.Slice(((_n0 + t) * g.K + k) * p, p));
                 Activation.Apply(dst);
             }
         }
@@ -289,6 +307,7 @@ public sealed class Convolution
             DepthwiseConvolution.Pad(g, x.Slice(plane * g.InPlane, g.InPlane), scratch);
             var yc = y.Slice((n * g.K + c * m) * g.OutPlane, q);
             DepthwiseConvolution.Forward(g, scratch, w.Slice(c * m * g.Taps, m * g.Taps), b.IsEmpty ? b : b.Slice(c * m, m), yc, _accumulate);
+            if (!_residual.IsEmpty) ChannelMath.AddInPlace(yc, _residual.Span.Slice((n * g.K + c * m) * g.OutPlane, q));
             Activation.Apply(yc);
         }
     }

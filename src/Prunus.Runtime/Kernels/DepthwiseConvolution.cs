@@ -43,10 +43,13 @@ public static class DepthwiseConvolution
             var src = x.Slice(ih * g.W, g.W);
             int row = ih + g.PadTop;
             if (sw == 1) { src.CopyTo(scratch.Slice(row * wq + g.PadLeft, g.W)); continue; }
-            for (int iw = 0; iw < g.W; iw++)
+            // Phase by phase: the columns of phase q are every sw-th input column and land side by side.
+            for (int q = 0; q < sw; q++)
             {
-                int col = iw + g.PadLeft;
-                scratch[(col % sw * hp + row) * wq + col / sw] = src[iw];
+                int iw = ((q - g.PadLeft) % sw + sw) % sw;
+                if (iw >= g.W) continue;
+                var dst = scratch.Slice((q * hp + row) * wq + (iw + g.PadLeft) / sw);
+                for (int u = 0; iw < g.W; iw += sw, u++) dst[u] = src[iw];
             }
         }
     }
@@ -61,10 +64,12 @@ public static class DepthwiseConvolution
             var dst = dx.Slice(ih * g.W, g.W);
             int row = ih + g.PadTop;
             if (sw == 1) { ChannelMath.AddInPlace(dst, scratch.Slice(row * wq + g.PadLeft, g.W)); continue; }
-            for (int iw = 0; iw < g.W; iw++)
+            for (int q = 0; q < sw; q++)
             {
-                int col = iw + g.PadLeft;
-                dst[iw] += scratch[(col % sw * hp + row) * wq + col / sw];
+                int iw = ((q - g.PadLeft) % sw + sw) % sw;
+                if (iw >= g.W) continue;
+                var src = scratch.Slice((q * hp + row) * wq + (iw + g.PadLeft) / sw);
+                for (int u = 0; iw < g.W; iw += sw, u++) dst[iw] += src[u];
             }
         }
     }

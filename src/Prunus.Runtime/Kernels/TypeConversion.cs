@@ -4,8 +4,9 @@ using Prunus.Tensors;
 namespace Prunus.Kernels;
 
 /// <summary>
-/// Element type conversion for Cast, between every storable type: floats to integers truncate toward zero (saturating
-/// at the target's range, NaN to 0), integers to narrower integers wrap, anything to bool is "not zero" (NaN is true),
+/// Element type conversion for Cast, between every storable type: floats to integers truncate toward zero (to 32 and
+/// 64 bits saturating at the range, NaN to 0; to 8 bits through a 64-bit integer, then wrapping, as NumPy and ONNX
+/// Runtime do, so -1.0 becomes 255), integers to narrower integers wrap, anything to bool is "not zero" (NaN is true),
 /// bool is 0 or 1. Scalar loops: casts move little data in the models Prunus runs.
 /// </summary>
 public static class TypeConversion
@@ -35,8 +36,8 @@ public static class TypeConversion
             case DataType.Float64: To(s, dst.Span<double>()); break;
             case DataType.Int64: To(s, dst.Span<long>()); break;
             case DataType.Int32: To(s, dst.Span<int>()); break;
-            case DataType.Int8: To(s, dst.Span<sbyte>()); break;
-            case DataType.UInt8: To(s, dst.Span<byte>()); break;
+            case DataType.Int8: ToByteWide(s, dst.Span<sbyte>()); break;
+            case DataType.UInt8: ToByteWide(s, dst.Span<byte>()); break;
             case DataType.Bool:
                 var d = dst.Span<bool>();
                 for (int i = 0; i < d.Length; i++) d[i] = !TFrom.IsZero(s[i]);
@@ -49,6 +50,13 @@ public static class TypeConversion
     public static void To<TFrom, TTo>(ReadOnlySpan<TFrom> s, Span<TTo> d) where TFrom : INumberBase<TFrom> where TTo : INumberBase<TTo>
     {
         for (int i = 0; i < d.Length; i++) d[i] = TTo.CreateTruncating(s[i]);
+    }
+
+    // To an 8-bit integer: floats go through long first, so that out-of-range values wrap instead of saturating.
+    private static void ToByteWide<TFrom, TTo>(ReadOnlySpan<TFrom> s, Span<TTo> d) where TFrom : INumberBase<TFrom> where TTo : INumberBase<TTo>
+    {
+        if (typeof(TFrom) != typeof(float) && typeof(TFrom) != typeof(double)) { To(s, d); return; }
+        for (int i = 0; i < d.Length; i++) d[i] = TTo.CreateTruncating(long.CreateTruncating(s[i]));
     }
 
     private static void FromBool(ReadOnlySpan<bool> s, Tensor dst)

@@ -90,14 +90,18 @@ public static class ConformanceRunner
                 plan = Planner.Compile(graph, shapes, new PlanOptions { Pool = TestPools.One });
                 break;
             }
-            catch (ModelException e) when (NeedsConstant.Match(e.Message) is { Success: true } m && shapes.ContainsKey(m.Groups[1].Value))
+            catch (ModelException e) when (NeedsConstant.Match(e.Message) is { Success: true } m
+                && DataInputsFeeding(graph, m.Groups[1].Value).Where(shapes.ContainsKey).ToList() is { Count: > 0 } deciding)
             {
                 // A plan is compiled for known shapes, so an input that decides shapes (Reshape's shape, Resize's
-                // scales, ...) must be known at plan time: bind it as a constant, as a caller compiling per input would.
-                string name = m.Groups[1].Value;
+                // scales, a window's size through arithmetic, ...) must be known at plan time: bind it as a constant,
+                // as a caller compiling per input would.
                 if (!cloned) { graph = graph.Clone(); cloned = true; }
-                graph.Initializers[name] = inputs[dataInputs.FindIndex(v => v.Name == name)];
-                shapes.Remove(name);
+                foreach (var name in deciding)
+                {
+                    graph.Initializers[name] = inputs[dataInputs.FindIndex(v => v.Name == name)];
+                    shapes.Remove(name);
+                }
                 frozen = true;
             }
         }
@@ -108,6 +112,22 @@ public static class ConformanceRunner
         for (int k = 0; k < expected.Length; k++)
             if (TensorComparison.Difference($"output '{graph.Outputs[k].Name}'", expected[k], plan.Output(k)) is { } d) differences.Add(d);
         return differences.Count == 0 ? null : string.Join("; ", differences);
+    }
+
+    /// <summary>The graph inputs that <paramref name="value"/> is, or is computed from (through any chain of nodes).</summary>
+    private static IEnumerable<string> DataInputsFeeding(ModelGraph graph, string value)
+    {
+        var producers = new Dictionary<string, Node>(StringComparer.Ordinal);
+        foreach (var n in graph.Nodes) foreach (var o in n.Outputs) if (o.Length > 0) producers[o] = n;
+        var inputs = graph.DataInputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal) { value };
+        var pending = new Stack<string>([value]);
+        while (pending.TryPop(out var v))
+        {
+            if (inputs.Contains(v)) yield return v;
+            if (!producers.TryGetValue(v, out var node)) continue;
+            foreach (var i in node.Inputs) if (i.Length > 0 && seen.Add(i)) pending.Push(i);
+        }
     }
 
     /// <summary>Op types (domain-qualified outside the default domain) of every node, subgraph and function that the registry lacks.</summary>

@@ -94,6 +94,28 @@ public class ActivationFusionTests
     }
 
     [Fact]
+    public void Fuses_residual_additions_into_convolutions()
+    {
+        var b = new GraphBuilder("residual", seed: 12);
+        var x = b.Input("x", Dim.Sym("N"), 4, 16, 16);
+        var main = b.Conv(x, 4, 3, pad: 1);
+        var shortcut = b.Conv(x, 4, 1);                                  // computed after the main branch
+        var y = b.Relu(b.Add(main, shortcut));                            // im2col: direct (N = 1) and chunked (N = 3)
+        y = b.Add(y, b.Conv(y, 4, 3, pad: 1, groups: 4));                 // depthwise, residual on the left
+        y = b.HardSwish(b.Add(b.Conv(y, 4, 1, bias: false), y));         // pointwise straight into y
+        b.Output(y, "y");
+        var g = b.Build();
+
+        var (after, rewrites) = ApplyAndCompare(g, new ActivationFusionPass(), 1e-5, 1, 3);
+
+        Assert.Equal(5, rewrites);   // three residuals, two activations
+        Assert.Equal(["Conv", "FusedConv", "FusedConv", "FusedConv"], after.Nodes.Select(n => n.OpType));
+        Assert.All(after.Nodes.Skip(1), n => Assert.Equal(4, n.Inputs.Count));
+        Assert.Equal(after.Nodes[0].Outputs[0], after.Nodes[1].Inputs[3]);
+        Assert.Equal("", after.Nodes[3].Inputs[2]);   // no bias, a residual
+    }
+
+    [Fact]
     public void Leaves_producers_whose_output_is_read_twice()
     {
         var b = new GraphBuilder("shared", seed: 10);

@@ -102,10 +102,18 @@ public static partial class OpRegistry
         new MeanOp(),
         new PadOp(),
         new EinsumOp(),
+
         // Spatial resampling and instance normalization
         new ResizeOp(),
         new UpsampleOp(),
         new InstanceNormalizationOp(),
+
+        // Ops found missing by PyTorch-exported models
+        new ModOp(),
+        new SinOp(),
+        new CosOp(),
+        new GatherElementsOp(),
+
         // Fused (domain ai.prunus): made by the inference passes
         new FusedConvOp(),
         new FusedGemmOp(),

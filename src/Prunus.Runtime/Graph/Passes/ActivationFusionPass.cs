@@ -10,7 +10,9 @@ namespace Prunus.Graph.Passes;
 /// FusedMatMul, all in domain ai.prunus with an <c>activation</c> attribute (see <see cref="PrunusDomain"/>).
 /// Activations: Relu, Clip with constant bounds (Relu6), LeakyRelu, HardSigmoid, HardSwish, Sigmoid, Tanh, Gelu.
 /// A MatMul over a batch of matrices (A of rank 3 or more) followed by the Add of a per-column constant becomes a
-/// FusedMatMul with that bias, as a 2-D one becomes a Gemm in <see cref="BiasFoldingPass"/>.
+/// FusedMatMul with that bias, as a 2-D one becomes a Gemm in <see cref="BiasFoldingPass"/>. A Conv followed by the Add
+/// of a tensor of its output's shape (a residual connection) becomes a FusedConv with that tensor as input Z, so that
+/// Conv → Add → Relu of a residual block is one kernel.
 /// </summary>
 /// <remarks>Not export-safe: the fused ops are Prunus's own. Inference only: they have no gradient.</remarks>
 public sealed class ActivationFusionPass : IGraphPass
@@ -30,7 +32,11 @@ public sealed class ActivationFusionPass : IGraphPass
         foreach (var node in graph.Nodes.ToList())
         {
             if (editor.IsRemoved(node)) continue;
-            if (node.OpType == "Add" && node.Domain is "" or "ai.onnx" && AbsorbBias(editor, facts, node)) { count++; continue; }
+            if (node.OpType == "Add" && node.Domain is "" or "ai.onnx" && (AbsorbBias(editor, facts, node) || AbsorbResidual(editor, facts, node)))
+            {
+                count++;
+                continue;
+            }
             if (Activation(node, facts) is not { } activation || node.InputOrNull(0) is not { } x) continue;
             if (editor.Producer(x) is not { } producer || editor.IsRemoved(producer) || !editor.OnlyFeeds(x, node)) continue;
             if (FusedOpType(producer, facts) is not { } fusedType) continue;
@@ -51,8 +57,9 @@ public sealed class ActivationFusionPass : IGraphPass
     private static string? FusedOpType(Node producer, ShapeFacts facts)
     {
         if (producer.Outputs.Count != 1) return null;
+        // A fused op made earlier (with a bias or a residual) still takes an activation if it has none.
         if (producer.Domain == PrunusDomain.Name)
-            return producer.OpType == "FusedMatMul" && !producer.Attributes.ContainsKey(PrunusDomain.ActivationAttribute) ? "FusedMatMul" : null;
+            return producer.OpType is "FusedMatMul" or "FusedConv" && !producer.Attributes.ContainsKey(PrunusDomain.ActivationAttribute) ? producer.OpType : null;
         if (producer.Domain is not ("" or "ai.onnx")) return null;
         return producer.OpType switch
         {
@@ -104,6 +111,34 @@ public sealed class ActivationFusionPass : IGraphPass
                     : null;
             default: return null;
         }
+    }
+
+    /// <summary>Conv(x) + z, with z of the output's shape and read after the Conv: a FusedConv with residual input z.</summary>
+    private static bool AbsorbResidual(GraphEditor editor, ShapeFacts facts, Node add)
+    {
+        if (add.Inputs.Count != 2 || add.Outputs.Count != 1 || add.Inputs[0] == add.Inputs[1]) return false;
+        for (int side = 0; side < 2; side++)
+        {
+            var y = add.Inputs[side];
+            var z = add.Inputs[1 - side];
+            if (y.Length == 0 || z.Length == 0 || editor.Producer(y) is not { } conv || editor.IsRemoved(conv) || !editor.OnlyFeeds(y, add)) continue;
+            bool plain = conv.OpType == "Conv" && conv.Domain is "" or "ai.onnx";
+            bool fusedWithout = conv.OpType == "FusedConv" && conv.Domain == PrunusDomain.Name && conv.Inputs.Count < 4
+                && !conv.Attributes.ContainsKey(PrunusDomain.ActivationAttribute);
+            if (!(plain || fusedWithout) || conv.Outputs.Count != 1 || !facts.SameShape(y, z) || facts.Type(z) != DataType.Float32) continue;
+            var inputs = conv.Inputs.ToList();
+            while (inputs.Count < 3) inputs.Add("");
+            inputs.Add(z);
+            var fused = new Node("FusedConv", conv.Name, inputs, [add.Outputs[0]]) { Domain = PrunusDomain.Name, DocString = conv.DocString };
+            foreach (var (k, v) in conv.Attributes) fused.Attributes[k] = v;
+            editor.Remove(conv);
+            editor.Remove(add);
+            // At the Add's place: z may be computed after the Conv (a projection shortcut), and the Add reads both.
+            editor.Add(fused, before: add);
+            editor.ImportPrunusDomain();
+            return true;
+        }
+        return false;
     }
 
     /// <summary>MatMul(A, B) + c with A of rank 3 or more, B [K,N] and c one value per column: a FusedMatMul with bias c.</summary>

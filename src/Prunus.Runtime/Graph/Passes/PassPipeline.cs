@@ -31,9 +31,9 @@ public sealed record PassReport(IReadOnlyDictionary<string, int> Rewrites, int R
 /// <item><see cref="ForExport"/>: constant folding, dead-node and unused-initializer removal, Identity/Dropout/no-op
 /// removal, BatchNormalization folding into Conv/Gemm/MatMul, per-channel constant folding into biases, and the
 /// LayerNormalization and Gelu fusions when the model's opset has those ops. The result is standard ONNX.</item>
-/// <item><see cref="ForInference"/>: all of the above plus activation fusion into Prunus's own ops (FusedConv,
-/// FusedGemm, FusedMatMul in domain ai.prunus) and LayerNormalization/Gelu fusion into that domain for older
-/// opsets. The result runs on Prunus (and is written to ONNX with the ai.prunus domain, which other runtimes do
+/// <item><see cref="ForInference"/>: all of the above plus fusion into Prunus's own ops (domain ai.prunus): activations
+/// and residual Adds into FusedConv, activations into FusedGemm, bias and activations into FusedMatMul (see
+/// <see cref="ActivationFusionPass"/>), and LayerNormalization/Gelu fusion into that domain for older opsets. The result runs on Prunus (and is written to ONNX with the ai.prunus domain, which other runtimes do
 /// not know).</item>
 /// </list>
 /// <para>Both assume inference: Dropout is removed and BatchNormalization's running statistics are folded in, so train

@@ -54,7 +54,8 @@ internal sealed class ShapeFacts
             facts._constants.Add(constants);
         }
 
-        var foldContext = new RunContext(new Threading.WorkerPool(1), false);
+        using var pool = new Threading.WorkerPool(1);
+        var foldContext = new RunContext(pool, false);
         foreach (var node in order)
         {
             var op = OpRegistry.Find(node.Domain, node.OpType);

@@ -36,6 +36,9 @@ public static class Planner
                 shape = input.Dims is null ? throw new ModelException($"no shape given for input '{input.Name}', which declares none")
                     : input.Concrete(1);
             CheckInputShape(input, shape);
+            // Imported models may declare element types (float16, uint16, ...) that no Prunus tensor can hold.
+            if (input.Type == DataType.Undefined || !Enum.IsDefined(input.Type))
+                throw new ModelException($"input '{input.Name}' has element type {(int)input.Type} (ONNX numbering), which Prunus cannot store");
             infos[input.Name] = new TensorInfo(input.Type, shape);
         }
         foreach (var name in inputShapes.Keys)

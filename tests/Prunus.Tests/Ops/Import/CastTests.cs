@@ -19,6 +19,15 @@ public class CastTests
     }
 
     [Fact]
+    public void Floats_wrap_into_8_bit_integers_as_numpy_does()
+    {
+        // NumPy's astype and ONNX Runtime go through a wide integer: -2.0 is 254 as uint8, 300.7 is 44, -130 is 126 as int8.
+        var x = Tensor.From(new[] { -2f, -1.5f, 300.7f, -0.5f, -130f }, 5);
+        Assert.Equal(new byte[] { 254, 255, 44, 0, 126 }, Cast(x, DataType.UInt8).Span<byte>().ToArray());
+        Assert.Equal(new sbyte[] { -2, -1, 44, 0, 126 }, Cast(x, DataType.Int8).Span<sbyte>().ToArray());
+    }
+
+    [Fact]
     public void Bool_is_not_zero_and_back_is_one_or_zero()
     {
         var x = Tensor.From(new[] { 0f, -0f, 0.1f, float.NaN, -3f }, 5);

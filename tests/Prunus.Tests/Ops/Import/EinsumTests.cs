@@ -194,3 +194,27 @@ public class EinsumTests
     public void Gradient_of_one_operand(string equation, int[] a) =>
         GradCheck.Check(new OpCase("Einsum").Input(TensorAssert.Random(9, -1, 1, a)).Attr("equation", equation));
 }
+
+[Trait("Category", "Kernel")]
+public class GemmFloat64Tests
+{
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void Matches_the_float_reference_for_every_transpose(bool transA, bool transB)
+    {
+        // 5x7 by 7x3 with padded row strides; values exact in float, so the two precisions agree closely.
+        int m = 5, n = 3, k = 7;
+        int lda = (transA ? m : k) + 2, ldb = (transB ? k : n) + 1, ldc = n + 3;
+        var a = TensorAssert.Random(1, -1, 1, (transA ? k : m) * lda).Floats.ToArray();
+        var b = TensorAssert.Random(2, -1, 1, (transB ? n : k) * ldb).Floats.ToArray();
+        var reference = new float[m * ldc];
+        Prunus.Kernels.Gemm.Reference(transA, transB, m, n, k, 1f, a, lda, b, ldb, 0f, reference, ldc);
+        var c = new double[m * ldc];
+        Prunus.Kernels.Gemm.MultiplyFloat64(transA, transB, m, n, k, a.Select(v => (double)v).ToArray(), lda, b.Select(v => (double)v).ToArray(), ldb, c, ldc);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) Assert.True(Math.Abs(reference[i * ldc + j] - c[i * ldc + j]) < 1e-6, $"C[{i},{j}]");
+    }
+}

@@ -15,17 +15,17 @@ public sealed class ConvOp : Operator
         return [new TensorInfo(DataType.Float32, nd is not null ? [nd.N, nd.K, .. nd.Output] : OutputShape(g!, ctx.Shape(0).Length - 2))];
     }
 
-    public override Kernel CreateKernel(NodeContext ctx) => CreateKernel(ctx, FusedActivation.None);
+    public override Kernel CreateKernel(NodeContext ctx) => CreateKernel(ctx, FusedActivation.None, residual: false);
 
-    /// <summary>The Conv kernel with <paramref name="activation"/> applied to its output (for fused inference ops).</summary>
-    internal static Kernel CreateKernel(NodeContext ctx, FusedActivation activation)
+    /// <summary>
+    /// The Conv kernel for fused inference ops: y = act(conv(x, w) + b + z), with z input 3 when
+    /// <paramref name="residual"/>.
+    /// </summary>
+    internal static Kernel CreateKernel(NodeContext ctx, FusedActivation activation, bool residual)
     {
         var (g, nd) = Resolve(ctx);
-        if (nd is null) return new ConvKernel(new Convolution(g!, ctx.Training) { Activation = activation });
-        // 3-D and wider windows run on the general kernel, which has no activation epilogue.
-        if (activation != FusedActivation.None)
-            throw ctx.Error("a fused activation is implemented for 1-D and 2-D convolutions only");
-        return new ConvNdKernel(nd);
+        return nd is not null ? new ConvNdKernel(nd, activation, residual)
+            : new ConvKernel(new Convolution(g!, ctx.Training) { Activation = activation }, residual);
     }
 
     internal static int[] OutputShape(ConvGeometry g, int spatialRank) =>
@@ -63,12 +63,18 @@ public sealed class ConvOp : Operator
     }
 
     /// <summary>Three or more spatial axes: the direct loops of <see cref="WindowNd"/>.</summary>
-    private sealed class ConvNdKernel(WindowGeometryNd g) : Kernel
+    // Fused ops (activation, residual input 3) reject training plans, so a fused kernel never runs Backward.
+    private sealed class ConvNdKernel(WindowGeometryNd g, FusedActivation activation, bool residual) : Kernel
     {
         public override string Algorithm => "conv-nd-direct";
 
-        public override void Forward(RunContext ctx) =>
-            WindowNd.ConvForward(g, Inputs[0].Floats, Inputs[1].Floats, Has(2) ? Inputs[2].Floats : default, Outputs[0].Floats);
+        public override void Forward(RunContext ctx)
+        {
+            var y = Outputs[0].Floats;
+            WindowNd.ConvForward(g, Inputs[0].Floats, Inputs[1].Floats, Has(2) ? Inputs[2].Floats : default, y);
+            if (residual) Elementwise.AddInPlace(y, Inputs[3].Floats);
+            activation.Apply(y);
+        }
 
         public override void Backward(RunContext ctx)
         {
@@ -80,7 +86,7 @@ public sealed class ConvOp : Operator
         }
     }
 
-    private sealed class ConvKernel(Convolution conv) : Kernel
+    private sealed class ConvKernel(Convolution conv, bool residual) : Kernel
     {
         private bool _forwardRan;
 
@@ -88,8 +94,9 @@ public sealed class ConvOp : Operator
 
         public override void Forward(RunContext ctx)
         {
-            conv.Forward(Inputs[0].FloatMemory(), Inputs[1].FloatMemory(), Has(2) ? Inputs[2].FloatMemory() : default,
-                Outputs[0].FloatMemory(), accumulate: false, ctx.Pool);
+            var b = Has(2) ? Inputs[2].FloatMemory() : default;
+            if (residual) conv.Forward(Inputs[0].FloatMemory(), Inputs[1].FloatMemory(), b, Inputs[3].FloatMemory(), Outputs[0].FloatMemory(), ctx.Pool);
+            else conv.Forward(Inputs[0].FloatMemory(), Inputs[1].FloatMemory(), b, Outputs[0].FloatMemory(), accumulate: false, ctx.Pool);
             _forwardRan = true;
         }
 

@@ -11,8 +11,11 @@ namespace Prunus.Graph.Ops;
 /// </summary>
 public abstract class BroadcastBinaryOp : Operator
 {
-    /// <summary>Whether types other than float32 are accepted (shape arithmetic, integer and double models).</summary>
+    /// <summary>Whether int32 and int64 inputs are accepted (shape computations in exported models).</summary>
     protected virtual bool AcceptsIntegers => true;
+
+    /// <summary>Whether float64, int8 and uint8 are accepted too (ops whose kernel is <see cref="BroadcastScalarKernel{TFamily}"/>).</summary>
+    protected virtual bool AcceptsOtherNumericTypes => false;
 
     /// <inheritdoc/>
     public override TensorInfo[] InferOutputs(NodeContext ctx)
@@ -24,12 +27,13 @@ public abstract class BroadcastBinaryOp : Operator
         return [new TensorInfo(a.Type, BroadcastShape(ctx, sa, sb))];
     }
 
-    /// <summary>Throws unless the input types suit the op (by default: equal, and float32 or, if accepted, any numeric type).</summary>
+    /// <summary>Throws unless the input types suit the op (by default: equal, and float32 or an accepted other type).</summary>
     protected virtual void CheckTypes(NodeContext ctx, DataType a, DataType b)
     {
         if (a != b) throw ctx.Error($"inputs must have one type, got {a} and {b}");
-        bool ok = a == DataType.Float32 || AcceptsIntegers && IsNumeric(a);
-        if (!ok) throw ctx.Error($"input type {a} is not supported (use {(AcceptsIntegers ? "a numeric type" : "Float32")})");
+        bool ok = a == DataType.Float32 || AcceptsIntegers && a is DataType.Int32 or DataType.Int64 || AcceptsOtherNumericTypes && IsNumeric(a);
+        if (!ok)
+            throw ctx.Error($"input type {a} is not supported (use {(AcceptsOtherNumericTypes ? "a numeric type" : AcceptsIntegers ? "Float32, Int32 or Int64" : "Float32")})");
     }
 
     /// <summary>Types with arithmetic: the float and integer types Prunus stores (not bool).</summary>
@@ -130,6 +134,25 @@ internal abstract class BroadcastFloatKernel : Kernel
             _target = t;
             _backward.Run(ctx.Pool, Layout.Length, parallel: Layout.IsFull(t));
         }
+    }
+}
+
+/// <summary>Forward-only broadcast kernel for int64 and int32 tensors (shape arithmetic); scalar loops.</summary>
+internal sealed class BroadcastIntegerKernel<TLong, TInt> : ForwardOnlyKernel
+    where TLong : struct, IScalarBinaryOp<long> where TInt : struct, IScalarBinaryOp<int>
+{
+    private readonly BroadcastLayout _layout;
+
+    public BroadcastIntegerKernel(NodeContext ctx) =>
+        _layout = BroadcastLayout.Create(ctx.OutputInfos[0].Shape, ctx.Shape(0), ctx.Shape(1));
+
+    /// <inheritdoc/>
+    public override void Forward(RunContext ctx)
+    {
+        if (Outputs[0].Type == DataType.Int64)
+            Broadcast.MapScalar<long, TLong>(_layout, Inputs[0].Span<long>(), Inputs[1].Span<long>(), Outputs[0].Span<long>());
+        else
+            Broadcast.MapScalar<int, TInt>(_layout, Inputs[0].Span<int>(), Inputs[1].Span<int>(), Outputs[0].Span<int>());
     }
 }
 

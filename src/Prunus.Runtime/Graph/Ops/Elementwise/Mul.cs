@@ -9,6 +9,7 @@ public sealed class MulOp : BroadcastBinaryOp
     public override string OpType => "Mul";
     // broadcast/axis attributes before 7, NumPy broadcasting from 7.
     public override OpsetRange? Opsets => OpsetRange.Since(1);
+    protected override bool AcceptsOtherNumericTypes => true;
 
     public override Kernel CreateKernel(NodeContext ctx) => ctx.Input(0).Type == DataType.Float32
         ? new MulKernel(ctx)

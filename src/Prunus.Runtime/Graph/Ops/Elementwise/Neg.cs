@@ -5,21 +5,22 @@ using Prunus.Tensors;
 
 namespace Prunus.Graph.Ops;
 
-/// <summary>Neg: y = -x (float with gradient; int64, int32, int8 and float64 forward only, as shape arithmetic needs).</summary>
+/// <summary>Neg: y = -x; float32 with gradients, the signed integer types and float64 forward only (shape arithmetic).</summary>
 public sealed class NegOp : UnaryFloatOp
 {
     public override string OpType => "Neg";
     public override OpsetRange? Opsets => OpsetRange.Since(1);
 
+    /// <inheritdoc/>
     public override TensorInfo[] InferOutputs(NodeContext ctx)
     {
-        var t = ctx.Input(0).Type;
-        if (t is not (DataType.Float32 or DataType.Int64 or DataType.Int32 or DataType.Int8 or DataType.Float64))
-            throw ctx.Error($"input 0 must be float32, float64, int64, int32 or int8, got {t}");
-        return [ctx.Input(0)];
+        var x = ctx.Input(0);
+        if (x.Type is not (DataType.Float32 or DataType.Float64 or DataType.Int64 or DataType.Int32 or DataType.Int8))
+            throw ctx.Error($"input 0 must be a signed numeric type (Float32, Float64, Int64, Int32 or Int8), got {x.Type}");
+        return [x];
     }
 
-    public override Kernel CreateKernel(NodeContext ctx) => ctx.Input(0).Type == DataType.Float32 ? new NegKernel() : new NegOtherKernel();
+    public override Kernel CreateKernel(NodeContext ctx) => ctx.Input(0).Type == DataType.Float32 ? new NegKernel() : new NegScalarKernel();
 
     private sealed class NegKernel : UnaryFloatKernel
     {
@@ -30,8 +31,7 @@ public sealed class NegOp : UnaryFloatOp
             TensorPrimitives.Subtract(dx, dy, dx);
     }
 
-    /// <summary>Negation of the non-float32 types (integer wrap-around as in two's complement).</summary>
-    private sealed class NegOtherKernel : ForwardOnlyKernel
+    private sealed class NegScalarKernel : ForwardOnlyKernel
     {
         public override void Forward(RunContext ctx)
         {
