@@ -161,6 +161,7 @@ public sealed class Trainer : IDisposable
         plan.Run();
         var logits = plan.Output(0);
         double loss = SoftmaxCrossEntropy.Compute(logits, _labels, plan.OutputGradient(0), Options.LabelSmoothing, count);
+        if (Options.Distillation is { } kd) loss = AddDistillation(kd, plan, logits, count, loss);
         if (!double.IsFinite(loss))
             throw new PrunusException($"training diverged: the loss is {loss} at epoch {Epoch + 1}, step {StepInEpoch + 1}; lower the learning rate (now {Optimizer.LearningRate:G4})");
         int correct = SoftmaxCrossEntropy.CountCorrect(logits, _labels, count);
@@ -173,6 +174,23 @@ public sealed class Trainer : IDisposable
         _seen += count;
         StepInEpoch++;
         GlobalStep++;
+    }
+
+    private readonly Dictionary<int, Plan> _teacherPlans = [];
+
+    /// <summary>Scales the label loss and its gradient by 1 - alpha and adds the teacher's soft term (see <see cref="Distillation"/>).</summary>
+    private double AddDistillation(Distillation kd, Plan plan, Tensor logits, int count, double labelLoss)
+    {
+        if (!_teacherPlans.TryGetValue(count, out var teacher))
+        {
+            teacher = Planner.Compile(kd.Teacher, BatchShape.For(kd.Teacher, Data, count), new PlanOptions { Pool = _pool });
+            _teacherPlans[count] = teacher;
+        }
+        teacher.Input(0).CopyFrom(plan.Input(0));
+        teacher.Run();
+        var gradient = plan.OutputGradient(0);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(gradient.Floats, (float)(1 - kd.Alpha), gradient.Floats);
+        return (1 - kd.Alpha) * labelLoss + kd.AddSoftLoss(logits, teacher.Output(0), gradient, count);
     }
 
     private (Plan, Tensor[]) PlanFor(int count)

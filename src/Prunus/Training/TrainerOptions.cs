@@ -46,6 +46,8 @@ public sealed record TrainerOptions
     public WorkerPool? Pool { get; init; }
     /// <summary>Size of the pool the trainer makes when <see cref="Pool"/> is null (0: the process-wide pool).</summary>
     public int Threads { get; init; }
+    /// <summary>If set, the loss mixes in distillation from this teacher's logits.</summary>
+    public Distillation? Distillation { get; init; }
     /// <summary>If set, a checkpoint is written here at the end of every epoch and when training stops early.</summary>
     public string? CheckpointPath { get; init; }
 
@@ -61,6 +63,7 @@ public sealed record TrainerOptions
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "threads must not be negative");
         if (Augmentation is { Pad: < 0 }) throw new ArgumentOutOfRangeException(nameof(Augmentation), Augmentation.Pad, "the crop padding must not be negative");
         ArgumentNullException.ThrowIfNull(Schedule);
+        Distillation?.Validate();
     }
 
     /// <summary>
@@ -78,6 +81,8 @@ public sealed record TrainerOptions
             $"label_smoothing={LabelSmoothing.ToString("R", c)}", $"seed={Seed}", $"shuffle={Shuffle}",
             $"augmentation={(Augmentation is { IsNone: false } a ? $"pad {a.Pad}, flip {a.HorizontalFlip}" : "none")}",
         };
+        if (Distillation is { } d)
+            parts.Add($"distillation=T {d.Temperature.ToString("R", c)}, alpha {d.Alpha.ToString("R", c)}, teacher {d.Teacher.Name}");
         if (Optimizer == OptimizerKind.Sgd) parts.Add($"momentum={Momentum.ToString("R", c)}; nesterov={Nesterov}");
         else parts.Add($"betas={Beta1.ToString("R", c)},{Beta2.ToString("R", c)}; eps={Epsilon.ToString("R", c)}");
         return string.Join("; ", parts);

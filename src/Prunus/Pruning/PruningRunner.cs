@@ -1,0 +1,178 @@
+using Prunus.Data;
+using Prunus.Graph;
+using Prunus.Pruning.Criteria;
+using Prunus.Pruning.Schedules;
+using Prunus.Tensors;
+using Prunus.Training;
+
+namespace Prunus.Pruning;
+
+/// <summary>
+/// Runs a <see cref="PruningRecipe"/> with masks (unstructured, N:M, blocks) on a graph, in place: scoring (with
+/// calibration when the criterion needs data), the schedule, fine-tuning with the masks held fixed and, if asked,
+/// distillation from the unpruned model. The result's masks are made permanent: the graph's pruned weights are zeros.
+/// </summary>
+public sealed class PruningRunner
+{
+    private readonly PruningRecipe _recipe;
+    private readonly ImageDataset? _train;
+
+    /// <summary>Collects calibration statistics for criteria that need data (set by whoever provides calibration).</summary>
+    public Func<ModelGraph, IReadOnlyList<PrunableLayer>, CalibrationNeeds, IReadOnlyDictionary<string, LayerStatistics>>? Calibrate { get; set; }
+    /// <summary>Status lines (phase changes, pruning events).</summary>
+    public Action<string>? Log { get; set; }
+    /// <summary>Training progress of each fine-tuning phase.</summary>
+    public Action<string, TrainingProgress>? TrainingProgress { get; set; }
+
+    /// <summary>A runner of <paramref name="recipe"/> that fine-tunes on <paramref name="train"/> (needed only when training or calibrating).</summary>
+    public PruningRunner(PruningRecipe recipe, ImageDataset? train)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        recipe.Validate();
+        if (recipe.Target.Granularity.IsStructured)
+            throw new ArgumentException("channel pruning changes the model's structure: use structured pruning, not masks");
+        if ((recipe.Epochs > 0 || recipe.Importance.Needs != CalibrationNeeds.None) && train is null)
+            throw new ArgumentException("this recipe trains or calibrates: give training data");
+        _recipe = recipe;
+        _train = train;
+    }
+
+    /// <summary>Prunes <paramref name="graph"/> in place and returns its (permanent) masks.</summary>
+    public PruningMasks Run(ModelGraph graph)
+    {
+        var layers = PrunableLayers.Find(graph, _recipe.Ignore);
+        if (layers.Count == 0) throw new ModelException($"model '{graph.Name}' has no prunable layers (Conv, Gemm or MatMul with a constant float weight)");
+        var teacher = _recipe.Distill ? graph.Clone() : null;
+        var masks = _recipe.Schedule switch
+        {
+            PruningSchedule.OneShot => OneShot(graph, layers, teacher),
+            PruningSchedule.Iterative => Iterative(graph, layers, teacher),
+            PruningSchedule.Gradual => Gradual(graph, layers, teacher),
+            PruningSchedule.Lottery => Lottery(graph, layers, teacher),
+            _ => throw new ArgumentOutOfRangeException(nameof(_recipe.Schedule)),
+        };
+        masks.Apply(); // training keeps masked weights at zero already; this makes it exact whatever happened
+        masks.MakePermanent();
+        return masks;
+    }
+
+    private PruningMasks PruneNow(ModelGraph graph, IReadOnlyList<PrunableLayer> layers, double sparsity, PruningMasks? previous)
+    {
+        IReadOnlyDictionary<string, LayerStatistics>? stats = null;
+        if (_recipe.Importance.Needs != CalibrationNeeds.None)
+        {
+            if (Calibrate is null) throw new InvalidOperationException($"the {_recipe.Importance.Name} criterion needs calibration, and none is set up");
+            Log?.Invoke($"calibrating {_recipe.Importance.Name} on {_recipe.CalibrationImages} images");
+            stats = Calibrate(graph, layers, _recipe.Importance.Needs);
+        }
+        var masks = Pruner.Prune(graph, layers, _recipe.Importance, _recipe.Target with { Sparsity = sparsity }, stats, previous);
+        Log?.Invoke($"pruned to {masks.Sparsity():P1} sparsity ({_recipe.Importance.Name}, {_recipe.Target.Granularity}, {_recipe.Target.Scope})");
+        return masks;
+    }
+
+    private PruningMasks OneShot(ModelGraph graph, IReadOnlyList<PrunableLayer> layers, ModelGraph? teacher)
+    {
+        var masks = PruneNow(graph, layers, _recipe.Target.Sparsity, null);
+        if (_recipe.Epochs > 0) FineTune(graph, masks, _recipe.Epochs, teacher, "fine-tune");
+        return masks;
+    }
+
+    /// <summary>Sparsity after round <paramref name="round"/> of <paramref name="rounds"/>: each round removes the same fraction of what survives.</summary>
+    public static double RoundSparsity(double final, int round, int rounds) => 1 - Math.Pow(1 - final, (double)round / rounds);
+
+    private PruningMasks Iterative(ModelGraph graph, IReadOnlyList<PrunableLayer> layers, ModelGraph? teacher)
+    {
+        PruningMasks? masks = null;
+        int rounds = _recipe.Rounds;
+        for (int r = 1; r <= rounds; r++)
+        {
+            // N:M has one sparsity: iterating it would repeat the same round.
+            double s = _recipe.Target.Granularity is NOfM ? _recipe.Target.Sparsity : RoundSparsity(_recipe.Target.Sparsity, r, rounds);
+            masks = PruneNow(graph, layers, s, masks);
+            int epochs = EpochsOfRound(r, rounds);
+            if (epochs > 0) FineTune(graph, masks, epochs, teacher, $"round {r}/{rounds}");
+        }
+        return masks!;
+    }
+
+    // Epochs shared among rounds, the first rounds taking the remainder.
+    private int EpochsOfRound(int round, int rounds) => _recipe.Epochs / rounds + (round <= _recipe.Epochs % rounds ? 1 : 0);
+
+    private PruningMasks Gradual(ModelGraph graph, IReadOnlyList<PrunableLayer> layers, ModelGraph? teacher)
+    {
+        int stepsPerEpoch = StepsPerEpoch();
+        long total = (long)stepsPerEpoch * _recipe.Epochs;
+        long end = Math.Max(1, (long)Math.Round(total * _recipe.GradualEndFraction));
+        var gradual = new GradualPruning(graph, layers, _recipe.Importance, _recipe.Target, 0, 0, end, _recipe.GradualFrequency)
+        {
+            Pruned = (step, s) => Log?.Invoke($"step {step}: sparsity {s:P1}"),
+        };
+        FineTune(graph, null, _recipe.Epochs, teacher, "gradual", gradual);
+        return gradual.Masks ?? throw new InvalidOperationException("the gradual schedule never pruned");
+    }
+
+    private PruningMasks Lottery(ModelGraph graph, IReadOnlyList<PrunableLayer> layers, ModelGraph? teacher)
+    {
+        int rounds = _recipe.Rounds, phases = rounds + 1;
+        Dictionary<string, Tensor>? rewind = _recipe.RewindSteps == 0 ? Snapshot(graph) : null;
+        PruningMasks? masks = null;
+        for (int r = 1; r <= rounds; r++)
+        {
+            var saver = rewind is null ? new RewindPoint(graph, _recipe.RewindSteps) : null;
+            FineTune(graph, masks, EpochsOf(r, phases), teacher, $"lottery train {r}/{phases}", saver is null ? [] : [saver]);
+            rewind ??= saver!.Weights ?? throw new ArgumentException(
+                $"the rewinding point ({_recipe.RewindSteps} steps) lies beyond the first round's training");
+            masks = PruneNow(graph, layers, RoundSparsity(_recipe.Target.Sparsity, r, rounds), masks);
+            // Survivors go back to their values at the rewinding point; everything else (biases, BatchNorm) too.
+            foreach (var (name, t) in rewind) graph.Initializers[name].CopyFrom(t);
+            masks.Apply();
+            Log?.Invoke($"rewound the surviving weights to the rewinding point");
+        }
+        FineTune(graph, masks, EpochsOf(phases, phases), teacher, $"lottery train {phases}/{phases}");
+        return masks!;
+    }
+
+    private int EpochsOf(int phase, int phases) => _recipe.Epochs / phases + (phase <= _recipe.Epochs % phases ? 1 : 0);
+
+    private static Dictionary<string, Tensor> Snapshot(ModelGraph graph) =>
+        graph.Initializers.Where(kv => kv.Value.Type == DataType.Float32).ToDictionary(kv => kv.Key, kv => kv.Value.Clone(), StringComparer.Ordinal);
+
+    /// <summary>Saves the weights once the trainer has completed a given number of steps.</summary>
+    private sealed class RewindPoint(ModelGraph graph, long steps) : ITrainingCallback
+    {
+        public Dictionary<string, Tensor>? Weights { get; private set; }
+
+        public void OnStepStart(Trainer trainer)
+        {
+            if (Weights is null && trainer.GlobalStep == steps) Weights = Snapshot(graph);
+        }
+    }
+
+    private int StepsPerEpoch()
+    {
+        var t = _recipe.Training;
+        return t.DropLast ? _train!.Count / t.BatchSize : (_train!.Count + t.BatchSize - 1) / t.BatchSize;
+    }
+
+    /// <summary>
+    /// Trains <paramref name="graph"/> for <paramref name="epochs"/> with <paramref name="masks"/> held fixed (pruned
+    /// weights stay exactly zero through momentum and weight decay), distilling from <paramref name="teacher"/> if given.
+    /// </summary>
+    public TrainingResult FineTune(ModelGraph graph, PruningMasks? masks, int epochs, ModelGraph? teacher, string phase,
+        params ITrainingCallback[] callbacks)
+    {
+        if (_train is null) throw new InvalidOperationException("fine-tuning needs training data");
+        var options = _recipe.Training with
+        {
+            Epochs = epochs,
+            CheckpointPath = null,
+            Distillation = teacher is null ? null : new Distillation(teacher, _recipe.DistillTemperature, _recipe.DistillAlpha),
+        };
+        using var trainer = new Trainer(graph, _train, options);
+        masks?.AttachTo(trainer);
+        trainer.Callbacks.AddRange(callbacks);
+        if (TrainingProgress is { } report) trainer.Progress = p => report(phase, p);
+        Log?.Invoke($"{phase}: {epochs} epoch(s) at learning rate {options.LearningRate:G3}{(teacher is null ? "" : ", distilling")}");
+        return trainer.Run();
+    }
+}
