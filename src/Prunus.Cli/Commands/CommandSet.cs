@@ -19,5 +19,7 @@ public static class CommandSet
         new RunCommand(),
         new TrainCommand(),
         new EvalCommand(),
+        new PruneCommand(),
+        new SensitivityCommand(),
     ];
 }

@@ -28,13 +28,13 @@ public static class ModelFiles
     /// Saves atomically (the library writes a temporary file and renames it, so a failed save leaves nothing behind);
     /// the folder is created if needed. Call <see cref="OutputPaths.CheckFile"/> before the work that produces the model.
     /// </summary>
-    public static void Save(ModelGraph graph, string path, string option = "--out")
+    public static void Save(ModelGraph graph, string path, string option = "--out", OnnxWriteOptions? options = null)
     {
         try
         {
             var dir = Path.GetDirectoryName(Path.GetFullPath(path));
             if (dir is not null) Directory.CreateDirectory(dir);
-            OnnxWriter.Save(graph, path);
+            OnnxWriter.Save(graph, path, options);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -52,19 +52,23 @@ public static class MaskSelection
         {
             var explicitSparsity = target.ExplicitSparsity(u.Layer);
             if (explicitSparsity is { } e || target.Scope == PruningScope.Layer)
-                Prune([u], (long)Math.Round((explicitSparsity ?? target.Sparsity) * u.Layer.Size), 0);
+                Prune([u], Math.Round((explicitSparsity ?? target.Sparsity) * u.Layer.Size), 0, [1]);
             else pooled.Add(u);
         }
         if (pooled.Count > 0)
-            Prune(pooled, (long)Math.Round(target.Sparsity * pooled.Sum(u => (long)u.Layer.Size)), target.MinDensity);
+            Prune(pooled, target.Sparsity * pooled.Sum(u => u.Layer.Size * target.CostPerWeight(u.Layer)), target.MinDensity,
+                pooled.Select(u => target.CostPerWeight(u.Layer)).ToArray());
         foreach (var u in units) masks.Set(u.Layer.WeightName, u.Mask());
         return masks;
     }
 
-    /// <summary>Prunes the lowest-scoring units of <paramref name="pool"/> until <paramref name="count"/> weights are pruned.</summary>
-    private static void Prune(List<Units> pool, long count, double minDensity)
+    /// <summary>
+    /// Prunes the lowest-scoring units of <paramref name="pool"/> until the pruned weights, each weighted by its layer's
+    /// <paramref name="cost"/>, reach <paramref name="amount"/>.
+    /// </summary>
+    private static void Prune(List<Units> pool, double amount, double minDensity, double[] cost)
     {
-        if (count <= 0) return;
+        if (amount <= 0) return;
         int total = pool.Sum(u => u.Scores.Length);
         var layerOf = new int[total];
         var unitOf = new int[total];
@@ -77,15 +81,18 @@ public static class MaskSelection
         // Position in the pool breaks ties, so equal scores prune in layer order and then position order.
         Array.Sort(order, (a, b) => keys[a] != keys[b] ? keys[a].CompareTo(keys[b]) : a.CompareTo(b));
         var cap = pool.Select(u => (long)Math.Floor((1 - minDensity) * u.Layer.Size + 1e-9)).ToArray();
-        long pruned = 0;
+        double pruned = 0;
         foreach (var o in order)
         {
-            if (pruned >= count) break;
+            // A unit that would overshoot by more than it fills is skipped (a cheaper one later may fit).
+            if (pruned >= amount) break;
             var u = pool[layerOf[o]];
             int size = u.Size(unitOf[o]);
             if (u.PrunedWeights + size > cap[layerOf[o]]) continue;
+            double add = size * cost[layerOf[o]];
+            if (pruned + add - amount > amount - pruned) continue;
             u.Prune(unitOf[o]);
-            pruned += size;
+            pruned += add;
         }
     }
 

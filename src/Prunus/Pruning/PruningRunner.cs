@@ -66,7 +66,7 @@ public sealed class PruningRunner
             stats = Calibrate(graph, layers, _recipe.Importance.Needs);
         }
         var masks = Pruner.Prune(graph, layers, _recipe.Importance, _recipe.Target with { Sparsity = sparsity }, stats, previous);
-        Log?.Invoke($"pruned to {masks.Sparsity():P1} sparsity ({_recipe.Importance.Name}, {_recipe.Target.Granularity}, {_recipe.Target.Scope})");
+        Log?.Invoke($"pruned to {masks.Sparsity():P1} sparsity ({_recipe.Importance.Name}, {_recipe.Target.Granularity}, {_recipe.Target.Scope.ToString().ToLowerInvariant()} scope)");
         return masks;
     }
 

@@ -9,6 +9,18 @@ public enum PruningScope
     Global,
 }
 
+/// <summary>What a global sparsity target counts.</summary>
+public enum TargetMeasure
+{
+    /// <summary>Weights: sparsity is the fraction of prunable weights removed.</summary>
+    Params,
+    /// <summary>
+    /// Multiply-adds: sparsity is the fraction of the prunable layers' FLOPs removed, each weight counting the FLOPs it
+    /// takes part in (a conv weight is used at every output position, a Gemm weight once per image).
+    /// </summary>
+    Flops,
+}
+
 /// <summary>How much to prune, where, and in what units.</summary>
 public sealed record PruningTarget
 {
@@ -23,6 +35,13 @@ public sealed record PruningTarget
     /// of the global ranking (a sensitivity analysis's allocation is applied this way).
     /// </summary>
     public IReadOnlyDictionary<string, double>? LayerSparsity { get; init; }
+    /// <summary>What <see cref="Sparsity"/> counts in the global ranking.</summary>
+    public TargetMeasure Measure { get; init; } = TargetMeasure.Params;
+    /// <summary>
+    /// With <see cref="TargetMeasure.Flops"/>: FLOPs per weight of each layer, by weight name (from
+    /// <see cref="Prunus.Graph.Analysis.ModelSummary"/>); layers missing here count 1.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? FlopsPerWeight { get; init; }
     /// <summary>Global scope: each layer keeps at least this fraction of its weights (0: no floor).</summary>
     public double MinDensity { get; init; }
 
@@ -36,6 +55,10 @@ public sealed record PruningTarget
             foreach (var (name, s) in LayerSparsity)
                 if (s is < 0 or >= 1 || double.IsNaN(s)) throw new ArgumentOutOfRangeException(nameof(LayerSparsity), s, $"the sparsity of layer '{name}' must lie in [0, 1)");
     }
+
+    /// <summary>Cost of one weight of <paramref name="layer"/> under <see cref="Measure"/>.</summary>
+    public double CostPerWeight(PrunableLayer layer) =>
+        Measure == TargetMeasure.Flops && FlopsPerWeight?.TryGetValue(layer.WeightName, out var f) == true ? f : 1;
 
     /// <summary>The explicit sparsity of <paramref name="layer"/>, if one is given.</summary>
     public double? ExplicitSparsity(PrunableLayer layer) =>

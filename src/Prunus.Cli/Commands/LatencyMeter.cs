@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using Prunus.Graph;
+using Prunus.Graph.Passes;
+using Prunus.Graph.Planning;
+using Prunus.Tensors;
+using Prunus.Threading;
+
+namespace Prunus.Cli.Commands;
+
+/// <summary>Latency of one batch size: median and 90th percentile of timed runs, and images per second at the median.</summary>
+public sealed record LatencyResult(int Batch, double MedianMs, double P90Ms, double PerSecond, int Runs);
+
+/// <summary>Times plans on the Prunus engine (shared by bench and the before/after reports of prune and quantize).</summary>
+public static class LatencyMeter
+{
+    /// <summary>The declared shape with the batch size as its first dimension and 1 for any other symbolic one.</summary>
+    public static int[] BatchShape(ValueInfo input, int batch)
+    {
+        var shape = input.Concrete(1);
+        if (shape.Length > 0) shape[0] = batch;
+        return shape;
+    }
+
+    /// <summary>A plan of <paramref name="graph"/> at <paramref name="batch"/> with seeded random float inputs.</summary>
+    public static Plan PlanWithRandomInputs(ModelGraph graph, int batch, WorkerPool pool)
+    {
+        var shapes = graph.DataInputs.ToDictionary(i => i.Name, i => BatchShape(i, batch));
+        var plan = Planner.Compile(graph, shapes, new PlanOptions { Pool = pool });
+        var rng = new SeededRandom(1);
+        foreach (var name in plan.InputNames)
+        {
+            var t = plan.Input(name);
+            if (t.Type == DataType.Float32) foreach (ref var v in t.Floats) v = rng.NextFloat();
+        }
+        return plan;
+    }
+
+    /// <summary>
+    /// Latency of <paramref name="graph"/> as the engine runs it: a copy optimized by the inference passes, timed at
+    /// <paramref name="batch"/> for about <paramref name="seconds"/>.
+    /// </summary>
+    public static LatencyResult MeasureOptimized(ModelGraph graph, int batch, double seconds, WorkerPool pool)
+    {
+        var optimized = graph.Clone();
+        PassPipeline.ForInference.Run(optimized);
+        return Measure(PlanWithRandomInputs(optimized, batch, pool), batch, seconds, 20, (_, _) => { });
+    }
+
+    /// <summary>Times <paramref name="plan"/> for about <paramref name="seconds"/> (at least 10 runs) after warming up.</summary>
+    public static LatencyResult Measure(Plan plan, int batch, double seconds, int warmup, Action<double, string> progress)
+    {
+        // Warm up for the runs asked and, unless none were, for half the measuring time as well: the JIT first
+        // compiles the kernels quickly and replaces them with optimized code only after some calls and a delay, which
+        // on a busy machine can take longer than a few runs (measured at several times the steady-state latency).
+        var warming = Stopwatch.StartNew();
+        for (int i = 0; i < warmup || warmup > 0 && warming.Elapsed.TotalSeconds < seconds / 2; i++) plan.Run();
+        var times = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (total.Elapsed.TotalSeconds < seconds || times.Count < 10)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            plan.Run();
+            times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            if (times.Count % 64 == 0) progress(total.Elapsed.TotalSeconds / seconds, "");
+        }
+        // Completion is reported even when the runs were too few (slow models, busy machines) for a report above.
+        progress(1, "");
+        times.Sort();
+        double median = times[times.Count / 2];
+        double p90 = times[Math.Min(times.Count - 1, (int)(times.Count * 0.9))];
+        return new LatencyResult(batch, median, p90, batch / (median / 1000), times.Count);
+    }
+}
