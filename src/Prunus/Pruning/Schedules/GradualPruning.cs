@@ -76,7 +76,7 @@ public sealed class GradualPruning : ITrainingCallback
     /// <summary>Prunes to <paramref name="sparsity"/> now and holds the masks in training.</summary>
     public void PruneTo(Trainer trainer, double sparsity)
     {
-        if (sparsity <= LastSparsity) return;
+        if (sparsity <= LastSparsity || sparsity <= 0) return; // nothing new to prune
         Masks = Pruner.Prune(_graph, _layers, _importance, _target with { Sparsity = sparsity }, previous: Masks);
         Masks.AttachTo(trainer);
         LastSparsity = sparsity;

@@ -1,0 +1,124 @@
+using Prunus.Graph.Onnx;
+using Prunus.Pruning;
+using Prunus.Tests.OnnxRuntime;
+using Prunus.Tests.Support;
+
+namespace Prunus.Tests.Cli;
+
+public sealed class CliPruneTests(CliWorkspace ws) : IClassFixture<CliWorkspace>
+{
+    // Latency is measured (about a second per model) only where a test looks at it.
+    private CliResult Prune(string output, params string[] more) =>
+        Cli.Run(["prune", ws.Mlp, "--data", ws.DataGz, "--threads", "1", "--out", output, .. more.Contains("--latency-batch") ? more : [.. more, "--latency-batch", "0"]]);
+
+    private static double PrunableSparsity(string path)
+    {
+        var layers = PrunableLayers.Find(OnnxReader.Load(path));
+        return layers.Sum(l => l.Sparsity() * l.Size) / layers.Sum(l => l.Size);
+    }
+
+    [Fact]
+    public void Prune_reports_before_and_after_and_never_touches_its_input()
+    {
+        var input = Cli.Hashes(ws.Mlp);
+        var output = Path.Combine(ws.NewFolder(), "pruned.onnx");
+        var r = Prune(output, "--sparsity", "0.9", "--json", "--latency-batch", "1");
+        var json = r.Json();
+        Assert.Equal(input, Cli.Hashes(ws.Mlp));
+        Assert.Equal(0.9, json.GetProperty("sparsity").GetDouble(), 3);
+        Assert.Equal(0.9, PrunableSparsity(output), 3);
+        Assert.InRange(json.GetProperty("accuracy").GetDouble(), 0, 1);
+        var before = json.GetProperty("before");
+        Assert.Equal(0, before.GetProperty("sparsity").GetDouble(), 6);
+        Assert.Equal(json.GetProperty("params").GetInt64(), before.GetProperty("params").GetInt64()); // masks keep the shapes
+        Assert.True(json.GetProperty("after").GetProperty("nonzeros").GetInt64() < before.GetProperty("nonzeros").GetInt64() / 5);
+        Assert.True(json.GetProperty("flops").GetInt64() > 0);
+        Assert.Equal(new FileInfo(output).Length, json.GetProperty("file_bytes").GetInt64());
+        Assert.True(json.GetProperty("file_bytes").GetInt64() < before.GetProperty("file_bytes").GetInt64() / 2, "sparse initializers shrink the file");
+        Assert.True(json.GetProperty("latency_b1_ms").GetDouble() > 0);
+        Assert.Equal(3, json.GetProperty("layers").GetArrayLength());
+        Assert.Contains("pruned to 90.0 %", r.Err);
+    }
+
+    [Fact]
+    public void Prune_prints_a_before_after_table()
+    {
+        var r = Prune(Path.Combine(ws.NewFolder(), "p.onnx"), "--sparsity", "0.5", "--granularity", "2:4", "--scope", "layer", "--latency-batch", "1");
+        Assert.Equal(0, r.Code);
+        foreach (var row in new[] { "accuracy", "nonzero parameters", "file size", "latency batch 1", "before", "after" })
+            Assert.Contains(row, r.Out);
+    }
+
+    [Theory]
+    [InlineData("oneshot", "2")]
+    [InlineData("iterative", "2")]
+    [InlineData("agp", "1")]
+    [InlineData("lottery", "3")]
+    public void Every_schedule_fine_tunes_to_the_target(string schedule, string epochs)
+    {
+        var output = Path.Combine(ws.NewFolder(), "p.onnx");
+        var json = Prune(output, "--sparsity", "0.8", "--schedule", schedule, "--epochs", epochs, "--rounds", "2", "--json").Json();
+        Assert.Equal(0.8, json.GetProperty("sparsity").GetDouble(), 2);
+        Assert.Equal(0.8, PrunableSparsity(output), 2);
+    }
+
+    [Fact]
+    public void Distillation_blocks_and_the_random_criterion_run_from_the_cli()
+    {
+        var output = Path.Combine(ws.NewFolder(), "p.onnx");
+        var json = Prune(output, "--sparsity", "0.75", "--granularity", "block:4x1", "--method", "random", "--epochs", "1", "--distill", "--json").Json();
+        Assert.Equal(0.75, json.GetProperty("sparsity").GetDouble(), 2);
+        Assert.Equal("block:4x1", json.GetProperty("granularity").GetString());
+    }
+
+    [Fact]
+    public void Sensitivity_writes_a_report_that_prune_uses()
+    {
+        var dir = ws.NewFolder();
+        var report = Path.Combine(dir, "sens.json");
+        var s = Cli.Run("sensitivity", ws.Mlp, "--data", ws.DataGz, "--threads", "1", "--validation", "64", "--sparsities", "0.5,0.9,0.99",
+            "--target-sparsity", "0.8", "--out", report, "--json").Json();
+        Assert.Equal(3, s.GetProperty("layers").GetArrayLength());
+        Assert.True(s.TryGetProperty("allocation", out _));
+        var output = Path.Combine(dir, "p.onnx");
+        var r = Prune(output, "--sparsity", "0.8", "--sensitivity", report, "--json");
+        Assert.Contains("per-layer sparsities from sens.json", r.Err);
+        Assert.Equal(0.8, r.Json().GetProperty("sparsity").GetDouble(), 2);
+    }
+
+    [Theory]
+    [InlineData("--granularity", "3:2", "N:M needs 0 < N < M")]
+    [InlineData("--sparsity", "1.5", "--sparsity must be between")]
+    [InlineData("--method", "psychic", "--method 'psychic' is not one of")]
+    [InlineData("--schedule", "lottery", "at least 4 epochs")]
+    [InlineData("--ignore", "nosuchlayer", "'nosuchlayer' are not prunable layers")]
+    public void Bad_options_fail_with_one_clear_message(string option, string value, string message)
+    {
+        var dir = ws.NewFolder();
+        var output = Path.Combine(dir, "p.onnx");
+        var r = Prune(output, option, value);
+        Assert.NotEqual(0, r.Code);
+        Assert.Contains(message, r.Err);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void Output_over_the_input_is_refused()
+    {
+        var r = Cli.Run("prune", ws.Mlp, "--data", ws.DataGz, "--out", ws.Mlp);
+        Assert.Equal(2, r.Code);
+        Assert.Contains("--out", r.Err);
+    }
+
+    [OrtFact]
+    public void OnnxRuntime_runs_the_pruned_sparse_file_with_prunus_outputs()
+    {
+        var output = Path.Combine(ws.NewFolder(), "pruned.onnx");
+        Assert.Equal(0, Prune(output, "--sparsity", "0.9").Code);
+        var graph = OnnxReader.Load(output);
+        var x = ZooCrossCheck.Images(4, 7);
+        var prunus = ZooCrossCheck.RunPrunus(graph, x);
+        var ort = OrtPeer.Get().Run(output, new Dictionary<string, Prunus.Tensors.Tensor> { [graph.Inputs[0].Name] = x });
+        ZooCrossCheck.AssertSame(prunus, ort, "pruned mlp");
+    }
+}
