@@ -111,29 +111,6 @@ internal static class ZooCrossCheck
     /// Asserts that both sides give the same outputs: same names and shapes, and max |difference| &lt;= 1e-4 times
     /// max(1, max |expected|) for each. Returns the largest of those ratios of difference to scale.
     /// </summary>
-    public static double AssertSame(IReadOnlyDictionary<string, Tensor> prunus, IReadOnlyDictionary<string, Tensor> ort, string what)
-    {
-        Assert.Equal(prunus.Keys.Order(), ort.Keys.Order());
-        double largest = 0;
-        foreach (var (name, expected) in prunus)
-        {
-            var actual = ort[name];
-            Assert.Equal(DataType.Float32, actual.Type);
-            Assert.True(expected.Shape.SequenceEqual(actual.Shape), $"{what} '{name}': Prunus {expected}, ONNX Runtime {actual}");
-            var e = expected.Floats;
-            var a = actual.Floats;
-            double scale = 1, worst = 0;
-            int at = 0;
-            for (int i = 0; i < e.Length; i++) scale = Math.Max(scale, Math.Abs(e[i]));
-            for (int i = 0; i < e.Length; i++)
-            {
-                double d = Math.Abs((double)e[i] - a[i]);
-                if (!(d <= worst)) (worst, at) = (d, i); // NaN counts as the worst
-            }
-            largest = Math.Max(largest, worst / scale);
-            if (!(worst <= 1e-4 * scale))
-                Assert.Fail($"{what} '{name}': max |Prunus - ONNX Runtime| = {worst:G3} at {at} (Prunus {e[at]:G9}, ONNX Runtime {a[at]:G9}), allowed {1e-4 * scale:G3}");
-        }
-        return largest;
-    }
+    public static double AssertSame(IReadOnlyDictionary<string, Tensor> prunus, IReadOnlyDictionary<string, Tensor> ort, string what) =>
+        RealModels.RealModelFiles.AssertClose(prunus, ort, $"{what}, Prunus (expected) vs. ONNX Runtime (got)");
 }
