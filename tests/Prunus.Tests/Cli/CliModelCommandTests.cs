@@ -145,6 +145,22 @@ public sealed class CliModelCommandTests(CliWorkspace ws) : IClassFixture<CliWor
     }
 
     [Fact]
+    public void Bench_profile_times_every_layer_with_its_kernel()
+    {
+        var r = Cli.Run("bench", ws.Mlp, "--batch", "2", "--seconds", "0.05", "--warmup", "1", "--threads", "1", "--profile", "--json");
+        var profile = r.Json().GetProperty("profiles")[0];
+        Assert.Equal(2, profile.GetProperty("batch").GetInt32());
+        var layers = profile.GetProperty("layers").EnumerateArray().ToList();
+        // The optimized mlp: Flatten, then Gemm + Relu fused twice, then the last Gemm.
+        Assert.Contains(layers, l => l.GetProperty("op").GetString() == "FusedGemm" && l.GetProperty("kernel").GetString()!.Length > 0);
+        Assert.Equal(1, layers.Sum(l => l.GetProperty("share").GetDouble()), 6);
+        Assert.All(layers, l => Assert.True(l.GetProperty("ms").GetDouble() >= 0));
+        var human = Cli.Run("bench", ws.Mlp, "--batch", "2", "--seconds", "0.02", "--warmup", "1", "--profile", "--top", "2");
+        Assert.Contains("per-layer time at batch 2", human.Out);
+        Assert.Contains("per op type", human.Out);
+    }
+
+    [Fact]
     public void Bench_human_mode_prints_a_table()
     {
         var r = Cli.Run("bench", ws.Mlp, "--batch", "2", "--seconds", "0.02", "--warmup", "1");
