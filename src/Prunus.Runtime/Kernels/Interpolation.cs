@@ -292,8 +292,50 @@ public sealed class Resampler
         }
     }
 
-    // Two sampled axes [H, W]: y[oy, ox] = Σ_ty Σ_tx wy·wx·x[iy, ix].
+    // Two sampled axes [H, W], separably: for each output row, first blend its input rows into one row
+    // (r[ix] = Σ_ty wy·x[iy, ix], vectorized over the input width), then sample that row along W
+    // (y[oy, ox] = Σ_tx wx·r[ix]). That is ty·inW + tx·outW multiply-adds per output row instead of ty·tx·outW.
     private void Forward2(ReadOnlySpan<float> x, Span<float> y)
+    {
+        var ay = _axes[0];
+        var ax = _axes[1];
+        int inW = ax.InputSize, outW = ax.OutputSize, ty = ay.Taps, tx = ax.Taps;
+        float[]? rented = inW > 2048 ? System.Buffers.ArrayPool<float>.Shared.Rent(inW) : null;
+        Span<float> blended = rented is null ? stackalloc float[inW] : rented.AsSpan(0, inW);
+        var xIndex = ax.Index;
+        var xWeight = ax.Weight;
+        for (int oy = 0; oy < ay.OutputSize; oy++)
+        {
+            var row = y.Slice(oy * outW, outW);
+            if (ay.Outside is { } oyOut && oyOut[oy]) { row.Fill(_extrapolation); continue; }
+            var source = x.Slice(ay.Index[oy * ty] * inW, inW);
+            float w0 = ay.Weight[oy * ty];
+            if (ty == 1 && w0 == 1) source.CopyTo(blended);
+            else
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(source, w0, blended);
+                for (int a = 1; a < ty; a++)
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(x.Slice(ay.Index[oy * ty + a] * inW, inW), ay.Weight[oy * ty + a], blended, blended);
+            }
+            if (tx == 1)
+                for (int ox = 0; ox < outW; ox++) row[ox] = xWeight[ox] * blended[xIndex[ox]];
+            else if (tx == 2)
+                for (int ox = 0, t = 0; ox < outW; ox++, t += 2) row[ox] = xWeight[t] * blended[xIndex[t]] + xWeight[t + 1] * blended[xIndex[t + 1]];
+            else
+                for (int ox = 0; ox < outW; ox++)
+                {
+                    float sum = 0;
+                    for (int c = 0; c < tx; c++) sum += xWeight[ox * tx + c] * blended[xIndex[ox * tx + c]];
+                    row[ox] = sum;
+                }
+            if (ax.Outside is { } oxOut)
+                for (int ox = 0; ox < outW; ox++) if (oxOut[ox]) row[ox] = _extrapolation;
+        }
+        if (rented is not null) System.Buffers.ArrayPool<float>.Shared.Return(rented);
+    }
+
+    /// <summary>Scalar reference of the two-axis forward pass: y[oy, ox] = Σ_ty Σ_tx wy·wx·x[iy, ix], term by term.</summary>
+    internal void Forward2Reference(ReadOnlySpan<float> x, Span<float> y)
     {
         var ay = _axes[0];
         var ax = _axes[1];

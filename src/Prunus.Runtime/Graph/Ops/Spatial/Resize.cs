@@ -204,7 +204,7 @@ internal static class ResampleArguments
 /// <summary>Runs a <see cref="ResamplePlan"/>: forward samples X, backward scatters dY back through the same taps.</summary>
 internal sealed class ResampleKernel : Kernel, IParallelWork
 {
-    private const int ParallelThreshold = 1 << 15;
+    private const int ParallelThreshold = 1 << 13; // output elements; below this, one thread is faster than dispatch
     private readonly Resampler _resampler;
     private bool _backward;
     private int _chunks;
