@@ -1,0 +1,194 @@
+using Prunus.Graph;
+
+namespace Prunus.Pruning.Structured;
+
+// The rules of the walk for ops that move, merge, split or select axes: followed where the channel mapping is
+// provable from static shapes, blocked otherwise.
+internal sealed partial class DependencyWalker
+{
+    private void Transpose(Node n, HashSet<int> handled)
+    {
+        handled.Add(0);
+        if (Map(n.Inputs[0]) is not { } m || Rank(n.Inputs[0]) is not { } r) return;
+        var perm = n.Attributes.TryGetValue("perm", out var p) ? p.Ints : Enumerable.Range(0, r).Reverse().Select(i => (long)i).ToArray();
+        int axis = Array.IndexOf(perm, (long)m.Axis);
+        if (axis < 0) { Block(m, $"{Describe(n)} has a permutation without the channel axis"); return; }
+        Set(n.Outputs[0], new ChannelMap(axis, m.Units));
+    }
+
+    /// <summary>
+    /// Reshape, Flatten, Squeeze, Unsqueeze. With the input [P..., C, A...] (P may hold the symbolic batch, C and A
+    /// static) and the output [Q..., T, B...], the channels are followed when prod(P) = prod(Q) and T·prod(B) = C·prod(A)
+    /// with prod(B) dividing prod(A): output position f along T then carries channel f / (prod(A)/prod(B)). Symbolic
+    /// dimensions are allowed only in P and Q; the element counts agree for every input size, so prod(P) = prod(Q)
+    /// holds for all of them once their static parts agree.
+    /// </summary>
+    private void View(Node n, HashSet<int> handled)
+    {
+        for (int i = 0; i < n.Inputs.Count; i++) handled.Add(i);
+        if (Map(n.Inputs[0]) is not { } m) return;
+        string why = $"{Describe(n)} reshapes the channels in a way structured pruning cannot follow";
+        if (Dims(n.Inputs[0]) is not { } s || Dims(n.Outputs[0]) is not { } t) { Block(m, $"{Describe(n)} has shapes that are not known"); return; }
+        int c = m.Axis;
+        if (s.Skip(c).Any(d => d is null) || s[c] != m.Units.Length) { Block(m, why); return; }
+        long before = StaticProduct(s.Take(c)), after = StaticProduct(s.Skip(c + 1)), channels = s[c]!.Value;
+        int j = -1;
+        long per = 0;
+        for (int k = 0; k < t.Length && j < 0; k++)
+        {
+            if (t.Skip(k).Any(d => d is null) || StaticProduct(t.Take(k)) != before) continue;
+            long rest = StaticProduct(t.Skip(k + 1));
+            if (rest > 0 && t[k]!.Value * rest == channels * after && after % rest == 0) { j = k; per = after / rest; }
+        }
+        if (j < 0) { Block(m, why); return; }
+        var units = new int[t[j]!.Value];
+        for (int f = 0; f < units.Length; f++) units[f] = m.Units[f / per];
+        if (n.OpType == "Reshape" && !ReshapeTarget(n, m, c, j, per, units)) return;
+        Set(n.Outputs[0], new ChannelMap(j, units));
+    }
+
+    private static long StaticProduct(IEnumerable<int?> dims) => dims.Aggregate(1L, (a, d) => a * (d ?? 1));
+
+    /// <summary>
+    /// Whether the Reshape's target stays right once channels go: entry <paramref name="j"/> is -1 (inferred), 0 that
+    /// copies the channel dimension itself, or a literal in an initializer, a Constant or the attribute (then a member
+    /// rewrites it).
+    /// </summary>
+    private bool ReshapeTarget(Node n, ChannelMap m, int c, int j, long per, int[] units)
+    {
+        bool allowZero = Int(n, "allowzero", 0) != 0;
+        string? source = n.Attributes.ContainsKey("shape") ? null : n.InputOrNull(1);
+        long[]? target = source is null ? n.Attributes.GetValueOrDefault("shape")?.Ints : _facts.Constant(source)?.ToInt64Array();
+        if (target is null || j >= target.Length) { Block(m, $"{Describe(n)} has a target shape that is not constant"); return false; }
+        long entry = target[j];
+        if (entry == -1) return true;
+        if (entry == 0 && !allowZero)
+        {
+            if (j == c && per == 1) return true;
+            Block(m, $"{Describe(n)} copies a dimension (0) where the channel count belongs");
+            return false;
+        }
+        bool editable = source is null || Init(source) is not null
+            || _graph.Producer(source) is { OpType: "Constant" } && _consumers.GetValueOrDefault(source)?.Count == 1;
+        if (!editable) { Block(m, $"{Describe(n)} has a computed target shape that holds the channel count"); return false; }
+        Member(MemberRole.ReshapeTarget, n, source, j, units, entry: j);
+        return true;
+    }
+
+    private void Concat(Node n, HashSet<int> handled)
+    {
+        var inputs = Enumerable.Range(0, n.Inputs.Count).Where(i => n.Inputs[i].Length > 0).ToList();
+        foreach (var i in inputs) handled.Add(i);
+        var mapped = inputs.Where(i => Map(n.Inputs[i]) is not null).Select(i => Map(n.Inputs[i])!).ToList();
+        if (Rank(n.Outputs[0]) is not { } r) { foreach (var m in mapped) Block(m, $"{Describe(n)} has an unknown shape"); return; }
+        long axis = Int(n, "axis", 1);
+        if (axis < 0) axis += r;
+        int c = mapped[0].Axis;
+        if (mapped.Any(m => m.Axis != c)) { foreach (var m in mapped) Block(m, $"{Describe(n)} joins channels on different axes"); return; }
+        if (axis == c)
+        {
+            // Each input's channels take the next range of the output's.
+            var units = new List<int>();
+            foreach (var i in inputs)
+            {
+                if (Map(n.Inputs[i]) is { } m) { units.AddRange(m.Units); continue; }
+                if (Dims(n.Inputs[i]) is not { } d || d[c] is not { } size)
+                {
+                    foreach (var mm in mapped) Block(mm, $"{Describe(n)} concatenates an input of unknown size");
+                    return;
+                }
+                units.AddRange(Enumerable.Repeat(-1, size));
+            }
+            Set(n.Outputs[0], new ChannelMap(c, units.ToArray()));
+            return;
+        }
+        // Concatenated along another axis: every input must lose the same channels.
+        var result = mapped[0];
+        foreach (var i in inputs)
+        {
+            if (Map(n.Inputs[i]) is { } m) { if (m.Units.Length == result.Units.Length) Join(result, m, $"{Describe(n)} joins channels"); else Block(m, $"{Describe(n)} joins inputs of unequal channels"); }
+            else Block(result, $"{Describe(n)} concatenates the channels with '{n.Inputs[i]}', whose channels cannot shrink");
+        }
+        Set(n.Outputs[0], result);
+    }
+
+    private void Split(Node n, HashSet<int> handled)
+    {
+        for (int i = 0; i < n.Inputs.Count; i++) handled.Add(i);
+        if (Map(n.Inputs[0]) is not { } m || Rank(n.Inputs[0]) is not { } r) return;
+        long axis = Int(n, "axis", 0);
+        if (axis < 0) axis += r;
+        if (axis != m.Axis)
+        {
+            foreach (var o in n.Outputs) Set(o, m);
+            return;
+        }
+        var parts = new int[n.Outputs.Count];
+        for (int k = 0; k < parts.Length; k++)
+        {
+            if (Dims(n.Outputs[k]) is not { } d || d[m.Axis] is not { } size) { Block(m, $"{Describe(n)} splits channels into parts of unknown size"); return; }
+            parts[k] = size;
+        }
+        var source = n.InputOrNull(1);
+        if (source is not null && Init(source) is null) { Block(m, $"{Describe(n)} splits channels by computed sizes"); return; }
+        Member(MemberRole.SplitSizes, n, source, m.Axis, m.Units, parts: parts);
+        int offset = 0;
+        for (int k = 0; k < parts.Length; k++)
+        {
+            Set(n.Outputs[k], new ChannelMap(m.Axis, m.Units.AsSpan(offset, parts[k]).ToArray()));
+            offset += parts[k];
+        }
+    }
+
+    private void Slice(Node n, HashSet<int> handled)
+    {
+        for (int i = 0; i < n.Inputs.Count; i++) handled.Add(i);
+        if (Map(n.Inputs[0]) is not { } m || Rank(n.Inputs[0]) is not { } r) return;
+        long[]? Arg(int input, string attribute) => n.Attributes.TryGetValue(attribute, out var a) ? a.Ints
+            : n.InputOrNull(input) is { } name ? _facts.Constant(name)?.ToInt64Array() : null;
+        var starts = Arg(1, "starts");
+        var ends = Arg(2, "ends");
+        var axes = Arg(3, "axes") ?? (starts is null ? null : Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray());
+        var steps = Arg(4, "steps");
+        if (starts is null || ends is null || axes is null || (n.InputOrNull(4) is not null && steps is null)) { Block(m, $"{Describe(n)} slices by values that are not constant"); return; }
+        long channels = m.Units.Length;
+        for (int i = 0; i < axes.Length; i++)
+        {
+            if ((axes[i] < 0 ? axes[i] + r : axes[i]) != m.Axis) continue;
+            bool full = (starts[i] == 0 || starts[i] <= -channels) && ends[i] >= channels && (steps is null || steps[i] == 1);
+            if (!full) { Block(m, $"{Describe(n)} selects some channels"); return; }
+        }
+        Set(n.Outputs[0], m);
+    }
+
+    private void Gather(Node n, HashSet<int> handled)
+    {
+        handled.Add(0);
+        if (Map(n.Inputs[0]) is not { } m || Rank(n.Inputs[0]) is not { } r || Rank(n.Inputs[1]) is not { } ri) return;
+        long axis = Int(n, "axis", 0);
+        if (axis < 0) axis += r;
+        if (axis == m.Axis) { Block(m, $"{Describe(n)} selects some channels"); return; }
+        Set(n.Outputs[0], new ChannelMap(m.Axis < axis ? m.Axis : m.Axis + ri - 1, m.Units));
+    }
+
+    /// <summary>Shape is harmless when nothing reads the channel count from it (PyTorch's x.view(x.size(0), -1) reads only N).</summary>
+    private void Shape(Node n, HashSet<int> handled)
+    {
+        handled.Add(0);
+        if (Map(n.Inputs[0]) is not { } m || Rank(n.Inputs[0]) is not { } r) return;
+        long start = Int(n, "start", 0), end = Int(n, "end", r);
+        if (start < 0) start += r;
+        if (end < 0) end += r;
+        start = Math.Clamp(start, 0, r);
+        end = Math.Clamp(end, 0, r);
+        if (m.Axis < start || m.Axis >= end) return;
+        long position = m.Axis - start, length = end - start;
+        foreach (var reader in _consumers.GetValueOrDefault(n.Outputs[0]) ?? [])
+        {
+            bool safe = reader.OpType == "Gather" && reader.Inputs[0] == n.Outputs[0] && Int(reader, "axis", 0) == 0
+                && _facts.Constant(reader.Inputs[1])?.ToInt64Array() is { } idx && idx.All(i => (i < 0 ? i + length : i) != position);
+            if (!safe) { Block(m, $"{Describe(n)} passes the channel count to {Describe(reader)}"); return; }
+        }
+        if (_outputs.Contains(n.Outputs[0])) Block(m, $"{Describe(n)} returns the channel count as a graph output");
+    }
+}
