@@ -35,7 +35,7 @@ public sealed class ChannelAnalysis
 
     /// <summary>The graph analysed (pruning never changes it; it prunes a copy).</summary>
     public ModelGraph Graph { get; }
-    /// <summary>Every group, prunable or not, ordered by root in graph order.</summary>
+    /// <summary>Every group, prunable or not, in the order their first producer runs.</summary>
     public IReadOnlyList<ChannelGroup> Groups { get; }
     /// <summary>The groups that may be pruned.</summary>
     public IReadOnlyList<ChannelGroup> Prunable => Groups.Where(g => g.IsPrunable).ToList();

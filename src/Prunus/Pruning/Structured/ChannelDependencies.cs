@@ -42,7 +42,6 @@ internal sealed partial class DependencyWalker
     private readonly List<Node> _producers = [];
     private readonly Dictionary<int, string> _blocked = [];
     private readonly List<(MemberRole Role, Node Node, string? Tensor, int Axis, int[] Units, int Entry, int[] Parts)> _members = [];
-    private readonly Dictionary<Node, int> _order = [];
 
     public DependencyWalker(ModelGraph graph)
     {
@@ -62,7 +61,6 @@ internal sealed partial class DependencyWalker
     public ChannelAnalysis Run()
     {
         var order = GraphValidation.TopologicalOrder(_graph);
-        for (int i = 0; i < order.Count; i++) _order[order[i]] = i;
         foreach (var node in order)
         {
             foreach (var captured in GraphEditor.CapturedBy(node))
@@ -212,8 +210,11 @@ internal sealed partial class DependencyWalker
         var values = new Dictionary<string, (int Axis, int[] Classes)>(StringComparer.Ordinal);
         foreach (var (name, map) in _maps) values[name] = (map.Axis, ToClasses(map.Units));
 
+        // Producers are named in the order of the graph's node list (the order the model was written in).
+        var position = new Dictionary<Node, int>();
+        for (int i = 0; i < _graph.Nodes.Count; i++) position.TryAdd(_graph.Nodes[i], i);
         var producerNames = Enumerable.Range(0, groups).Select(_ => new List<string>()).ToArray();
-        for (int p = 0; p < _producers.Count; p++)
+        foreach (int p in Enumerable.Range(0, _producers.Count).OrderBy(p => position[_producers[p]]))
         {
             var name = _producers[p].Name;
             if (!producerNames[producerGroup[p]].Contains(name)) producerNames[producerGroup[p]].Add(name);

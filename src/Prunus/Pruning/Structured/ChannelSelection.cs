@@ -16,6 +16,13 @@ public sealed class ChannelSelection
         return Remove(group.Id, channels);
     }
 
+    /// <summary>Adds channels of <paramref name="group"/> to remove; returns this selection.</summary>
+    public ChannelSelection Remove(ChannelGroup group, IEnumerable<int> channels)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        return Remove(group.Id, channels);
+    }
+
     /// <summary>Adds channels of group <paramref name="groupId"/> to remove; returns this selection.</summary>
     public ChannelSelection Remove(int groupId, IEnumerable<int> channels)
     {

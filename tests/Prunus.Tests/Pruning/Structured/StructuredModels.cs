@@ -1,0 +1,240 @@
+using Prunus.Tests.Support;
+using Prunus.Data;
+using Prunus.Graph;
+using Prunus.Graph.Planning;
+using Prunus.Models;
+using Prunus.Pruning.Structured;
+using Prunus.Tensors;
+
+namespace Prunus.Tests.Pruning.Structured;
+
+/// <summary>Small models with the patterns structured pruning must follow or refuse, and helpers to run them.</summary>
+internal static class StructuredModels
+{
+    public static ModelGraph Zoo(string name) => name switch
+    {
+        "resnet" => WithRandomBatchNorm(ModelZoo.Create("resnet", new ZooOptions { Depth = 8, Width = 0.5f, Height = 12, ImageWidth = 12, Seed = 3 })),
+        "mobilenet" => WithRandomBatchNorm(ModelZoo.Create("mobilenet", new ZooOptions { Width = 0.5f, Height = 16, ImageWidth = 16, Seed = 4 })),
+        _ => ModelZoo.Create(name, new ZooOptions { Seed = 5 }),
+    };
+
+    /// <summary>BatchNorm layers with random scale, shift, mean and variance, so that removed channels would show.</summary>
+    public static ModelGraph WithRandomBatchNorm(ModelGraph g, int seed = 11)
+    {
+        var rng = new Random(seed);
+        foreach (var n in g.Nodes.Where(n => n.OpType == "BatchNormalization"))
+            for (int i = 1; i <= 4; i++)
+            {
+                var t = g.Initializers[n.Inputs[i]].Floats;
+                for (int c = 0; c < t.Length; c++)
+                    t[c] = i switch { 1 => 0.5f + (float)rng.NextDouble(), 4 => 0.5f + (float)rng.NextDouble(), _ => (float)rng.NextDouble() - 0.5f };
+            }
+        return g;
+    }
+
+    /// <summary>Runs <paramref name="g"/> on <paramref name="x"/>; returns output 0.</summary>
+    public static float[] Run(ModelGraph g, Tensor x)
+    {
+        var plan = Planner.Compile(g, x.Shape, new PlanOptions { ConstantWeights = false });
+        plan.Input(0).CopyFrom(x);
+        plan.Run();
+        return plan.Output(0).Floats.ToArray();
+    }
+
+    /// <summary>A random input for the model's first data input at batch <paramref name="batch"/>.</summary>
+    public static Tensor Input(ModelGraph g, int batch = 2, int seed = 7) =>
+        TensorAssert.Random(seed, -1, 1, g.DataInputs.First().Concrete(batch));
+
+    /// <summary>Max |a - b| over max |b| (b's scale), the relative error of a whole output.</summary>
+    public static double RelativeError(float[] a, float[] b)
+    {
+        double diff = 0, scale = 1e-12;
+        for (int i = 0; i < a.Length; i++)
+        {
+            diff = Math.Max(diff, Math.Abs(a[i] - b[i]));
+            scale = Math.Max(scale, Math.Abs(b[i]));
+        }
+        return diff / scale;
+    }
+
+    /// <summary>Some channels of every prunable group: about a third, never all, chosen by group and index.</summary>
+    public static ChannelSelection SomeChannels(ChannelAnalysis analysis)
+    {
+        var s = new ChannelSelection();
+        foreach (var g in analysis.Prunable)
+        {
+            var chosen = Enumerable.Range(0, g.Channels).Where(i => (i * 7 + g.Id) % 3 == 0).ToList();
+            if (chosen.Count >= g.Channels) chosen.RemoveAt(0);
+            s.Remove(g.Id, chosen);
+        }
+        return s;
+    }
+
+    private static (GraphBuilder B, string X) Start(string name, int channels = 3, int size = 8)
+    {
+        var b = new GraphBuilder(name, 9);
+        return (b, b.Input("input", Dim.Sym("N"), channels, size, size));
+    }
+
+    private static Dictionary<string, AttributeValue> Attr(string name, AttributeValue value) => new() { [name] = value };
+
+    private static string Head(GraphBuilder b, string x, int classes = 4)
+    {
+        var y = b.Flatten(b.GlobalAveragePool(x));
+        return b.Output(b.Linear(y, classes, name: "fc"), "logits");
+    }
+
+    /// <summary>Two branches (4 and 3 channels) concatenated into 7, read by one conv.</summary>
+    public static ModelGraph Concat()
+    {
+        var (b, x) = Start("concat");
+        var a = b.Relu(b.Conv(x, 4, 3, pad: 1, name: "a"));
+        var c = b.Relu(b.Conv(x, 3, 1, name: "c"));
+        var cat = b.Node("Concat", [a, c], Attr("axis", AttributeValue.Of(1L)), "cat");
+        var d = b.Relu(b.BatchNorm(b.Conv(cat, 5, 3, pad: 1, name: "d"), name: "d_bn"));
+        Head(b, d);
+        return WithRandomBatchNorm(b.Build());
+    }
+
+    /// <summary>A concatenation (4 + 3) added to a 7-channel branch: all three producers form one group of 7.</summary>
+    public static ModelGraph ConcatResidual()
+    {
+        var (b, x) = Start("concat_residual");
+        var a = b.Conv(x, 4, 3, pad: 1, name: "a");
+        var c = b.Conv(x, 3, 1, name: "c");
+        var cat = b.Node("Concat", [a, c], Attr("axis", AttributeValue.Of(1L)), "cat");
+        var e = b.Conv(x, 7, 1, name: "e");
+        var sum = b.Relu(b.Add(cat, e));
+        Head(b, b.Relu(b.Conv(sum, 5, 3, pad: 1, name: "d")));
+        return b.Build();
+    }
+
+    /// <summary>A conv split in two along channels (equal parts, no sizes given), each part read by its own conv.</summary>
+    public static ModelGraph Split()
+    {
+        var (b, x) = Start("split");
+        var s = b.Relu(b.Conv(x, 8, 3, pad: 1, name: "s"));
+        var parts = b.Nodes("Split", [s], 2, Attr("axis", AttributeValue.Of(1L)), "split");
+        var p = b.Conv(parts[0], 4, 1, name: "p");
+        var q = b.Conv(parts[1], 4, 1, name: "q");
+        Head(b, b.Relu(b.Add(p, q)));
+        return b.Build();
+    }
+
+    /// <summary>Conv (6 channels) reshaped with a target holding the channel count, then read by a Gemm.</summary>
+    /// <param name="keepChannelAxis">[0, 6, -1] then ReduceMean over positions; otherwise [-1, 6*H*W] straight into the Gemm.</param>
+    public static ModelGraph ReshapeTarget(bool keepChannelAxis)
+    {
+        var (b, x) = Start("reshape", size: 4);
+        var r = b.Relu(b.Conv(x, 6, 3, pad: 1, name: "r"));
+        string y;
+        if (keepChannelAxis)
+        {
+            var shape = b.Parameter("target", Tensor.From(new long[] { 0, 6, -1 }, 3));
+            var reshaped = b.Node("Reshape", [r, shape], name: "reshape");
+            y = b.Node("ReduceMean", [reshaped], new Dictionary<string, AttributeValue> { ["axes"] = AttributeValue.Of(new long[] { 2 }), ["keepdims"] = AttributeValue.Of(0L) }, "mean");
+        }
+        else
+        {
+            var shape = b.Parameter("target", Tensor.From(new long[] { -1, 96 }, 2));
+            y = b.Node("Reshape", [r, shape], name: "reshape");
+        }
+        b.Output(b.Linear(y, 3, name: "fc"), "logits");
+        return b.Build();
+    }
+
+    /// <summary>Conv (6 channels) reshaped to [N, 2, 3*H*W]: the channels are split across axes, which pruning cannot follow.</summary>
+    public static ModelGraph UnprovableReshape()
+    {
+        var (b, x) = Start("bad_reshape", size: 4);
+        var r = b.Relu(b.Conv(x, 6, 3, pad: 1, name: "r"));
+        var t = b.Node("Reshape", [r, b.Parameter("target", Tensor.From(new long[] { 0, 2, -1 }, 3))], name: "split_channels");
+        var flat = b.Node("Reshape", [t, b.Parameter("flat", Tensor.From(new long[] { 0, -1 }, 2))], name: "flatten");
+        var h = b.Relu(b.Linear(flat, 5, name: "hidden"));
+        b.Output(b.Linear(h, 3, name: "fc"), "logits");
+        return b.Build();
+    }
+
+    /// <summary>A conv whose activations are also a graph output, next to a normal conv.</summary>
+    public static ModelGraph ChannelOutput()
+    {
+        var (b, x) = Start("features_out");
+        var a = b.Relu(b.Conv(x, 4, 3, pad: 1, name: "a"));
+        a = b.Output(a, "features");
+        var c = b.Relu(b.Conv(a, 6, 3, pad: 1, name: "c"));
+        Head(b, c);
+        return b.Build();
+    }
+
+    /// <summary>A grouped (group=2, not depthwise) conv between two convs.</summary>
+    public static ModelGraph Grouped()
+    {
+        var (b, x) = Start("grouped");
+        var a = b.Relu(b.Conv(x, 4, 3, pad: 1, name: "a"));
+        var g = b.Relu(b.Conv(a, 6, 3, pad: 1, groups: 2, name: "g"));
+        var c = b.Relu(b.Conv(g, 5, 1, name: "c"));
+        Head(b, c);
+        return b.Build();
+    }
+
+    /// <summary>A depthwise conv with channel multiplier 2 (3 -> 6) between two convs.</summary>
+    public static ModelGraph DepthwiseMultiplier()
+    {
+        var (b, x) = Start("dw2");
+        var a = b.Relu(b.Conv(x, 3, 3, pad: 1, name: "a"));
+        var dw = b.Relu(b.Conv(a, 6, 3, pad: 1, groups: 3, name: "dw"));
+        Head(b, b.Relu(b.Conv(dw, 5, 1, name: "c")));
+        return b.Build();
+    }
+
+    /// <summary>Conv, per-channel Mul and Add constants, Dropout, Sigmoid-gated squeeze-excite, Transpose to NHWC and a MatMul.</summary>
+    public static ModelGraph Mixed()
+    {
+        var (b, x) = Start("mixed");
+        var c = b.Conv(x, 6, 3, pad: 1, name: "c");
+        var scale = b.Parameter("scale", TensorAssert.Random(1, 0.5f, 1.5f, 1, 6, 1, 1));
+        var shift = b.Parameter("shift", TensorAssert.Random(2, -0.5f, 0.5f, 6, 1, 1));
+        var y = b.Add(b.Mul(c, scale), shift);
+        y = b.Nodes("Dropout", [y], 1, name: "drop")[0];
+        var s = b.Relu(b.Conv(b.GlobalAveragePool(y), 3, 1, name: "se.reduce"));
+        s = b.Sigmoid(b.Conv(s, 6, 1, name: "se.expand"));
+        y = b.Mul(y, s);
+        var nhwc = b.Node("Transpose", [y], Attr("perm", AttributeValue.Of(new long[] { 0, 2, 3, 1 })), "to_nhwc");
+        var w = b.Parameter("proj.weight", TensorAssert.Random(3, -0.5f, 0.5f, 6, 5));
+        var p = b.Relu(b.Node("MatMul", [nhwc, w], name: "proj"));
+        var pooled = b.Node("ReduceMean", [p], new Dictionary<string, AttributeValue> { ["axes"] = AttributeValue.Of(new long[] { 1, 2 }), ["keepdims"] = AttributeValue.Of(0L) }, "pool");
+        b.Output(b.Linear(pooled, 3, name: "fc"), "logits");
+        return b.Build();
+    }
+
+    /// <summary>MatMul + Add bias layers on flat input: x [N, 8] -> 16 -> 3.</summary>
+    public static ModelGraph MatMulMlp()
+    {
+        var b = new GraphBuilder("matmul_mlp", 4);
+        var x = b.Input("input", Dim.Sym("N"), 8);
+        var h = b.Node("MatMul", [x, b.Parameter("w1", TensorAssert.Random(4, -0.5f, 0.5f, 8, 16))], name: "fc1");
+        h = b.Relu(b.Add(h, b.Parameter("b1", TensorAssert.Random(5, -0.5f, 0.5f, 16))));
+        var z = b.Node("MatMul", [h, b.Parameter("w2", TensorAssert.Random(6, -0.5f, 0.5f, 16, 3))], name: "fc2");
+        b.Output(b.Add(z, b.Parameter("b2", TensorAssert.Random(7, -0.5f, 0.5f, 3))), "logits");
+        return b.Build();
+    }
+
+    /// <summary>Conv, BN, ReLU, conv, BN, ReLU, pooling, fc: two BatchNorm layers, the second fed through the first.</summary>
+    public static ModelGraph TwoBatchNorms()
+    {
+        var (b, x) = Start("two_bn", channels: 1, size: 6);
+        var y = b.Relu(b.BatchNorm(b.Conv(x, 4, 3, pad: 1, name: "c1"), name: "bn1"));
+        y = b.Relu(b.BatchNorm(b.Conv(y, 5, 3, pad: 1, name: "c2"), name: "bn2"));
+        Head(b, y, 3);
+        return WithRandomBatchNorm(b.Build());
+    }
+
+    /// <summary>Random 1 x size x size images.</summary>
+    public static ImageDataset Images(int count, int size, int seed = 5)
+    {
+        var rng = new Random(seed);
+        var images = new byte[count * size * size];
+        rng.NextBytes(images);
+        return new ImageDataset(images, Enumerable.Range(0, count).Select(i => i % 3).ToArray(), 1, size, size, 3);
+    }
+}
