@@ -64,18 +64,33 @@ internal sealed partial class DependencyWalker
         foreach (var node in order)
         {
             foreach (var captured in GraphEditor.CapturedBy(node))
+            {
                 if (Map(captured) is { } cm) Block(cm, $"{Describe(node)} reads it inside a subgraph");
+                BlockVector(captured, $"{Describe(node)} reads a channel count inside a subgraph");
+            }
             bool producer = node.OpType is "Conv" or "ConvTranspose" or "Gemm" or "MatMul";
-            if (!producer && !node.Inputs.Any(i => Map(i) is not null)) continue;
+            bool channels = node.Inputs.Any(i => Map(i) is not null);
+            bool counts = node.Inputs.Any(i => Vector(i) is not null);
+            if (!producer && !channels && !counts) continue;
             var handled = new HashSet<int>();
-            bool known = node.Domain is "" or "ai.onnx" && Visit(node, handled);
+            bool standard = node.Domain is "" or "ai.onnx";
+            bool known = standard && (!(producer || channels) || Visit(node, handled));
+            if (standard && counts) VisitCounts(node, handled);
             for (int i = 0; i < node.Inputs.Count; i++)
-                if (!handled.Contains(i) && Map(node.Inputs[i]) is { } m)
+            {
+                if (handled.Contains(i)) continue;
+                if (Map(node.Inputs[i]) is { } m)
                     Block(m, known ? $"{Describe(node)} reads it as input {i}, which structured pruning does not follow"
                         : $"{Describe(node)} is an op structured pruning does not understand");
+                BlockVector(node.Inputs[i], $"{Describe(node)} uses the channel count (from Shape) in a way structured pruning does not follow");
+            }
         }
         foreach (var o in _graph.Outputs)
+        {
             if (Map(o.Name) is { } m) Block(m, $"it reaches graph output '{o.Name}'");
+            BlockVector(o.Name, $"its channel count reaches graph output '{o.Name}'");
+        }
+        JoinSharedWeights();
         return Finish();
     }
 
@@ -154,6 +169,22 @@ internal sealed partial class DependencyWalker
             if (x >= 0 && y >= 0) Union(x, y);
             else if (x >= 0) _blocked.TryAdd(x, reason);
             else if (y >= 0) _blocked.TryAdd(y, reason);
+        }
+    }
+
+    /// <summary>
+    /// A weight read by several layers (a head applied at every level of a pyramid, tied embeddings) holds the same
+    /// channels in each: position p of every use is one channel, so the uses' channels are joined.
+    /// </summary>
+    private void JoinSharedWeights()
+    {
+        foreach (var uses in _members.Where(m => m.Tensor is not null && _graph.Initializers.ContainsKey(m.Tensor)).GroupBy(m => (m.Tensor!, m.Axis)))
+        {
+            var first = uses.First();
+            foreach (var other in uses.Skip(1))
+                if (other.Units.Length == first.Units.Length)
+                    Join(new ChannelMap(first.Axis, first.Units), new ChannelMap(other.Axis, other.Units),
+                        $"initializer '{first.Tensor}' is shared with a layer whose channels no group removes");
         }
     }
 

@@ -362,15 +362,27 @@ internal sealed partial class DependencyWalker
 
     private void Resize(Node n, HashSet<int> handled)
     {
-        for (int i = 0; i < n.Inputs.Count; i++) handled.Add(i);
+        for (int i = 0; i < n.Inputs.Count; i++) if (Vector(n.Inputs[i]) is null) handled.Add(i);
         if (Map(n.Inputs[0]) is not { } m) return;
-        // Scales: Upsample input 1 (attribute before opset 9), Resize input 1 (opset 10) or 2 (11+); sizes: Resize input 3.
+        // Sizes (Resize input 3) computed from Shape of the input itself keep its channel count whatever it becomes.
+        if (n.OpType == "Resize" && n.InputOrNull(3) is { } sizes)
+        {
+            if (Vector(sizes) is { } counts && m.Axis < counts.Length && counts[m.Axis].Channels is { } own && own.Units.AsSpan().SequenceEqual(m.Units)
+                && counts.Where((e, k) => k != m.Axis && e.Channels is not null).Count() == 0)
+            {
+                handled.Add(3);
+                Set(n.Outputs[0], m);
+            }
+            else Block(m, $"{Describe(n)} has sizes that fix the channel count");
+            return;
+        }
+        // Scales: Upsample input 1 (attribute before opset 9), Resize input 1 (opset 10) or 2 (11+).
         int scalesInput = n.OpType == "Upsample" || _opset < 11 ? 1 : 2;
         float[]? scales = n.Attributes.TryGetValue("scales", out var s) ? s.Floats
             : n.InputOrNull(scalesInput) is { } sn && _facts.Constant(sn) is { } st && st.Length > 0 ? Enumerable.Range(0, st.Length).Select(i => (float)st.GetAsDouble(i)).ToArray() : null;
-        if (scales is null || m.Axis >= scales.Length || scales[m.Axis] != 1 || n.InputOrNull(3) is not null)
+        if (scales is null || m.Axis >= scales.Length || scales[m.Axis] != 1)
         {
-            Block(m, $"{Describe(n)} has sizes or scales that may change the channel count");
+            Block(m, $"{Describe(n)} has scales that may change the channel count");
             return;
         }
         Set(n.Outputs[0], m);

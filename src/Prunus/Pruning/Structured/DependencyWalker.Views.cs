@@ -25,7 +25,8 @@ internal sealed partial class DependencyWalker
     /// </summary>
     private void View(Node n, HashSet<int> handled)
     {
-        for (int i = 0; i < n.Inputs.Count; i++) handled.Add(i);
+        // A target computed from Shape is handled only once ReshapeTarget accepts it.
+        for (int i = 0; i < n.Inputs.Count; i++) if (i == 0 || Vector(n.Inputs[i]) is null) handled.Add(i);
         if (Map(n.Inputs[0]) is not { } m) return;
         string why = $"{Describe(n)} reshapes the channels in a way structured pruning cannot follow";
         if (Dims(n.Inputs[0]) is not { } s || Dims(n.Outputs[0]) is not { } t) { Block(m, $"{Describe(n)} has shapes that are not known"); return; }
@@ -43,7 +44,7 @@ internal sealed partial class DependencyWalker
         if (j < 0) { Block(m, why); return; }
         var units = new int[t[j]!.Value];
         for (int f = 0; f < units.Length; f++) units[f] = m.Units[f / per];
-        if (n.OpType == "Reshape" && !ReshapeTarget(n, m, c, j, per, units)) return;
+        if (n.OpType == "Reshape" && !ReshapeTarget(n, handled, m, c, j, per, units)) return;
         Set(n.Outputs[0], new ChannelMap(j, units));
     }
 
@@ -54,10 +55,28 @@ internal sealed partial class DependencyWalker
     /// copies the channel dimension itself, or a literal in an initializer, a Constant or the attribute (then a member
     /// rewrites it).
     /// </summary>
-    private bool ReshapeTarget(Node n, ChannelMap m, int c, int j, long per, int[] units)
+    private bool ReshapeTarget(Node n, HashSet<int> handled, ChannelMap m, int c, int j, long per, int[] units)
     {
         bool allowZero = Int(n, "allowzero", 0) != 0;
         string? source = n.Attributes.ContainsKey("shape") ? null : n.InputOrNull(1);
+        if (source is not null && Vector(source) is { } counts)
+        {
+            // Computed from Shape (x.view(n, c, -1)): right by itself when its only channel count is the reshaped one, at j.
+            for (int k = 0; k < counts.Length; k++)
+                if (counts[k].Channels is { } e && (k != j || per != 1 || !e.Units.AsSpan().SequenceEqual(m.Units)))
+                {
+                    Block(m, $"{Describe(n)} has a target shape computed from another channel count");
+                    return false;
+                }
+            var at = j < counts.Length ? counts[j] : default;
+            if (at.Channels is null && at.Value != -1 && !(at.Value == 0 && !allowZero && j == c && per == 1))
+            {
+                Block(m, $"{Describe(n)} has a computed target shape that holds the channel count");
+                return false;
+            }
+            handled.Add(1);
+            return true;
+        }
         long[]? target = source is null ? n.Attributes.GetValueOrDefault("shape")?.Ints : _facts.Constant(source)?.ToInt64Array();
         if (target is null || j >= target.Length) { Block(m, $"{Describe(n)} has a target shape that is not constant"); return false; }
         long entry = target[j];
@@ -171,7 +190,7 @@ internal sealed partial class DependencyWalker
         Set(n.Outputs[0], new ChannelMap(m.Axis < axis ? m.Axis : m.Axis + ri - 1, m.Units));
     }
 
-    /// <summary>Shape is harmless when nothing reads the channel count from it (PyTorch's x.view(x.size(0), -1) reads only N).</summary>
+    /// <summary>Shape of a tensor with channels: the channel count becomes a tracked entry of the result.</summary>
     private void Shape(Node n, HashSet<int> handled)
     {
         handled.Add(0);
@@ -180,15 +199,11 @@ internal sealed partial class DependencyWalker
         if (start < 0) start += r;
         if (end < 0) end += r;
         start = Math.Clamp(start, 0, r);
-        end = Math.Clamp(end, 0, r);
-        if (m.Axis < start || m.Axis >= end) return;
-        long position = m.Axis - start, length = end - start;
-        foreach (var reader in _consumers.GetValueOrDefault(n.Outputs[0]) ?? [])
-        {
-            bool safe = reader.OpType == "Gather" && reader.Inputs[0] == n.Outputs[0] && Int(reader, "axis", 0) == 0
-                && _facts.Constant(reader.Inputs[1])?.ToInt64Array() is { } idx && idx.All(i => (i < 0 ? i + length : i) != position);
-            if (!safe) { Block(m, $"{Describe(n)} passes the channel count to {Describe(reader)}"); return; }
-        }
-        if (_outputs.Contains(n.Outputs[0])) Block(m, $"{Describe(n)} returns the channel count as a graph output");
+        end = Math.Clamp(end, start, r);
+        var dims = Dims(n.Inputs[0]);
+        var entries = new CountEntry[end - start];
+        for (long a = start; a < end; a++)
+            entries[a - start] = a == m.Axis ? new CountEntry(m, null) : new CountEntry(null, dims?[a]);
+        _vectors[n.Outputs[0]] = entries;
     }
 }

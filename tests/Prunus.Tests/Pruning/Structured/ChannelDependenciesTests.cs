@@ -186,4 +186,31 @@ public class ChannelDependenciesTests
         Assert.Equal(("w2", 0), fc1.MembersOf(MemberRole.ConsumerWeight).Select(m => (m.Tensor!, m.Axis)).Single());
         Assert.False(a.GroupOf("fc2").IsPrunable);
     }
+
+    [Fact]
+    public void TargetComputedFromShapeFollowsTheChannels()
+    {
+        var a = ChannelDependencies.Find(StructuredModels.ViewByShape(arithmetic: false));
+        var r = a.GroupOf("r");
+        Assert.True(r.IsPrunable, r.Reason);
+        Assert.Empty(r.MembersOf(MemberRole.ReshapeTarget)); // nothing to rewrite: the target is recomputed from the pruned tensor
+        Assert.Equal(6, Assert.Single(r.MembersOf(MemberRole.ConsumerWeight)).Channels.Count);
+    }
+
+    [Fact]
+    public void ChannelCountUsedInArithmeticIsReported()
+    {
+        var a = ChannelDependencies.Find(StructuredModels.ViewByShape(arithmetic: true));
+        Assert.Contains("Mul 'times_one'", a.GroupOf("r").Reason);
+    }
+
+    [Fact]
+    public void WeightsSharedByLayersJoinTheirGroups()
+    {
+        var a = ChannelDependencies.Find(StructuredModels.SharedWeights());
+        var g = a.GroupOf("left");
+        Assert.Equal(["left", "right"], g.Producers); // one conv weight read by both branches' heads
+        Assert.True(g.IsPrunable, g.Reason);
+        Assert.Equal(["head_left", "head_right"], a.GroupOf("head_left").Producers);
+    }
 }

@@ -12,6 +12,7 @@ public class ChannelSurgeryTests
     public static TheoryData<string> Models() => new()
     {
         "mlp", "lenet5", "resnet", "mobilenet", "concat", "concat_residual", "split", "reshape_axis", "reshape_flat", "dw2", "mixed", "matmul_mlp",
+        "view_by_shape", "shared",
     };
 
     private static ModelGraph Model(string name) => name switch
@@ -24,6 +25,8 @@ public class ChannelSurgeryTests
         "dw2" => StructuredModels.DepthwiseMultiplier(),
         "mixed" => StructuredModels.Mixed(),
         "matmul_mlp" => StructuredModels.MatMulMlp(),
+        "view_by_shape" => StructuredModels.ViewByShape(arithmetic: false),
+        "shared" => StructuredModels.SharedWeights(),
         _ => StructuredModels.Zoo(name),
     };
 

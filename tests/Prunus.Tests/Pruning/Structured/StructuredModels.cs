@@ -229,6 +229,52 @@ internal static class StructuredModels
         return WithRandomBatchNorm(b.Build());
     }
 
+    /// <summary>
+    /// Conv (6 channels) viewed as [N, C, H*W] with the target computed from Shape, as PyTorch exports
+    /// x.view(x.size(0), x.size(1), -1): Shape -> Gather -> Unsqueeze -> Concat -> Reshape; then mean over positions, fc.
+    /// </summary>
+    /// <param name="arithmetic">Passes the channel count through a Mul by 1 first: no longer provably the channel count.</param>
+    public static ModelGraph ViewByShape(bool arithmetic)
+    {
+        var (b, x) = Start("view", size: 4);
+        var r = b.Relu(b.Conv(x, 6, 3, pad: 1, name: "r"));
+        var g = b.Build();
+        g.Initializers["i0"] = Tensor.Scalar(0L);
+        g.Initializers["i1"] = Tensor.Scalar(1L);
+        g.Initializers["axis0"] = Tensor.From(new long[] { 0 }, 1);
+        g.Initializers["rest"] = Tensor.From(new long[] { -1 }, 1);
+        g.Initializers["one"] = Tensor.Scalar(1L);
+        g.Initializers["fc.weight"] = TensorAssert.Random(8, -0.5f, 0.5f, 3, 6);
+        g.Initializers["fc.bias"] = TensorAssert.Random(9, -0.5f, 0.5f, 3);
+        var axis0 = AttributeValue.Of(0L);
+        g.Nodes.Add(new Node("Shape", "shape", [r], ["s"]));
+        g.Nodes.Add(new Node("Gather", "take_n", ["s", "i0"], ["n"]).With("axis", axis0));
+        g.Nodes.Add(new Node("Gather", "take_c", ["s", "i1"], ["c"]).With("axis", axis0));
+        var c = "c";
+        if (arithmetic) { g.Nodes.Add(new Node("Mul", "times_one", ["c", "one"], ["c1"])); c = "c1"; }
+        g.Nodes.Add(new Node("Unsqueeze", "n_1d", ["n", "axis0"], ["n_"]));
+        g.Nodes.Add(new Node("Unsqueeze", "c_1d", [c, "axis0"], ["c_"]));
+        g.Nodes.Add(new Node("Concat", "target", ["n_", "c_", "rest"], ["t"]).With("axis", axis0));
+        g.Nodes.Add(new Node("Reshape", "view", [r, "t"], ["v"]));
+        g.Nodes.Add(new Node("ReduceMean", "mean", ["v"], ["m"]).With("axes", AttributeValue.Of(new long[] { 2 })).With("keepdims", axis0));
+        g.Nodes.Add(new Node("Gemm", "fc", ["m", "fc.weight", "fc.bias"], ["logits"]).With("transB", AttributeValue.Of(1L)));
+        g.Outputs.Add(new ValueInfo("logits", DataType.Float32, [Dim.Sym("N"), 3]));
+        return g;
+    }
+
+    /// <summary>Two branches ('left', 'right', 4 channels each) read by two convs that share one weight and bias, then added.</summary>
+    public static ModelGraph SharedWeights()
+    {
+        var (b, x) = Start("shared");
+        var left = b.Relu(b.Conv(x, 4, 3, pad: 1, name: "left"));
+        var right = b.Relu(b.Conv(x, 4, 1, name: "right"));
+        var h = b.Conv(left, 5, 3, pad: 1, name: "head_left");
+        var attributes = b.Build().FindNode("head_left")!.Attributes;
+        var h2 = b.Node("Conv", [right, "head_left.weight", "head_left.bias"], attributes, "head_right");
+        Head(b, b.Relu(b.Add(h, h2)));
+        return b.Build();
+    }
+
     /// <summary>Random 1 x size x size images.</summary>
     public static ImageDataset Images(int count, int size, int seed = 5)
     {
