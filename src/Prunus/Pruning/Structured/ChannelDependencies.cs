@@ -250,19 +250,20 @@ internal sealed partial class DependencyWalker
             var name = _producers[p].Name;
             if (!producerNames[producerGroup[p]].Contains(name)) producerNames[producerGroup[p]].Add(name);
         }
+        // Each slice and activation, seen from every group it touches.
+        var members = Enumerable.Range(0, groups).Select(_ => new List<GroupMember>()).ToArray();
+        var producerOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var n in _graph.Nodes) foreach (var o in n.Outputs) if (o.Length > 0) producerOf.TryAdd(o, n.Name);
+        void AddViews(MemberRole role, string node, string? tensor, int axis, int[] cls)
+        {
+            foreach (var g in cls.Where(c => c >= 0).Select(c => classGroup[c]).Distinct())
+                members[g].Add(new GroupMember(role, node, tensor, axis, cls.Select(c => c >= 0 && classGroup[c] == g ? classChannel[c] : -1).ToArray()));
+        }
+        foreach (var s in slices) AddViews(s.Role, s.Node.Name, s.Tensor, s.Axis, s.Classes);
+        foreach (var (name, (axis, cls)) in values) AddViews(MemberRole.Activation, producerOf.GetValueOrDefault(name, name), name, axis, cls);
         var result = new List<ChannelGroup>(groups);
         for (int g = 0; g < groups; g++)
-        {
-            var members = new List<GroupMember>();
-            foreach (var s in slices)
-                if (s.Classes.Any(c => c >= 0 && classGroup[c] == g))
-                    members.Add(new GroupMember(s.Role, s.Node.Name, s.Tensor, s.Axis, s.Classes.Select(c => c >= 0 && classGroup[c] == g ? classChannel[c] : -1).ToArray()));
-            foreach (var (name, (axis, cls)) in values)
-                if (cls.Any(c => c >= 0 && classGroup[c] == g))
-                    members.Add(new GroupMember(MemberRole.Activation, _graph.Producer(name)?.Name ?? name, name, axis,
-                        cls.Select(c => c >= 0 && classGroup[c] == g ? classChannel[c] : -1).ToArray()));
-            result.Add(new ChannelGroup(g, producerNames[g][0], groupClassList[g].Count, producerNames[g], members, reasons[g]));
-        }
+            result.Add(new ChannelGroup(g, producerNames[g][0], groupClassList[g].Count, producerNames[g], members[g], reasons[g]));
         return new ChannelAnalysis(_graph, result, groupClassList.Select(l => l.ToArray()).ToArray(), classGroup, classChannel, slices, values);
     }
 

@@ -213,4 +213,21 @@ public class ChannelDependenciesTests
         Assert.True(g.IsPrunable, g.Reason);
         Assert.Equal(["head_left", "head_right"], a.GroupOf("head_left").Producers);
     }
+
+    [Fact]
+    public void OpsStructuredPruningDoesNotFollowAreReported()
+    {
+        var a = ChannelDependencies.Find(StructuredModels.CumulativeChannels());
+        Assert.Contains("CumSum 'cumsum'", a.GroupOf("a").Reason);
+        Assert.True(a.GroupOf("c").IsPrunable);
+    }
+
+    [Fact]
+    public void GemmWithoutTransposedWeightSlicesColumnsAndRows()
+    {
+        var a = ChannelDependencies.Find(StructuredModels.GemmNoTranspose());
+        var fc1 = a.GroupOf("fc1");
+        Assert.Equal([(MemberRole.ProducerWeight, "fc1.weight", 1), (MemberRole.ProducerBias, "fc1.bias", 1), (MemberRole.ConsumerWeight, "fc2.weight", 0)],
+            fc1.Members.Where(m => m.Role != MemberRole.Activation).Select(m => (m.Role, m.Tensor!, m.Axis)));
+    }
 }

@@ -12,7 +12,7 @@ public class ChannelSurgeryTests
     public static TheoryData<string> Models() => new()
     {
         "mlp", "lenet5", "resnet", "mobilenet", "concat", "concat_residual", "split", "reshape_axis", "reshape_flat", "dw2", "mixed", "matmul_mlp",
-        "view_by_shape", "shared",
+        "view_by_shape", "shared", "gemm_t0", "mobilenet_relu6",
     };
 
     private static ModelGraph Model(string name) => name switch
@@ -27,6 +27,9 @@ public class ChannelSurgeryTests
         "matmul_mlp" => StructuredModels.MatMulMlp(),
         "view_by_shape" => StructuredModels.ViewByShape(arithmetic: false),
         "shared" => StructuredModels.SharedWeights(),
+        "gemm_t0" => StructuredModels.GemmNoTranspose(),
+        "mobilenet_relu6" => StructuredModels.WithRandomBatchNorm(Prunus.Models.ModelZoo.Create("mobilenet",
+            new Prunus.Models.ZooOptions { Width = 0.5f, Height = 16, ImageWidth = 16, Activation = "relu6", Seed = 6 })),
         _ => StructuredModels.Zoo(name),
     };
 

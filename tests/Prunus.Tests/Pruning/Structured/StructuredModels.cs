@@ -187,11 +187,13 @@ internal static class StructuredModels
         return b.Build();
     }
 
-    /// <summary>Conv, per-channel Mul and Add constants, Dropout, Sigmoid-gated squeeze-excite, Transpose to NHWC and a MatMul.</summary>
+    /// <summary>Conv, InstanceNorm, ReLU6 (Clip), AveragePool, per-channel Mul and Add constants, Dropout, Sigmoid-gated squeeze-excite, Transpose to NHWC and a MatMul.</summary>
     public static ModelGraph Mixed()
     {
         var (b, x) = Start("mixed");
         var c = b.Conv(x, 6, 3, pad: 1, name: "c");
+        c = b.Node("InstanceNormalization", [c, b.Parameter("in.scale", TensorAssert.Random(12, 0.5f, 1.5f, 6)), b.Parameter("in.bias", TensorAssert.Random(13, -0.5f, 0.5f, 6))], name: "in");
+        c = b.AveragePool(b.Relu6(c), 3, 1, 1);
         var scale = b.Parameter("scale", TensorAssert.Random(1, 0.5f, 1.5f, 1, 6, 1, 1));
         var shift = b.Parameter("shift", TensorAssert.Random(2, -0.5f, 0.5f, 6, 1, 1));
         var y = b.Add(b.Mul(c, scale), shift);
@@ -216,6 +218,30 @@ internal static class StructuredModels
         h = b.Relu(b.Add(h, b.Parameter("b1", TensorAssert.Random(5, -0.5f, 0.5f, 16))));
         var z = b.Node("MatMul", [h, b.Parameter("w2", TensorAssert.Random(6, -0.5f, 0.5f, 16, 3))], name: "fc2");
         b.Output(b.Add(z, b.Parameter("b2", TensorAssert.Random(7, -0.5f, 0.5f, 3))), "logits");
+        return b.Build();
+    }
+
+    /// <summary>Gemm layers with weights stored [in, out] (transB = 0): x [N, 8] -> 12 -> 10 -> 3.</summary>
+    public static ModelGraph GemmNoTranspose()
+    {
+        var b = new GraphBuilder("gemm_t0", 4);
+        var x = b.Input("input", Dim.Sym("N"), 8);
+        string Layer(string v, int inF, int outF, string name, int seed) => b.Node("Gemm",
+            [v, b.Parameter($"{name}.weight", TensorAssert.Random(seed, -0.5f, 0.5f, inF, outF)), b.Parameter($"{name}.bias", TensorAssert.Random(seed + 1, -0.5f, 0.5f, 1, outF))],
+            new Dictionary<string, AttributeValue> { ["alpha"] = AttributeValue.Of(0.5f) }, name);
+        var h = b.Relu(Layer(x, 8, 12, "fc1", 20));
+        h = b.Sigmoid(Layer(h, 12, 10, "fc2", 22));
+        b.Output(Layer(h, 10, 3, "fc3", 24), "logits");
+        return b.Build();
+    }
+
+    /// <summary>A conv whose channels feed CumSum along the channel axis, an op structured pruning does not follow.</summary>
+    public static ModelGraph CumulativeChannels()
+    {
+        var (b, x) = Start("cumsum");
+        var a = b.Relu(b.Conv(x, 4, 3, pad: 1, name: "a"));
+        var s = b.Node("CumSum", [a, b.Parameter("axis", Tensor.Scalar(1L))], name: "cumsum");
+        Head(b, b.Relu(b.Conv(s, 5, 1, name: "c")));
         return b.Build();
     }
 
