@@ -22,8 +22,9 @@ internal sealed record MemberSlice(MemberRole Role, Node Node, string? Tensor, i
 public sealed class ChannelAnalysis
 {
     internal ChannelAnalysis(ModelGraph graph, IReadOnlyList<ChannelGroup> groups, int[][] groupClasses, int[] classGroup, int[] classChannel,
-        IReadOnlyList<MemberSlice> slices, IReadOnlyDictionary<string, (int Axis, int[] Classes)> values)
+        IReadOnlyList<MemberSlice> slices, IReadOnlyDictionary<string, (int Axis, int[] Classes)> values, ConstantTensors constants)
     {
+        Constants = constants;
         Graph = graph;
         Groups = groups;
         GroupClasses = groupClasses;
@@ -50,6 +51,8 @@ public sealed class ChannelAnalysis
     internal int[] ClassChannel { get; }
     /// <summary>Everything sliced, across groups.</summary>
     internal IReadOnlyList<MemberSlice> Slices { get; }
+    /// <summary>The analysed graph's constants (initializers and Constant nodes).</summary>
+    internal ConstantTensors Constants { get; }
     /// <summary>Activations that carry channel classes: channel axis and class per position.</summary>
     internal IReadOnlyDictionary<string, (int Axis, int[] Classes)> Values { get; }
 

@@ -41,12 +41,14 @@ internal sealed partial class DependencyWalker
     private readonly List<int> _unitProducer = [];
     private readonly List<Node> _producers = [];
     private readonly Dictionary<int, string> _blocked = [];
+    private readonly ConstantTensors _constants;
     private readonly List<(MemberRole Role, Node Node, string? Tensor, int Axis, int[] Units, int Entry, int[] Parts)> _members = [];
 
     public DependencyWalker(ModelGraph graph)
     {
         _graph = graph;
         _facts = ShapeFacts.Of(graph);
+        _constants = new ConstantTensors(graph);
         _opset = graph.Metadata.Opset;
         _outputs = new HashSet<string>(graph.Outputs.Select(o => o.Name), StringComparer.Ordinal);
         foreach (var n in graph.Nodes)
@@ -105,8 +107,11 @@ internal sealed partial class DependencyWalker
         if (value.Length > 0) _maps[value] = map;
     }
 
-    /// <summary>A float initializer by name, or null.</summary>
-    private Tensor? Init(string? name) => name is { Length: > 0 } && _graph.Initializers.TryGetValue(name, out var t) ? t : null;
+    /// <summary>A constant (initializer or Constant node) by name, or null.</summary>
+    private Tensor? Init(string? name) => _constants.Get(Constant(name));
+
+    /// <summary>The constant a value names, through Identity nodes (members name the constant itself).</summary>
+    private string? Constant(string? name) => name is { Length: > 0 } ? _constants.Resolve(name) : name;
 
     private int? Rank(string value) => _facts.Rank(value);
 
@@ -138,7 +143,7 @@ internal sealed partial class DependencyWalker
     }
 
     private void Member(MemberRole role, Node node, string? tensor, int axis, int[] units, int entry = 0, int[]? parts = null) =>
-        _members.Add((role, node, tensor, axis, units, entry, parts ?? []));
+        _members.Add((role, node, Constant(tensor), axis, units, entry, parts ?? []));
 
     private int Find(int u)
     {
@@ -178,13 +183,27 @@ internal sealed partial class DependencyWalker
     /// </summary>
     private void JoinSharedWeights()
     {
-        foreach (var uses in _members.Where(m => m.Tensor is not null && _graph.Initializers.ContainsKey(m.Tensor)).GroupBy(m => (m.Tensor!, m.Axis)))
+        foreach (var uses in _members.Where(m => _constants.Contains(m.Tensor)).GroupBy(m => (m.Tensor!, m.Axis)))
         {
             var first = uses.First();
             foreach (var other in uses.Skip(1))
                 if (other.Units.Length == first.Units.Length)
                     Join(new ChannelMap(first.Axis, first.Units), new ChannelMap(other.Axis, other.Units),
                         $"initializer '{first.Tensor}' is shared with a layer whose channels no group removes");
+        }
+    }
+
+    /// <summary>The nodes that read constant <paramref name="name"/>, looking through the Identity nodes that alias it.</summary>
+    private IEnumerable<Node> Readers(string name)
+    {
+        foreach (var n in _consumers.GetValueOrDefault(name, []))
+        {
+            if (n.OpType == "Identity" && n.Outputs.Count == 1 && _constants.IsAlias(n.Outputs[0]))
+            {
+                if (_outputs.Contains(n.Outputs[0])) yield return n;
+                foreach (var r in Readers(n.Outputs[0])) yield return r;
+            }
+            else yield return n;
         }
     }
 
@@ -264,7 +283,7 @@ internal sealed partial class DependencyWalker
         var result = new List<ChannelGroup>(groups);
         for (int g = 0; g < groups; g++)
             result.Add(new ChannelGroup(g, producerNames[g][0], groupClassList[g].Count, producerNames[g], members[g], reasons[g]));
-        return new ChannelAnalysis(_graph, result, groupClassList.Select(l => l.ToArray()).ToArray(), classGroup, classChannel, slices, values);
+        return new ChannelAnalysis(_graph, result, groupClassList.Select(l => l.ToArray()).ToArray(), classGroup, classChannel, slices, values, _constants);
     }
 
     /// <summary>
@@ -273,7 +292,7 @@ internal sealed partial class DependencyWalker
     /// </summary>
     private void CheckSharedTensors(List<MemberSlice> slices, int[] classGroup, Action<int, string> addReason)
     {
-        foreach (var byTensor in slices.Where(s => s.Tensor is not null && _graph.Initializers.ContainsKey(s.Tensor)).GroupBy(s => s.Tensor!))
+        foreach (var byTensor in slices.Where(s => _constants.Contains(s.Tensor)).GroupBy(s => s.Tensor!))
         {
             var name = byTensor.Key;
             string? problem = null;
@@ -283,7 +302,7 @@ internal sealed partial class DependencyWalker
                 if (byAxis.Any(s => !s.Classes.AsSpan().SequenceEqual(first))) problem = $"initializer '{name}' is shared by layers with different channels";
             }
             var memberNodes = byTensor.Select(s => s.Node).ToHashSet();
-            var others = _consumers.GetValueOrDefault(name, []).Where(n => !memberNodes.Contains(n)).ToList();
+            var others = Readers(name).Where(n => !memberNodes.Contains(n)).ToList();
             if (others.Count > 0) problem ??= $"initializer '{name}' is also read by {Describe(others[0])}";
             if (_outputs.Contains(name)) problem ??= $"initializer '{name}' is a graph output";
             if (problem is null) continue;

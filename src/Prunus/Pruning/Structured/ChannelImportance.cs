@@ -86,7 +86,7 @@ public sealed class GroupImportance : IChannelImportance
                 _ => false,
             };
             if (!use) continue;
-            var w = analysis.Graph.Initializers[slice.Tensor];
+            var w = analysis.Constants.Get(slice.Tensor)!;
             var elements = ElementScores(analysis.Graph, slice, w);
             var perPosition = MemberScores.AxisSums(elements, w.Shape, slice.Axis);
             combined.Add(MemberScores.PerChannel(analysis, slice, group, perPosition));

@@ -110,10 +110,10 @@ public static class ChannelPruning
         ArgumentNullException.ThrowIfNull(selection);
         var removed = selection.Classes(analysis);
         var graph = analysis.Graph.Clone();
+        var constants = new ConstantTensors(graph);
         foreach (var s in analysis.Slices)
         {
-            if (s.Role != MemberRole.ConsumerWeight || s.Tensor is null) continue;
-            var t = graph.Initializers[s.Tensor];
+            if (s.Role != MemberRole.ConsumerWeight || constants.Get(s.Tensor) is not { } t) continue;
             int outer = 1, inner = 1, dim = t.Shape[s.Axis];
             for (int i = 0; i < s.Axis; i++) outer *= t.Shape[i];
             for (int i = s.Axis + 1; i < t.Rank; i++) inner *= t.Shape[i];

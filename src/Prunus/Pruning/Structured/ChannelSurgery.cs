@@ -17,16 +17,22 @@ internal static class ChannelSurgery
         for (int i = 0; i < source.Nodes.Count; i++) nodeOf[source.Nodes[i]] = graph.Nodes[i];
         if (removed.Count == 0) return graph;
         CheckNothingEmpties(analysis, removed);
+        var constants = new ConstantTensors(graph);
+        var sliced = new HashSet<string>(StringComparer.Ordinal);
 
-        // Initializers: slice each sliced axis once (members on the same axis agree, as the analysis checked).
+        // Constants: slice each sliced axis once (members on the same axis agree, as the analysis checked).
         foreach (var byTensor in analysis.Slices
-                     .Where(s => s.Tensor is not null && s.Role is not (MemberRole.ReshapeTarget or MemberRole.SplitSizes) && source.Initializers.ContainsKey(s.Tensor))
+                     .Where(s => s.Role is not (MemberRole.ReshapeTarget or MemberRole.SplitSizes) && analysis.Constants.Contains(s.Tensor))
                      .GroupBy(s => s.Tensor!))
         {
-            var t = graph.Initializers[byTensor.Key];
+            var t = constants.Get(byTensor.Key)!;
             foreach (var s in byTensor.GroupBy(s => s.Axis).Select(g => g.First()))
-                if (s.Classes.Any(removed.Contains)) t = SliceAxis(t, s.Axis, Kept(s.Classes, removed));
-            graph.Initializers[byTensor.Key] = t;
+                if (s.Classes.Any(removed.Contains))
+                {
+                    t = SliceAxis(t, s.Axis, Kept(s.Classes, removed));
+                    sliced.Add(byTensor.Key);
+                }
+            constants.Set(byTensor.Key, t);
             var declared = graph.Inputs.FirstOrDefault(i => i.Name == byTensor.Key);
             if (declared is not null) declared.Dims = t.Shape.Select(d => (Dim)d).ToArray();
         }
@@ -50,8 +56,10 @@ internal static class ChannelSurgery
             }
         }
 
+        // Declared shapes of shrunk activations, and of Identity aliases of sliced constants, are stale.
         var changed = analysis.Values.Where(v => v.Value.Classes.Any(removed.Contains)).Select(v => v.Key).ToHashSet(StringComparer.Ordinal);
-        graph.ValueInfos.RemoveAll(v => changed.Contains(v.Name));
+        changed.UnionWith(sliced);
+        graph.ValueInfos.RemoveAll(v => changed.Contains(constants.Resolve(v.Name)));
         return graph;
     }
 

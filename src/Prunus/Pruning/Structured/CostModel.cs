@@ -128,7 +128,7 @@ internal sealed class CostModel
     {
         var axes = new Dictionary<(string, int), int[]>();
         foreach (var s in analysis.Slices)
-            if (s.Tensor is not null && s.Role is not (MemberRole.ReshapeTarget or MemberRole.SplitSizes) && analysis.Graph.Initializers.ContainsKey(s.Tensor))
+            if (s.Tensor is not null && s.Role is not (MemberRole.ReshapeTarget or MemberRole.SplitSizes) && analysis.Constants.Contains(s.Tensor))
                 axes.TryAdd((s.Tensor, s.Axis), s.Classes);
         return axes;
     }

@@ -205,7 +205,11 @@ internal sealed partial class DependencyWalker
         var am = Map(n.Inputs[0]);
         var bName = n.InputOrNull(1);
         var b = Init(bName);
-        if (b is null || b.Rank != 2 || Rank(n.Inputs[0]) is not { } rank) return; // two activations: the walk blocks both
+        if (b is null || b.Rank != 2 || Rank(n.Inputs[0]) is not { } rank)
+        {
+            BatchedMatMul(n, handled);
+            return;
+        }
         handled.Add(0);
         handled.Add(1);
         if (am is not null)
@@ -214,6 +218,27 @@ internal sealed partial class DependencyWalker
             else Block(am, $"{Describe(n)} reads channels on an axis other than its last");
         }
         OpenProducer(n, b.Shape[1], rank == 1 ? 0 : rank - 1, bName!, 1, null, null);
+    }
+
+    /// <summary>
+    /// MatMul of activations (attention's Q·Kᵀ and P·V): channels on the batch axes (heads) pass through and join
+    /// as in elementwise broadcasting; channels on the two matrix axes are mixed and blocked.
+    /// </summary>
+    private void BatchedMatMul(Node n, HashSet<int> handled)
+    {
+        handled.Add(0);
+        handled.Add(1);
+        var mapped = new[] { 0, 1 }.Where(i => Map(n.Inputs[i]) is not null).ToList();
+        foreach (var i in mapped)
+        {
+            var m = Map(n.Inputs[i])!;
+            if (Rank(n.Inputs[i]) is not { } r || Rank(n.Inputs[1 - i]) is not >= 2 || r < 2 || m.Axis >= r - 2)
+            {
+                foreach (var j in mapped) Block(Map(n.Inputs[j])!, $"{Describe(n)} multiplies along the channels");
+                return;
+            }
+        }
+        Broadcast(n, handled, [0, 1]);
     }
 
     /// <summary>New channels written by <paramref name="n"/>: its weight's rows (on <paramref name="weightAxis"/>) and bias.</summary>

@@ -41,11 +41,63 @@ internal sealed partial class DependencyWalker
             long rest = StaticProduct(t.Skip(k + 1));
             if (rest > 0 && t[k]!.Value * rest == channels * after && after % rest == 0) { j = k; per = after / rest; }
         }
-        if (j < 0) { Block(m, why); return; }
+        if (j < 0)
+        {
+            if (!SplitHeads(n, handled, m, t, before, after)) Block(m, why);
+            return;
+        }
         var units = new int[t[j]!.Value];
         for (int f = 0; f < units.Length; f++) units[f] = m.Units[f / per];
         if (n.OpType == "Reshape" && !ReshapeTarget(n, handled, m, c, j, per, units)) return;
         Set(n.Outputs[0], new ChannelMap(j, units));
+    }
+
+    /// <summary>
+    /// A Reshape that splits the channels over several axes, as attention does ([N, S, C] to [N, S, H, d] or
+    /// [N, S, 3, H, d]) and GroupNorm's export ([N, C, H, W] to [N, G, C/G·H·W]). Of the axes that carry channel bits,
+    /// the second-to-last is the head axis H, and channels go only a whole head at a time: every channel of head h
+    /// (across the axes before H, such as q/k/v, and within a head, d) joins one class, carried on H. Needs H's stride
+    /// to be a whole number of channels and the target's head count to be rewritable.
+    /// </summary>
+    private bool SplitHeads(Node n, HashSet<int> handled, ChannelMap m, int?[] t, long before, long after)
+    {
+        long channels = m.Units.Length;
+        int first = -1;
+        for (int k = 0; k < t.Length && first < 0; k++)
+            if (!t.Skip(k).Any(d => d is null) && StaticProduct(t.Take(k)) == before && StaticProduct(t.Skip(k)) == channels * after) first = k;
+        if (first < 0) return false;
+        // Axes whose positions step through channels: stride times size above one channel's span.
+        var channelAxes = Enumerable.Range(first, t.Length - first).Where(k => t[k]!.Value * StaticProduct(t.Skip(k + 1)) > after).ToList();
+        if (channelAxes.Count < 2) return false;
+        int head = channelAxes[^2];
+        long stride = StaticProduct(t.Skip(head + 1));
+        if (stride % after != 0) return false;
+        long block = stride / after;
+        int heads = t[head]!.Value;
+        var members = Enumerable.Range(0, heads).Select(_ => new List<int>()).ToArray();
+        for (int ch = 0; ch < channels; ch++) members[(int)(ch / block % heads)].Add(m.Units[ch]);
+        var units = members.Select(list => list.FirstOrDefault(u => u >= 0, -1)).ToArray();
+        if (n.OpType == "Reshape" && !ReshapeTarget(n, handled, m, -1, head, -1, units)) return true;
+        foreach (var list in members)
+        {
+            // A head mixing removable channels with fixed ones cannot go.
+            if (list.Any(u => u < 0)) Block(new ChannelMap(0, list.ToArray()), $"{Describe(n)} splits heads that hold channels no group removes");
+            foreach (var u in list) Union(list[0], u);
+        }
+        Set(n.Outputs[0], new ChannelMap(head, units));
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the two positions lists hold the same classes as many times each, so that any removal keeps as many of
+    /// one as of the other. Classes only merge later on, which keeps equal lists equal.
+    /// </summary>
+    private bool SameClasses(int[] a, int[] b)
+    {
+        if (a.Length != b.Length || a.Any(u => u < 0) || b.Any(u => u < 0)) return false;
+        var x = a.Select(Find).Order().ToArray();
+        var y = b.Select(Find).Order().ToArray();
+        return x.AsSpan().SequenceEqual(y);
     }
 
     private static long StaticProduct(IEnumerable<int?> dims) => dims.Aggregate(1L, (a, d) => a * (d ?? 1));
@@ -61,9 +113,10 @@ internal sealed partial class DependencyWalker
         string? source = n.Attributes.ContainsKey("shape") ? null : n.InputOrNull(1);
         if (source is not null && Vector(source) is { } counts)
         {
-            // Computed from Shape (x.view(n, c, -1)): right by itself when its only channel count is the reshaped one, at j.
+            // Computed from Shape (x.view(n, c, -1)): right by itself when its only channel count is, at j, a count of
+            // the very channels axis j carries, which then shrinks exactly as that axis does.
             for (int k = 0; k < counts.Length; k++)
-                if (counts[k].Channels is { } e && (k != j || per != 1 || !e.Units.AsSpan().SequenceEqual(m.Units)))
+                if (counts[k].Channels is { } e && (k != j || !SameClasses(e.Units, units)))
                 {
                     Block(m, $"{Describe(n)} has a target shape computed from another channel count");
                     return false;

@@ -28,7 +28,7 @@ public sealed class Fpgm : IChannelImportance
         {
             if (slice.Role is not (MemberRole.ProducerWeight or MemberRole.DepthwiseWeight) || slice.Tensor is null
                 || !MemberScores.Touches(analysis, slice, group)) continue;
-            var w = analysis.Graph.Initializers[slice.Tensor];
+            var w = analysis.Constants.Get(slice.Tensor)!;
             var filters = MemberScores.AxisVectors(w.Floats, w.Shape, slice.Axis);
             combined.Add(MemberScores.PerChannel(analysis, slice, group, FilterDistances(filters, L1Distance)));
         }

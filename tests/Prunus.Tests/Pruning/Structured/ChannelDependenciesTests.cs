@@ -230,4 +230,28 @@ public class ChannelDependenciesTests
         Assert.Equal([(MemberRole.ProducerWeight, "fc1.weight", 1), (MemberRole.ProducerBias, "fc1.bias", 1), (MemberRole.ConsumerWeight, "fc2.weight", 0)],
             fc1.Members.Where(m => m.Role != MemberRole.Activation).Select(m => (m.Role, m.Tensor!, m.Axis)));
     }
+
+    [Fact]
+    public void AttentionHeadsAreTheChannelsOfOneGroupAcrossQKeyAndValue()
+    {
+        var a = ChannelDependencies.Find(StructuredModels.Attention());
+        var heads = a.GroupOf("q");
+        Assert.True(heads.IsPrunable, heads.Reason);
+        Assert.Equal(["q", "k", "v"], heads.Producers);
+        Assert.Equal(4, heads.Channels);
+        Assert.Equal(Enumerable.Range(0, 16).Select(f => f / 4), heads.MembersOf(MemberRole.ProducerWeight).First().Channels);
+        Assert.Equal(Enumerable.Range(0, 16).Select(f => f / 4), Assert.Single(heads.MembersOf(MemberRole.ConsumerWeight)).Channels);
+        Assert.Equal(["heads_shape", "heads_shape", "heads_shape", "merge_shape"], heads.MembersOf(MemberRole.ReshapeTarget).Select(m => m.Tensor!));
+        Assert.True(a.GroupOf("out").IsPrunable);
+    }
+
+    [Fact]
+    public void GroupNormChannelsFormOneChannelPerNormGroup()
+    {
+        var a = ChannelDependencies.Find(StructuredModels.GroupNorm());
+        var g = a.GroupOf("g");
+        Assert.True(g.IsPrunable, g.Reason);
+        Assert.Equal(2, g.Channels);
+        Assert.Equal([0, 0, 0, 0, 1, 1, 1, 1], g.MembersOf(MemberRole.ProducerWeight).Single().Channels);
+    }
 }

@@ -12,7 +12,7 @@ public class ChannelSurgeryTests
     public static TheoryData<string> Models() => new()
     {
         "mlp", "lenet5", "resnet", "mobilenet", "concat", "concat_residual", "split", "reshape_axis", "reshape_flat", "dw2", "mixed", "matmul_mlp",
-        "view_by_shape", "shared", "gemm_t0", "mobilenet_relu6",
+        "view_by_shape", "shared", "gemm_t0", "mobilenet_relu6", "attention", "groupnorm",
     };
 
     private static ModelGraph Model(string name) => name switch
@@ -28,6 +28,8 @@ public class ChannelSurgeryTests
         "view_by_shape" => StructuredModels.ViewByShape(arithmetic: false),
         "shared" => StructuredModels.SharedWeights(),
         "gemm_t0" => StructuredModels.GemmNoTranspose(),
+        "attention" => StructuredModels.Attention(),
+        "groupnorm" => StructuredModels.GroupNorm(),
         "mobilenet_relu6" => StructuredModels.WithRandomBatchNorm(Prunus.Models.ModelZoo.Create("mobilenet",
             new Prunus.Models.ZooOptions { Width = 0.5f, Height = 16, ImageWidth = 16, Activation = "relu6", Seed = 6 })),
         _ => StructuredModels.Zoo(name),
@@ -243,5 +245,41 @@ public class ChannelSurgeryTests
         foreach (var (name, t) in g.Initializers) Assert.NotSame(t.Storage, c.Initializers[name].Storage);
         c.Initializers["conv1.weight"].Floats[0] += 1;
         Assert.NotEqual(g.Initializers["conv1.weight"].Floats[0], c.Initializers["conv1.weight"].Floats[0]);
+    }
+
+    [Fact]
+    public void RemovingAHeadRemovesItsColumnsOfQKVItsRowsOfTheOutputAndRewritesHeadCounts()
+    {
+        var g = StructuredModels.Attention();
+        var a = ChannelDependencies.Find(g);
+        var result = ChannelPruning.Apply(a, new ChannelSelection().Remove(a.GroupOf("q"), 1));
+        var p = result.Graph.Initializers;
+        foreach (var name in new[] { "q", "k", "v" })
+        {
+            Assert.Equal([16, 12], p[$"{name}.weight"].Shape);
+            Assert.Equal([12], p[$"{name}.bias"].Shape);
+            // Head 1 held columns 4..7: the survivors are 0..3 and 8..15.
+            var before = g.Initializers[$"{name}.weight"].Floats;
+            Assert.Equal(before[9], p[$"{name}.weight"].Floats[5]);
+        }
+        Assert.Equal([12, 16], p["out.weight"].Shape);
+        Assert.Equal(g.Initializers["out.weight"].Floats.Slice(8 * 16, 16).ToArray(), p["out.weight"].Floats.Slice(4 * 16, 16).ToArray());
+        Assert.Equal([0L, 0, 3, 4], p["heads_shape"].ToInt64Array());
+        Assert.Equal([0L, 0, 12], p["merge_shape"].ToInt64Array());
+    }
+
+    [Fact]
+    public void GroupNormGroupsGoWhole()
+    {
+        var g = StructuredModels.GroupNorm();
+        var a = ChannelDependencies.Find(g);
+        var result = ChannelPruning.Apply(a, new ChannelSelection().Remove(a.GroupOf("g"), 0));
+        var p = result.Graph.Initializers;
+        Assert.Equal([4, 3, 3, 3], p["g.weight"].Shape);
+        Assert.Equal([1], p["gn.ones"].Shape);
+        Assert.Equal([4, 1, 1], p["gn.weight"].Shape);
+        Assert.Equal([5, 4, 1, 1], p["c.weight"].Shape);
+        Assert.Equal([0L, 1, -1], p["groups_shape"].ToInt64Array());
+        Assert.Equal([0L, 4, 8, 8], p["back_shape"].ToInt64Array());
     }
 }

@@ -11,7 +11,7 @@ public class RealModelStructuredTests
     public static TheoryData<string, int> Models() => new()
     {
         // Model and the number of prunable groups expected.
-        { "mbv3_op13", 13 }, { "mbv3_op17", 13 }, { "mbv3_raw_op11", 13 }, { "fpn_op11", 4 }, { "vit_op17", 2 }, { "vit_op13", 2 },
+        { "mbv3_op13", 13 }, { "mbv3_op17", 13 }, { "mbv3_raw_op11", 13 }, { "fpn_op11", 5 }, { "vit_op17", 2 }, { "vit_op13", 2 },
     };
 
     [Theory]
@@ -41,11 +41,16 @@ public class RealModelStructuredTests
     }
 
     [Fact]
-    public void PyramidSharesItsHeadAcrossLevelsAndKeepsGroupNormChannels()
+    public void PyramidSharesItsHeadAcrossLevelsAndPrunesGroupNormByGroups()
     {
         var a = ChannelDependencies.Find(RealModelFiles.Load("fpn_op11"));
-        Assert.Equal(["/tower/tower.0/Conv", "/tower/tower.0_1/Conv", "/tower/tower.0_2/Conv"], a.GroupOf("/tower/tower.0/Conv").Producers);
-        Assert.Contains("Reshape", a.GroupOf("/tower/tower.0/Conv").Reason); // GroupNorm as Reshape + InstanceNormalization
+        var tower = a.GroupOf("/tower/tower.0/Conv");
+        // One head applied at the three levels (its parameters shared through Identity nodes), GroupNorm(4, 24) exported
+        // as Reshape + InstanceNormalization + Reshape + Mul + Add: four removable norm groups of six channels.
+        Assert.Equal(["/tower/tower.0/Conv", "/tower/tower.0_1/Conv", "/tower/tower.0_2/Conv"], tower.Producers);
+        Assert.True(tower.IsPrunable, tower.Reason);
+        Assert.Equal(4, tower.Channels);
         Assert.True(a.GroupOf("/l1/Conv").IsPrunable); // laterals joined through the top-down Adds and Resizes
+        Assert.Contains("graph output", a.GroupOf("/predict/Conv").Reason);
     }
 }

@@ -143,12 +143,12 @@ internal static class StructuredModels
         return b.Build();
     }
 
-    /// <summary>Conv (6 channels) reshaped to [N, 2, 3*H*W]: the channels are split across axes, which pruning cannot follow.</summary>
+    /// <summary>Conv (6 channels of 4x4) reshaped to [N, 4, 24]: rows that straddle channels, which pruning cannot follow.</summary>
     public static ModelGraph UnprovableReshape()
     {
         var (b, x) = Start("bad_reshape", size: 4);
         var r = b.Relu(b.Conv(x, 6, 3, pad: 1, name: "r"));
-        var t = b.Node("Reshape", [r, b.Parameter("target", Tensor.From(new long[] { 0, 2, -1 }, 3))], name: "split_channels");
+        var t = b.Node("Reshape", [r, b.Parameter("target", Tensor.From(new long[] { 0, 4, -1 }, 3))], name: "split_channels");
         var flat = b.Node("Reshape", [t, b.Parameter("flat", Tensor.From(new long[] { 0, -1 }, 2))], name: "flatten");
         var h = b.Relu(b.Linear(flat, 5, name: "hidden"));
         b.Output(b.Linear(h, 3, name: "fc"), "logits");
@@ -298,6 +298,53 @@ internal static class StructuredModels
         var attributes = b.Build().FindNode("head_left")!.Attributes;
         var h2 = b.Node("Conv", [right, "head_left.weight", "head_left.bias"], attributes, "head_right");
         Head(b, b.Relu(b.Add(h, h2)));
+        return b.Build();
+    }
+
+    /// <summary>
+    /// Multi-head self-attention from MatMuls: x [N, 5, 16] -> q, k, v projections (MatMul + Add) reshaped to 4 heads of
+    /// 4 ([0, 0, 4, 4], one shared target) -> softmax(q·kᵀ/2)·v -> merged back ([0, 0, 16]) -> output projection -> ReLU
+    /// -> mean over positions -> fc.
+    /// </summary>
+    public static ModelGraph Attention()
+    {
+        var b = new GraphBuilder("attention", 3);
+        var x = b.Input("input", Dim.Sym("N"), 5, 16);
+        int seed = 30;
+        string Projection(string v, string name)
+        {
+            var w = b.Parameter($"{name}.weight", TensorAssert.Random(seed++, -0.5f, 0.5f, 16, 16));
+            return b.Add(b.Node("MatMul", [v, w], name: name), b.Parameter($"{name}.bias", TensorAssert.Random(seed++, -0.5f, 0.5f, 16)));
+        }
+        var headShape = b.Parameter("heads_shape", Tensor.From(new long[] { 0, 0, 4, 4 }, 4));
+        string Perm(string v, params long[] perm) => b.Node("Transpose", [v], Attr("perm", AttributeValue.Of(perm)));
+        string Heads(string v) => b.Node("Reshape", [v, headShape]);
+        var q = Perm(Heads(Projection(x, "q")), 0, 2, 1, 3);
+        var k = Perm(Heads(Projection(x, "k")), 0, 2, 3, 1);
+        var v = Perm(Heads(Projection(x, "v")), 0, 2, 1, 3);
+        var scores = b.Mul(b.Node("MatMul", [q, k], name: "scores"), b.Parameter("scale", Tensor.Scalar(0.5f)));
+        var p = b.Node("Softmax", [scores], Attr("axis", AttributeValue.Of(-1L)), "softmax");
+        var o = Perm(b.Node("MatMul", [p, v], name: "mix"), 0, 2, 1, 3);
+        o = b.Node("Reshape", [o, b.Parameter("merge_shape", Tensor.From(new long[] { 0, 0, 16 }, 3))], name: "merge");
+        var y = b.Relu(Projection(o, "out"));
+        y = b.Node("ReduceMean", [y], new Dictionary<string, AttributeValue> { ["axes"] = AttributeValue.Of(new long[] { 1 }), ["keepdims"] = AttributeValue.Of(0L) }, "pool");
+        b.Output(b.Linear(y, 3, name: "fc"), "logits");
+        return b.Build();
+    }
+
+    /// <summary>
+    /// GroupNorm as exporters write it: conv (8 channels) -> Reshape [0, 2, -1] -> InstanceNormalization (2 groups) ->
+    /// Reshape [0, 8, 8, 8] -> per-channel Mul and Add -> ReLU -> conv -> head.
+    /// </summary>
+    public static ModelGraph GroupNorm()
+    {
+        var (b, x) = Start("groupnorm");
+        var g = b.Conv(x, 8, 3, pad: 1, name: "g");
+        var grouped = b.Node("Reshape", [g, b.Parameter("groups_shape", Tensor.From(new long[] { 0, 2, -1 }, 3))], name: "to_groups");
+        var normed = b.Node("InstanceNormalization", [grouped, b.Parameter("gn.ones", Tensor.From(new[] { 1f, 1f }, 2)), b.Parameter("gn.zeros", Tensor.From(new[] { 0f, 0f }, 2))], name: "gn");
+        var back = b.Node("Reshape", [normed, b.Parameter("back_shape", Tensor.From(new long[] { 0, 8, 8, 8 }, 4))], name: "from_groups");
+        var y = b.Add(b.Mul(back, b.Parameter("gn.weight", TensorAssert.Random(14, 0.5f, 1.5f, 8, 1, 1))), b.Parameter("gn.bias", TensorAssert.Random(15, -0.5f, 0.5f, 8, 1, 1)));
+        Head(b, b.Relu(b.Conv(b.Relu(y), 5, 1, name: "c")));
         return b.Build();
     }
 
