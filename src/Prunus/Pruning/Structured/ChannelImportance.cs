@@ -126,3 +126,24 @@ public sealed class RandomChannelImportance(ulong seed) : IChannelImportance
         return s;
     }
 }
+
+/// <summary>The channel criteria by the names the CLI accepts.</summary>
+public static class ChannelCriteria
+{
+    /// <summary>Accepted names: l1 (also magnitude), l2, fpgm, random.</summary>
+    public static readonly IReadOnlyList<string> Names = ["l1", "l2", "fpgm", "random"];
+
+    /// <summary>The criterion named <paramref name="name"/>; <paramref name="seed"/> seeds random. Throws naming the accepted names.</summary>
+    public static IChannelImportance Parse(string name, ulong seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.Trim().ToLowerInvariant() switch
+        {
+            "l1" or "magnitude" or "magnitude-l1" => GroupImportance.L1,
+            "l2" or "magnitude-l2" => GroupImportance.L2,
+            "fpgm" => new Fpgm(),
+            "random" => new RandomChannelImportance(seed),
+            _ => throw new ArgumentException($"channel criterion '{name}' is not one of: {string.Join(", ", Names)}"),
+        };
+    }
+}

@@ -100,6 +100,19 @@ public sealed record ChannelPruningOptions
     /// <summary>Batch size at which FLOPs are counted.</summary>
     public int Batch { get; init; } = 1;
 
+    /// <summary>Parses a CLI target: channels, params (or parameters), flops.</summary>
+    public static ChannelTarget ParseTarget(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Trim().ToLowerInvariant() switch
+        {
+            "channels" or "channel" => ChannelTarget.Channels,
+            "params" or "parameters" => ChannelTarget.Parameters,
+            "flops" => ChannelTarget.Flops,
+            _ => throw new ArgumentException($"target '{text}' is not one of: channels, params, flops"),
+        };
+    }
+
     /// <summary>Throws with a message naming the bad value.</summary>
     public void Validate()
     {

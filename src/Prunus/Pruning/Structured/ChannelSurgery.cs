@@ -48,10 +48,10 @@ internal static class ChannelSurgery
                     node.Attributes["group"] = AttributeValue.Of((long)kept);
                     break;
                 case MemberRole.ReshapeTarget:
-                    SetReshapeEntry(graph, node, s.Tensor, s.Entry, kept);
+                    SetReshapeEntry(constants, node, s.Tensor, s.Entry, kept);
                     break;
                 case MemberRole.SplitSizes:
-                    SetSplitSizes(graph, node, s, removed);
+                    SetSplitSizes(graph, constants, node, s, removed);
                     break;
             }
         }
@@ -106,7 +106,7 @@ internal static class ChannelSurgery
         return result;
     }
 
-    private static void SetReshapeEntry(ModelGraph graph, Node node, string? source, int entry, int value)
+    private static void SetReshapeEntry(ConstantTensors constants, Node node, string? source, int entry, int value)
     {
         if (source is null)
         {
@@ -115,14 +115,8 @@ internal static class ChannelSurgery
             node.Attributes["shape"] = AttributeValue.Of(ints);
             return;
         }
-        if (graph.Initializers.TryGetValue(source, out var t))
-        {
-            graph.Initializers[source] = WithEntry(t, entry, value);
-            return;
-        }
-        var constant = graph.Producer(source) ?? throw new InvalidOperationException($"the target of Reshape '{node.Name}' has no producer");
-        var old = constant.Attributes["value"].Tensor!;
-        constant.Attributes["value"] = AttributeValue.Of(WithEntry(old, entry, value));
+        var t = constants.Get(source) ?? throw new InvalidOperationException($"the target of Reshape '{node.Name}' is not a constant");
+        constants.Set(source, WithEntry(t, entry, value));
     }
 
     private static Tensor WithEntry(Tensor t, int entry, long value)
@@ -134,7 +128,7 @@ internal static class ChannelSurgery
         return copy;
     }
 
-    private static void SetSplitSizes(ModelGraph graph, Node node, MemberSlice s, HashSet<int> removed)
+    private static void SetSplitSizes(ModelGraph graph, ConstantTensors constants, Node node, MemberSlice s, HashSet<int> removed)
     {
         var sizes = new long[s.Parts.Length];
         int offset = 0;
@@ -143,7 +137,7 @@ internal static class ChannelSurgery
             sizes[k] = Kept(s.Classes[offset..(offset + s.Parts[k])], removed).Length;
             offset += s.Parts[k];
         }
-        if (s.Tensor is not null) { graph.Initializers[s.Tensor] = Tensor.From(sizes, sizes.Length); return; }
+        if (s.Tensor is not null) { constants.Set(s.Tensor, Tensor.From(sizes, sizes.Length)); return; }
         if (node.Attributes.ContainsKey("split") || graph.Metadata.Opset < 13) { node.Attributes["split"] = AttributeValue.Of(sizes); return; }
         // Equal parts (or num_outputs) no longer hold: give the sizes explicitly, as input 1.
         node.Attributes.Remove("num_outputs");

@@ -157,6 +157,18 @@ public class ChannelSelectionTests
         Assert.Contains("calibration statistics", e.Message);
     }
 
+    [Fact]
+    public void CliNamesParse()
+    {
+        Assert.Same(GroupImportance.L1, ChannelCriteria.Parse("magnitude"));
+        Assert.IsType<Fpgm>(ChannelCriteria.Parse("FPGM"));
+        Assert.Equal("random", ChannelCriteria.Parse("random", 3).Name);
+        Assert.Contains("fpgm", Assert.Throws<ArgumentException>(() => ChannelCriteria.Parse("taylor")).Message);
+        Assert.Equal(ChannelTarget.Parameters, ChannelPruningOptions.ParseTarget("params"));
+        Assert.Equal(ChannelTarget.Flops, ChannelPruningOptions.ParseTarget("flops"));
+        Assert.Throws<ArgumentException>(() => ChannelPruningOptions.ParseTarget("latency"));
+    }
+
     private sealed class NeedsInputs : IImportance
     {
         public string Name => "needs-inputs";
