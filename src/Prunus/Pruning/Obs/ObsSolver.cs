@@ -64,8 +64,7 @@ internal static class ObsSolver
             int i2 = Math.Min(cols, i1 + block);
             if (target.NOfM is null)
             {
-                long before = Cumulative(target.PruneCount, i1, cols), after = Cumulative(target.PruneCount, i2, cols);
-                ChooseBlockMask(w, u, pruned, rows, cols, i1, i2, after - before, target.PerRow);
+                ChooseBlockMask(w, u, pruned, rows, cols, i1, i2, target.PruneCount, target.PerRow);
             }
             work.I1 = i1;
             work.I2 = i2;
@@ -77,10 +76,12 @@ internal static class ObsSolver
     /// <summary>round(total * c / cols): how many of the first c columns' weights are pruned (exactly total at cols).</summary>
     private static long Cumulative(long total, int c, int cols) => (long)Math.Round((double)total * c / cols);
 
-    /// <summary>Marks the <paramref name="count"/> weights of columns [i1, i2) with the lowest OBS saliency (per row when <paramref name="perRow"/>).</summary>
-    private static void ChooseBlockMask(double[] w, double[] u, bool[] pruned, int rows, int cols, int i1, int i2, long count, bool perRow)
+    /// <summary>
+    /// Marks the weights of columns [i1, i2) with the lowest OBS saliency: the block's share of <paramref name="total"/>
+    /// over all rows, or each row's share when <paramref name="perRow"/>.
+    /// </summary>
+    private static void ChooseBlockMask(double[] w, double[] u, bool[] pruned, int rows, int cols, int i1, int i2, long total, bool perRow)
     {
-        if (count <= 0) return;
         int width = i2 - i1;
         var invD2 = new double[width];
         for (int t = 0; t < width; t++)
@@ -91,20 +92,23 @@ internal static class ObsSolver
         double Score(int r, int t) { double v = w[(long)r * cols + i1 + t]; return v * v * invD2[t]; }
         if (perRow)
         {
-            long done = 0;
+            // Row r's share of the layer (cumulative rounding over rows), spread over its blocks the same way, so each
+            // row meets its own target exactly and the rows sum to the layer's count.
             var idx = new int[width];
             var rowKeys = new double[width];
             for (int r = 0; r < rows; r++)
             {
-                long due = Math.Min(width, Cumulative(count, r + 1, rows) - done);
+                long share = Cumulative(total, r + 1, rows) - Cumulative(total, r, rows);
+                long due = Cumulative(share, i2, cols) - Cumulative(share, i1, cols);
                 if (due <= 0) continue;
                 for (int t = 0; t < width; t++) { idx[t] = t; rowKeys[t] = Score(r, t); }
                 Array.Sort(rowKeys, idx);
                 for (int k = 0; k < due; k++) pruned[(long)r * cols + i1 + idx[k]] = true;
-                done += due;
             }
             return;
         }
+        long count = Cumulative(total, i2, cols) - Cumulative(total, i1, cols);
+        if (count <= 0) return;
         int n = rows * width;
         var keys = new double[n];
         var ids = new int[n];
