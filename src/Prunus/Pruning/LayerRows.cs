@@ -15,7 +15,7 @@ namespace Prunus.Pruning;
 /// </summary>
 internal sealed class LayerRows
 {
-    private const int BlockRows = 64;
+    private const int BlockRows = 256;
     private readonly WindowGeometryNd? _conv;
     private readonly bool _transA;
     private readonly double[] _block;
