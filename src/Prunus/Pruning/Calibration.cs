@@ -174,6 +174,7 @@ internal sealed class ActivationRunner
     public Dictionary<string, LayerStatistics> Collect(IReadOnlyList<PrunableLayer> layers, bool squares, bool hessian)
     {
         var pool = _options.Pool ?? WorkerPool.Default;
+        var transposed = new double[hessian ? LayerRows.BlockRows * layers.Max(l => l.Reduction) : 0];
         var sinks = layers.ToDictionary(l => l.WeightName, l =>
         {
             long size = (long)l.Groups * l.Reduction * l.Reduction;
@@ -182,8 +183,9 @@ internal sealed class ActivationRunner
                     $"calibration collects X^T X ({(long)l.Reduction * l.Reduction * 8 >> 20} MB per group); leave it out of pruning (ignore it)");
             if (hessian && size > Array.MaxLength)
                 throw new ArgumentException($"layer '{l.Name}': {l.Groups} Hessians of {l.Reduction} x {l.Reduction} do not fit in memory");
-            return new StatisticsAccumulator(l.Reduction, l.Groups, squares, hessian, pool);
+            return new StatisticsAccumulator(l.Reduction, l.Groups, squares, hessian, pool, transposed);
         }, StringComparer.Ordinal);
+        var scratch = new double[LayerRows.BlockRows * layers.Max(l => l.Reduction)];
         for (int start = 0; start < _order.Length; start += _options.BatchSize)
         {
             int count = Math.Min(_options.BatchSize, _order.Length - start);
@@ -191,7 +193,7 @@ internal sealed class ActivationRunner
             _data.FillBatch(_order, start, count, plan.Input(0), _labels);
             plan.Run();
             foreach (var l in layers)
-                rows[l.WeightName].Feed(plan.Value(l.InputName)!, count, sinks[l.WeightName]);
+                rows[l.WeightName].Feed(plan.Value(l.InputName)!, count, sinks[l.WeightName], scratch);
         }
         return sinks.ToDictionary(kv => kv.Key, kv => kv.Value.ToStatistics(), StringComparer.Ordinal);
     }

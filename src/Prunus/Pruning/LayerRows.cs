@@ -15,10 +15,10 @@ namespace Prunus.Pruning;
 /// </summary>
 internal sealed class LayerRows
 {
-    private const int BlockRows = 256;
+    /// <summary>Rows handed to the statistics at a time.</summary>
+    public const int BlockRows = 256;
     private readonly WindowGeometryNd? _conv;
     private readonly bool _transA;
-    private readonly double[] _block;
 
     public PrunableLayer Layer { get; }
 
@@ -27,7 +27,6 @@ internal sealed class LayerRows
         Layer = layer;
         _conv = conv;
         _transA = transA;
-        _block = new double[BlockRows * layer.Reduction];
     }
 
     /// <summary>The row source of <paramref name="layer"/>, with shapes from <paramref name="plan"/>.</summary>
@@ -65,15 +64,19 @@ internal sealed class LayerRows
         }
     }
 
-    /// <summary>Feeds the rows of the first <paramref name="images"/> batch entries of <paramref name="x"/> to <paramref name="sink"/>.</summary>
-    public void Feed(Tensor x, int images, StatisticsAccumulator sink)
+    /// <summary>
+    /// Feeds the rows of the first <paramref name="images"/> batch entries of <paramref name="x"/> to <paramref name="sink"/>,
+    /// through <paramref name="scratch"/> (at least <see cref="BlockRows"/> x Reduction, shared by the layers).
+    /// </summary>
+    public void Feed(Tensor x, int images, StatisticsAccumulator sink, double[] scratch)
     {
+        var block = scratch;
         int r = Layer.Reduction;
         var data = x.Floats;
         int batch = x.Rank == 0 ? 1 : x.Shape[0];
         if (_conv is { } g)
         {
-            FeedConv(g, data, Math.Min(images, batch), sink);
+            FeedConv(g, data, Math.Min(images, batch), sink, block);
             return;
         }
         if (_transA)
@@ -85,8 +88,8 @@ internal sealed class LayerRows
             {
                 int n = Math.Min(BlockRows, rows - r0);
                 for (int i = 0; i < n; i++)
-                    for (int j = 0; j < r; j++) _block[i * r + j] = data[j * m + r0 + i];
-                sink.Add(0, _block, n);
+                    for (int j = 0; j < r; j++) block[i * r + j] = data[j * m + r0 + i];
+                sink.Add(0, block, n);
             }
             return;
         }
@@ -96,12 +99,12 @@ internal sealed class LayerRows
         {
             int n = (int)Math.Min(BlockRows, total - r0);
             var src = data.Slice((int)(r0 * r), n * r);
-            for (int k = 0; k < src.Length; k++) _block[k] = src[k];
-            sink.Add(0, _block, n);
+            for (int k = 0; k < src.Length; k++) block[k] = src[k];
+            sink.Add(0, block, n);
         }
     }
 
-    private void FeedConv(WindowGeometryNd g, ReadOnlySpan<float> x, int images, StatisticsAccumulator sink)
+    private void FeedConv(WindowGeometryNd g, ReadOnlySpan<float> x, int images, StatisticsAccumulator sink, double[] block)
     {
         int taps = g.TapCount, cg = g.Cg, r = Layer.Reduction, outPlane = g.OutPlane, inPlane = g.InPlane;
         var tapIndex = g.Taps;
@@ -113,7 +116,7 @@ internal sealed class LayerRows
                     for (int i = 0; i < count; i++)
                     {
                         int o = o0 + i;
-                        var row = _block.AsSpan(i * r, r);
+                        var row = block.AsSpan(i * r, r);
                         for (int c = 0; c < cg; c++)
                         {
                             var plane = x.Slice(((n * g.C) + group * cg + c) * inPlane, inPlane);
@@ -124,7 +127,7 @@ internal sealed class LayerRows
                             }
                         }
                     }
-                    sink.Add(group, _block, count);
+                    sink.Add(group, block, count);
                 }
     }
 }

@@ -25,8 +25,13 @@ internal sealed class StatisticsAccumulator
     /// <summary>Per group: the upper triangle of X^T X (row-major R x R; lower half filled by <see cref="ToStatistics"/>).</summary>
     public double[]? Hessian { get; }
 
-    public StatisticsAccumulator(int reduction, int groups, bool squares, bool hessian, WorkerPool pool)
+    /// <summary>
+    /// Sums for rows of <paramref name="reduction"/> columns in <paramref name="groups"/> groups; <paramref name="transposed"/>
+    /// is scratch for the Hessian (grown when too short; accumulators that never run at once may share it).
+    /// </summary>
+    public StatisticsAccumulator(int reduction, int groups, bool squares, bool hessian, WorkerPool pool, double[]? transposed = null)
     {
+        _xt = transposed ?? [];
         Reduction = reduction;
         Groups = groups;
         _pool = pool;
