@@ -12,7 +12,8 @@ namespace Prunus.Benchmarks;
 /// <summary>
 /// Test accuracy of one-shot pruning without fine-tuning: global magnitude against OBS reconstruction (SparseGPT),
 /// calibrated on training images. Usage: obs-accuracy MODEL.onnx [--sparsity 0.8,0.9] [--images 1024] [--damp 0.01]
-/// [--scope global|layer|row] [--block 128] [--dense-hessians] [--wanda] [--data DIR].
+/// [--scope global|layer|row] [--block 128] [--granularity unstructured|N:M] [--dense-hessians] [--wanda] [--taylor] [--data DIR].
+/// Magnitude uses global scope for unstructured pruning; Wanda row scope; Taylor global scope.
 /// </summary>
 public static class ObsAccuracy
 {
@@ -20,7 +21,7 @@ public static class ObsAccuracy
     {
         if (args.Length == 0 || args[0].StartsWith('-'))
         {
-            Console.Error.WriteLine("usage: obs-accuracy MODEL.onnx [--sparsity 0.8,0.9] [--images 1024] [--damp 0.01] [--scope global|layer|row] [--block 128] [--dense-hessians] [--wanda] [--data DIR]");
+            Console.Error.WriteLine("usage: obs-accuracy MODEL.onnx [--sparsity 0.8,0.9] [--images 1024] [--damp 0.01] [--scope global|layer|row] [--block 128] [--granularity unstructured|N:M] [--dense-hessians] [--wanda] [--taylor] [--data DIR]");
             return 2;
         }
         var model = args[0];
@@ -28,7 +29,8 @@ public static class ObsAccuracy
         int images = 1024, block = 128;
         double damp = 0.01;
         var scope = PruningScope.Global;
-        bool sequential = true, wanda = false;
+        bool sequential = true, wanda = false, taylor = false;
+        var granularity = Granularity.Unstructured;
         string? dataDir = null;
         for (int i = 1; i < args.Length; i++)
         {
@@ -42,6 +44,8 @@ public static class ObsAccuracy
                 case "--scope": scope = Enum.Parse<PruningScope>(Next(), ignoreCase: true); break;
                 case "--dense-hessians": sequential = false; break;
                 case "--wanda": wanda = true; break;
+                case "--taylor": taylor = true; break;
+                case "--granularity": granularity = Granularity.Parse(Next()); break;
                 case "--data": dataDir = Next(); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
@@ -53,11 +57,12 @@ public static class ObsAccuracy
         var layers = PrunableLayers.Find(graph);
         Console.WriteLine($"{Path.GetFileName(model)}: {string.Join(", ", layers.Select(l => $"{l.Name} {l.Outputs}x{l.Reduction}"))}");
         Console.WriteLine($"dense test accuracy {evaluator.Evaluate(test).Accuracy:F4}");
-        Console.WriteLine($"calibration: {images} training images, damp {damp}, block {block}, scope {scope}, {(sequential ? "sequential" : "dense")} Hessians");
+        Console.WriteLine($"calibration: {images} training images, damp {damp}, block {block}, scope {scope}, {granularity}, {(sequential ? "sequential" : "dense")} Hessians");
+        if (granularity is NOfM) sparsities = [0]; // the pattern fixes the sparsity
         var calibration = new CalibrationOptions { Images = images };
         foreach (var s in sparsities)
         {
-            var target = new PruningTarget { Sparsity = s, Scope = PruningScope.Global };
+            var target = new PruningTarget { Sparsity = s, Scope = PruningScope.Global, Granularity = granularity };
             var scores = layers.ToDictionary(l => l.WeightName, l => Magnitude.L1.Score(l, null));
             var magnitude = MaskSelection.Select(graph, layers, scores, target);
             magnitude.Apply();
@@ -72,7 +77,8 @@ public static class ObsAccuracy
             var eval = evaluator.Evaluate(test);
             var obsLayers = string.Join(" ", layers.Select(l => $"{l.Sparsity():F3}"));
             obs.Restore();
-            Console.WriteLine($"sparsity {s:F2}: magnitude (global) {magAcc:F4} [{perLayer}]   obs {eval.Accuracy:F4} loss {eval.Loss:F4} [{obsLayers}] in {seconds:F1} s");
+            var label = granularity is NOfM ? granularity.ToString() : $"sparsity {s:F2}";
+            Console.WriteLine($"{label}: magnitude {magAcc:F4} [{perLayer}]   obs {eval.Accuracy:F4} loss {eval.Loss:F4} [{obsLayers}] in {seconds:F1} s");
 
             if (wanda)
             {
@@ -80,8 +86,17 @@ public static class ObsAccuracy
                 var ws = layers.ToDictionary(l => l.WeightName, l => Wanda.Instance.Score(l, stats[l.WeightName]));
                 var wm = MaskSelection.Select(graph, layers, ws, target with { Scope = PruningScope.Row });
                 wm.Apply();
-                Console.WriteLine($"sparsity {s:F2}: wanda (row scope) {evaluator.Evaluate(test).Accuracy:F4}");
+                Console.WriteLine($"{label}: wanda (row scope) {evaluator.Evaluate(test).Accuracy:F4}");
                 wm.Restore();
+            }
+            if (taylor)
+            {
+                var stats = Calibration.Collect(graph, layers, train, CalibrationNeeds.Gradients, calibration);
+                var ts = layers.ToDictionary(l => l.WeightName, l => Taylor.Instance.Score(l, stats[l.WeightName]));
+                var tm = MaskSelection.Select(graph, layers, ts, target);
+                tm.Apply();
+                Console.WriteLine($"{label}: taylor ({target.Scope} scope) {evaluator.Evaluate(test).Accuracy:F4} [{string.Join(" ", layers.Select(l => $"{l.Sparsity():F3}"))}]");
+                tm.Restore();
             }
         }
         return 0;
