@@ -37,7 +37,7 @@ internal static class ObsSolver
         {
             if (h[j * cols + j] > 0) continue;
             // An input that is zero on every calibration row: its weights change nothing on the calibration outputs,
-            // so they are zeroed (and then pruned first), and a unit diagonal keeps H invertible (as SparseGPT does).
+            // so they are zeroed (and then pruned first, as SparseGPT does); a diagonal entry keeps H invertible.
             h[j * cols + j] = mean;
             for (int r = 0; r < rows; r++) w[r * cols + j] = 0;
         }
@@ -62,10 +62,7 @@ internal static class ObsSolver
         for (int i1 = 0; i1 < cols; i1 += block)
         {
             int i2 = Math.Min(cols, i1 + block);
-            if (target.NOfM is null)
-            {
-                ChooseBlockMask(w, u, pruned, rows, cols, i1, i2, target.PruneCount, target.PerRow);
-            }
+            if (target.NOfM is null) ChooseBlockMask(w, u, pruned, rows, cols, i1, i2, target.PruneCount, target.PerRow);
             work.I1 = i1;
             work.I2 = i2;
             pool.For(chunks, work);
