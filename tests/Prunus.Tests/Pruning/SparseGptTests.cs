@@ -256,3 +256,29 @@ public sealed class SparseGptTests
         Assert.True(obs.Accuracy >= mag.Accuracy, figures);
     }
 }
+
+public sealed class ZooPruningTests
+{
+    [Theory]
+    [InlineData("mobilenet")]
+    [InlineData("resnet")]
+    public void Every_data_driven_method_runs_on_zoo_models_with_depthwise_convs_and_batch_norm(string name)
+    {
+        var graph = Prunus.Models.ModelZoo.Create(name, new Prunus.Models.ZooOptions { Seed = 2, Width = 0.5f, Depth = 8, Height = 16, ImageWidth = 16 });
+        var data = RandomImages(8, 1, 16, 16, classes: 10);
+        var layers = PrunableLayers.Find(graph);
+        var options = new CalibrationOptions { Images = 8, BatchSize = 4, Pool = TestPools.Two };
+        var stats = Calibration.Collect(graph, layers, data, CalibrationNeeds.InputNorms | CalibrationNeeds.Gradients, options);
+        foreach (var layer in layers)
+        {
+            Assert.Equal(layer.Groups * layer.Reduction, stats[layer.WeightName].InputSquaredSums!.Length);
+            Assert.Equal(layer.Size, Wanda.Instance.Score(layer, stats[layer.WeightName]).Length);
+            Assert.Equal(layer.Size, Taylor.Instance.Score(layer, stats[layer.WeightName]).Length);
+        }
+        var masks = SparseGpt.Prune(graph, layers, data, new PruningTarget { Sparsity = 0.5, Scope = PruningScope.Layer }, new SparseGptOptions { Calibration = options });
+        foreach (var layer in layers)
+            Assert.Equal((long)Math.Round(0.5 * layer.Size), masks.Masks[layer.WeightName].Floats.ToArray().Count(v => v == 0));
+        var logits = new Evaluator(graph, 8, TestPools.Two).Evaluate(data);
+        Assert.True(double.IsFinite(logits.Loss));
+    }
+}
