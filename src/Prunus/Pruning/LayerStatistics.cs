@@ -9,7 +9,10 @@ public sealed class LayerStatistics
 {
     /// <summary>Calibration rows seen.</summary>
     public long Rows { get; set; }
-    /// <summary>Per reduction column j: sum over rows of x_j^2 (length <see cref="PrunableLayer.Reduction"/>).</summary>
+    /// <summary>
+    /// Per reduction column j: sum over rows of x_j^2 (length <see cref="PrunableLayer.Reduction"/>; for a grouped conv,
+    /// per group concatenated, group g at g*R, since each group reads its own input channels).
+    /// </summary>
     public double[]? InputSquaredSums { get; set; }
     /// <summary>Per weight (memory order): sum over calibration batches of (w * dL/dw)^2.</summary>
     public double[]? TaylorSums { get; set; }

@@ -6,8 +6,9 @@ namespace Prunus.Pruning;
 /// <summary>
 /// Turns importance scores into masks under a <see cref="PruningTarget"/> (unstructured, N:M and block granularity;
 /// channels go through structured pruning). Ranking is deterministic: equal scores are broken by layer order, then by
-/// position. Exactly round(sparsity x size) weights are pruned per layer (layer scope) or over the pooled layers (global
-/// scope); with blocks, whole blocks are pruned until that count is reached.
+/// position. Exactly round(sparsity x size) weights are pruned per layer (layer and row scope) or over the pooled layers
+/// (global scope); with blocks, whole blocks are pruned until that count is reached. Row scope spreads a layer's count
+/// over its rows (each row prunes round(sparsity x its length), give or take the one weight rounding needs).
 /// </summary>
 public static class MaskSelection
 {
@@ -26,6 +27,8 @@ public static class MaskSelection
         if (target.Granularity.IsStructured)
             throw new ArgumentException("channel granularity is structured pruning: use ChannelPruning, not masks");
         if (layers.Count == 0) throw new ArgumentException("the model has no prunable layers (Conv, Gemm or MatMul with a constant float weight)");
+        if (target.Scope == PruningScope.Row && target.Granularity is Block { Rows: > 1 } rb)
+            throw new ArgumentException($"row scope compares weights within one output row, so blocks must be one row high (1xC), got {rb.Rows}x{rb.Cols}");
         var masks = new PruningMasks(graph);
         var units = new List<Units>(layers.Count);
         foreach (var layer in layers)
@@ -51,7 +54,9 @@ public static class MaskSelection
         foreach (var u in units)
         {
             var explicitSparsity = target.ExplicitSparsity(u.Layer);
-            if (explicitSparsity is { } e || target.Scope == PruningScope.Layer)
+            if (target.Scope == PruningScope.Row)
+                PruneRows(u, (long)Math.Round((explicitSparsity ?? target.Sparsity) * u.Layer.Size));
+            else if (explicitSparsity is { } e || target.Scope == PruningScope.Layer)
                 Prune([u], Math.Round((explicitSparsity ?? target.Sparsity) * u.Layer.Size), 0, [1]);
             else pooled.Add(u);
         }
@@ -93,6 +98,30 @@ public static class MaskSelection
             if (pruned + add - amount > amount - pruned) continue;
             u.Prune(unitOf[o]);
             pruned += add;
+        }
+    }
+
+    /// <summary>Prunes <paramref name="count"/> weights of one layer, spread evenly over its rows, lowest scores first within each row.</summary>
+    private static void PruneRows(Units u, long count)
+    {
+        var layer = u.Layer;
+        int rows = layer.Outputs;
+        var unitsOfRow = new int[u.BlocksPerRow == 0 ? layer.Reduction : u.BlocksPerRow];
+        for (int r = 0; r < rows && count > 0; r++)
+        {
+            // Cumulative rounding: rows end with exactly `count` pruned (blocks may overshoot by less than a block).
+            long due = (long)Math.Round((double)count * (r + 1) / rows) - u.PrunedWeights;
+            if (due <= 0) continue;
+            for (int c = 0; c < unitsOfRow.Length; c++) unitsOfRow[c] = u.BlocksPerRow == 0 ? layer.Index(r, c) : r * u.BlocksPerRow + c;
+            var scores = u.Scores;
+            Array.Sort(unitsOfRow, (a, b) => scores[a] != scores[b] ? scores[a].CompareTo(scores[b]) : a.CompareTo(b));
+            long pruned = 0;
+            foreach (var unit in unitsOfRow)
+            {
+                if (pruned >= due) break;
+                u.Prune(unit);
+                pruned += u.Size(unit);
+            }
         }
     }
 

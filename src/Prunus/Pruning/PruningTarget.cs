@@ -7,6 +7,11 @@ public enum PruningScope
     Layer,
     /// <summary>One ranking across all layers (scores must be comparable across layers, as magnitudes are).</summary>
     Global,
+    /// <summary>
+    /// Every output row (output channel or feature) of every layer pruned to the target sparsity: weights compete only
+    /// with those feeding the same output, as Wanda prescribes. Unstructured or 1xC blocks.
+    /// </summary>
+    Row,
 }
 
 /// <summary>What a global sparsity target counts.</summary>
