@@ -9,6 +9,8 @@ using Prunus.Graph.Onnx;
 using Prunus.Graph.Analysis;
 using Prunus.Pruning;
 using Prunus.Pruning.Criteria;
+using Prunus.Pruning.Obs;
+using Prunus.Pruning.Structured;
 using Prunus.Pruning.Sensitivity;
 using Prunus.Threading;
 using Prunus.Training;
@@ -21,7 +23,7 @@ namespace Prunus.Cli.Commands;
 /// </summary>
 public sealed class PruneCommand : ICliCommand
 {
-    internal static readonly string[] Methods = ["magnitude", "random"];
+    internal static readonly string[] Methods = ["magnitude", "random", "fpgm", "taylor", "wanda", "obs"];
     internal static readonly string[] Schedules = ["oneshot", "iterative", "agp", "lottery"];
 
     public Command Build(Func<Reporter> reporter)
@@ -30,8 +32,10 @@ public sealed class PruneCommand : ICliCommand
         var output = new Option<string>("--out") { Description = "Where to write the pruned model (ONNX)", Required = true, HelpName = "file" };
         var sparsity = new Option<double>("--sparsity") { Description = "Fraction of the prunable weights to remove (of the FLOPs with --target flops); N:M sets its own", DefaultValueFactory = _ => 0.5, HelpName = "s" };
         var method = new Option<string>("--method") { Description = "Importance criterion", DefaultValueFactory = _ => "magnitude" }.OneOf(Methods);
-        var granularity = new Option<string>("--granularity") { Description = "What is removed: unstructured, N:M (e.g. 2:4), block:RxC (e.g. block:1x4)", DefaultValueFactory = _ => "unstructured", HelpName = "g" };
-        var scope = new Option<string>("--scope") { Description = "One ranking across layers, or each layer to the sparsity", DefaultValueFactory = _ => "global" }.OneOf("global", "layer");
+        var granularity = new Option<string>("--granularity") { Description = "What is removed: unstructured, N:M (e.g. 2:4), block:RxC (e.g. block:1x4), or channel (the model is physically shrunk)", DefaultValueFactory = _ => "unstructured", HelpName = "g" };
+        var scope = new Option<string>("--scope") { Description = "One ranking across layers, each layer to the sparsity, or each output row of each layer (Wanda's comparison groups)", DefaultValueFactory = _ => "global" }.OneOf("global", "layer", "row");
+        var roundTo = new Option<int>("--round-to") { Description = "Channel granularity: keep a multiple of this many channels in each group (e.g. 8)", DefaultValueFactory = _ => 1, HelpName = "n" };
+        var calibration = new Option<int>("--calibration") { Description = "Training images used by data-driven criteria (taylor, wanda, obs) and BatchNorm recalibration", DefaultValueFactory = _ => 1024, HelpName = "n" };
         var target = new Option<string>("--target") { Description = "What --sparsity counts in global scope", DefaultValueFactory = _ => "params" }.OneOf("params", "flops");
         var schedule = new Option<string>("--schedule") { Description = "When to prune: once, in rounds with fine-tuning, gradually during fine-tuning (cubic), or lottery-ticket rewinding", DefaultValueFactory = _ => "oneshot" }.OneOf(Schedules);
         var epochs = new Option<int>("--epochs") { Description = "Fine-tuning epochs in all (0: none)", DefaultValueFactory = _ => 0, HelpName = "n" };
@@ -50,7 +54,7 @@ public sealed class PruneCommand : ICliCommand
         var denseFile = new Option<bool>("--dense-file") { Description = "Write every weight densely (by default mostly-zero weights are stored as ONNX sparse initializers)" };
         var cmd = new Command("prune", "Prune a model, fine-tune it if asked, and compare it with the original")
         {
-            model, output, sparsity, method, granularity, scope, target, schedule, epochs, rounds, distill, lr, batch, minDensity,
+            model, output, sparsity, method, granularity, scope, roundTo, calibration, target, schedule, epochs, rounds, distill, lr, batch, minDensity,
             ignore, sensitivity, rewind, data, seed, threads, latency, denseFile,
         };
         cmd.SetAction(p =>
@@ -68,11 +72,13 @@ public sealed class PruneCommand : ICliCommand
                 {
                     Sparsity = Check.InRange("--sparsity", p.GetValue(sparsity), 0, 0.9999),
                     Granularity = g,
-                    Scope = p.GetValue(scope) == "layer" ? PruningScope.Layer : PruningScope.Global,
+                    Scope = p.GetValue(scope) switch { "layer" => PruningScope.Layer, "row" => PruningScope.Row, _ => PruningScope.Global },
                     Measure = p.GetValue(target) == "flops" ? TargetMeasure.Flops : TargetMeasure.Params,
                     MinDensity = Check.InRange("--min-density", p.GetValue(minDensity), 0, 1),
                 },
                 Epochs = Check.AtLeast("--epochs", p.GetValue(epochs), 0),
+                RoundTo = Check.AtLeast("--round-to", p.GetValue(roundTo), 1),
+                CalibrationImages = Check.AtLeast("--calibration", p.GetValue(calibration), 1),
                 Rounds = Check.AtLeast("--rounds", p.GetValue(rounds), 1),
                 Distill = p.GetValue(distill),
                 LearningRate = Check.InRange("--lr", p.GetValue(lr), 0, 100),
@@ -107,6 +113,8 @@ public sealed class PruneCommand : ICliCommand
         public required string Schedule { get; init; }
         public required PruningTarget Target { get; init; }
         public int Epochs { get; init; }
+        public int RoundTo { get; init; }
+        public int CalibrationImages { get; init; }
         public int Rounds { get; init; }
         public bool Distill { get; init; }
         public double LearningRate { get; init; }
@@ -121,22 +129,33 @@ public sealed class PruneCommand : ICliCommand
         public bool DenseFile { get; init; }
     }
 
+    /// <summary>The element criterion of a --method (OBS and FPGM have none of their own: magnitude stands in).</summary>
     internal static IImportance Criterion(string method, ulong seed) => method switch
     {
         "random" => new RandomImportance(seed),
+        "taylor" => Taylor.Instance,
+        "wanda" => Wanda.Instance,
         _ => Magnitude.L1,
     };
 
+    private static void CheckMethod(string method, Granularity granularity)
+    {
+        if (method == "fpgm" && !granularity.IsStructured)
+            throw new UsageException("--method fpgm scores whole filters by their distance to the geometric median: use it with --granularity channel");
+        if (method == "obs" && granularity is not (UnstructuredGranularity or NOfM))
+            throw new UsageException($"--method obs reconstructs unstructured or N:M sparsity, not {granularity}");
+    }
+
     private static int Run(Reporter r, Settings s)
     {
+        CheckMethod(s.Method, s.Target.Granularity);
         var inputPath = Check.ExistingFile("model", s.Model);
         var files = FashionMnist.Locate(s.Data);
         OutputPaths.CheckFile("--out", s.Output, [(inputPath, "the input model"), (files.TrainImages, "a dataset file"),
             (files.TrainLabels, "a dataset file"), (files.TestImages, "a dataset file"), (files.TestLabels, "a dataset file")]);
         var graph = ModelFiles.Load(inputPath);
         var test = FashionMnist.LoadSet(files.TestImages, files.TestLabels);
-        bool needsTraining = s.Epochs > 0;
-        var train = needsTraining ? FashionMnist.LoadSet(files.TrainImages, files.TrainLabels) : null;
+        var train = FashionMnist.LoadSet(files.TrainImages, files.TrainLabels); // fine-tuning and calibration
         using var pool = new WorkerPool(s.Threads);
         var wall = Stopwatch.StartNew();
 
@@ -158,6 +177,10 @@ public sealed class PruneCommand : ICliCommand
         var recipe = new PruningRecipe
         {
             Importance = Criterion(s.Method, s.Seed),
+            Obs = s.Method == "obs" ? new SparseGptOptions() : null,
+            ChannelImportance = s.Method switch { "fpgm" => new Fpgm(), "random" => new RandomChannelImportance(s.Seed), _ => null },
+            RoundTo = s.RoundTo,
+            CalibrationImages = s.CalibrationImages,
             Target = target,
             Schedule = s.Schedule switch
             {
@@ -185,7 +208,10 @@ public sealed class PruneCommand : ICliCommand
                 progress((p.Epoch + (double)p.Step / p.StepsPerEpoch) / Math.Max(1, p.Epochs),
                     $"{phase}: epoch {p.Epoch + 1}/{p.Epochs} loss {p.Loss:F4} acc {p.Accuracy:F4}");
             };
-            return ModelFiles.Naming(inputPath, () => runner.Run(graph));
+            if (!target.Granularity.IsStructured) return ModelFiles.Naming(inputPath, () => runner.Run(graph));
+            var structured = ModelFiles.Naming(inputPath, () => runner.RunStructured(graph));
+            graph = structured.Graph;
+            return null;
         });
 
         graph.Metadata.Properties["prunus.pruning"] = $"{s.Method} {target.Granularity} {target.Scope} sparsity {target.Sparsity} schedule {s.Schedule} epochs {s.Epochs}";

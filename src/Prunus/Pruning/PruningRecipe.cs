@@ -1,4 +1,6 @@
 using Prunus.Pruning.Criteria;
+using Prunus.Pruning.Obs;
+using Prunus.Pruning.Structured;
 using Prunus.Training;
 
 namespace Prunus.Pruning;
@@ -48,6 +50,17 @@ public sealed record PruningRecipe
     public double DistillAlpha { get; init; } = 0.5;
     /// <summary>Images used for calibration (criteria that need data, BatchNorm recalibration).</summary>
     public int CalibrationImages { get; init; } = 1024;
+    /// <summary>
+    /// When set, masks come from SparseGPT-style OBS reconstruction (<see cref="SparseGpt"/>): the kept weights are
+    /// updated to compensate, and <see cref="Importance"/> is not used. One-shot schedule only.
+    /// </summary>
+    public SparseGptOptions? Obs { get; init; }
+    /// <summary>Channel granularity: how channels are scored (null: L1 magnitude aggregated over each group).</summary>
+    public IChannelImportance? ChannelImportance { get; init; }
+    /// <summary>Channel granularity: keep a multiple of this many channels in each group.</summary>
+    public int RoundTo { get; init; } = 1;
+    /// <summary>Channel granularity: batches of calibration images over which BatchNorm statistics are recomputed after surgery (0: none).</summary>
+    public int RecalibrationBatches { get; init; } = 20;
     /// <summary>Layers (node or weight names) never pruned.</summary>
     public IReadOnlyCollection<string> Ignore { get; init; } = [];
 
@@ -70,6 +83,12 @@ public sealed record PruningRecipe
             throw new ArgumentException($"the lottery schedule trains before each of its {Rounds} pruning rounds and once after the last: give at least {Rounds + 1} epochs");
         if (Schedule == PruningSchedule.Lottery && Importance is not Magnitude)
             throw new ArgumentException("the lottery schedule is iterative magnitude pruning: use the magnitude criterion");
+        if (Obs is not null && Schedule != PruningSchedule.OneShot)
+            throw new ArgumentException("OBS reconstruction prunes in one shot: use the oneshot schedule (with --epochs to fine-tune after it)");
+        if (Target.Granularity.IsStructured && Schedule != PruningSchedule.OneShot)
+            throw new ArgumentException("channel pruning removes channels in one shot: use the oneshot schedule (with --epochs to fine-tune after it)");
+        if (RoundTo < 1) throw new ArgumentOutOfRangeException(nameof(RoundTo), RoundTo, "round-to must be at least 1");
+        if (RecalibrationBatches < 0) throw new ArgumentOutOfRangeException(nameof(RecalibrationBatches), RecalibrationBatches, "recalibration batches must not be negative");
         if (Distill && Epochs == 0) throw new ArgumentException("distillation trains the pruned model: give at least one epoch");
     }
 }

@@ -1,6 +1,8 @@
 using Prunus.Data;
 using Prunus.Graph;
 using Prunus.Pruning.Criteria;
+using Prunus.Pruning.Obs;
+using Prunus.Pruning.Structured;
 using Prunus.Pruning.Schedules;
 using Prunus.Tensors;
 using Prunus.Training;
@@ -17,8 +19,6 @@ public sealed class PruningRunner
     private readonly PruningRecipe _recipe;
     private readonly ImageDataset? _train;
 
-    /// <summary>Collects calibration statistics for criteria that need data (set by whoever provides calibration).</summary>
-    public Func<ModelGraph, IReadOnlyList<PrunableLayer>, CalibrationNeeds, IReadOnlyDictionary<string, LayerStatistics>>? Calibrate { get; set; }
     /// <summary>Status lines (phase changes, pruning events).</summary>
     public Action<string>? Log { get; set; }
     /// <summary>Training progress of each fine-tuning phase.</summary>
@@ -29,17 +29,29 @@ public sealed class PruningRunner
     {
         ArgumentNullException.ThrowIfNull(recipe);
         recipe.Validate();
-        if (recipe.Target.Granularity.IsStructured)
-            throw new ArgumentException("channel pruning changes the model's structure: use structured pruning, not masks");
-        if ((recipe.Epochs > 0 || recipe.Importance.Needs != CalibrationNeeds.None) && train is null)
+        if ((recipe.Epochs > 0 || NeedsData(recipe)) && train is null)
             throw new ArgumentException("this recipe trains or calibrates: give training data");
         _recipe = recipe;
         _train = train;
     }
 
-    /// <summary>Prunes <paramref name="graph"/> in place and returns its (permanent) masks.</summary>
+    /// <summary>Whether the recipe reads training images before any fine-tuning (calibration, OBS, BatchNorm recalibration).</summary>
+    public static bool NeedsData(PruningRecipe recipe) =>
+        recipe.Obs is not null || recipe.Importance.Needs != CalibrationNeeds.None
+        || recipe.Target.Granularity.IsStructured && recipe.RecalibrationBatches > 0;
+
+    private CalibrationOptions CalibrationOptions => new()
+    {
+        Images = Math.Min(_recipe.CalibrationImages, _train!.Count),
+        Seed = _recipe.Training.Seed,
+        Pool = _recipe.Training.Pool,
+    };
+
+    /// <summary>Prunes <paramref name="graph"/> in place with masks and returns them (made permanent).</summary>
     public PruningMasks Run(ModelGraph graph)
     {
+        if (_recipe.Target.Granularity.IsStructured)
+            throw new InvalidOperationException("channel pruning makes a new, smaller graph: call RunStructured");
         var layers = PrunableLayers.Find(graph, _recipe.Ignore);
         if (layers.Count == 0) throw new ModelException($"model '{graph.Name}' has no prunable layers (Conv, Gemm or MatMul with a constant float weight)");
         var teacher = _recipe.Distill ? graph.Clone() : null;
@@ -58,16 +70,60 @@ public sealed class PruningRunner
 
     private PruningMasks PruneNow(ModelGraph graph, IReadOnlyList<PrunableLayer> layers, double sparsity, PruningMasks? previous)
     {
-        IReadOnlyDictionary<string, LayerStatistics>? stats = null;
-        if (_recipe.Importance.Needs != CalibrationNeeds.None)
+        var target = _recipe.Target with { Sparsity = sparsity };
+        PruningMasks masks;
+        if (_recipe.Obs is { } obs)
         {
-            if (Calibrate is null) throw new InvalidOperationException($"the {_recipe.Importance.Name} criterion needs calibration, and none is set up");
-            Log?.Invoke($"calibrating {_recipe.Importance.Name} on {_recipe.CalibrationImages} images");
-            stats = Calibrate(graph, layers, _recipe.Importance.Needs);
+            Log?.Invoke($"OBS reconstruction, layer by layer, on {CalibrationOptions.Images} calibration images");
+            masks = SparseGpt.Prune(graph, layers, _train!, target, obs with { Calibration = CalibrationOptions });
         }
-        var masks = Pruner.Prune(graph, layers, _recipe.Importance, _recipe.Target with { Sparsity = sparsity }, stats, previous);
-        Log?.Invoke($"pruned to {masks.Sparsity():P1} sparsity ({_recipe.Importance.Name}, {_recipe.Target.Granularity}, {_recipe.Target.Scope.ToString().ToLowerInvariant()} scope)");
+        else masks = Pruner.Prune(graph, layers, _recipe.Importance, target, Statistics(graph, layers), previous);
+        Log?.Invoke($"pruned to {masks.Sparsity():P1} sparsity ({(_recipe.Obs is null ? _recipe.Importance.Name : "obs")}, {_recipe.Target.Granularity}, {_recipe.Target.Scope.ToString().ToLowerInvariant()} scope)");
         return masks;
+    }
+
+    private IReadOnlyDictionary<string, LayerStatistics>? Statistics(ModelGraph graph, IReadOnlyList<PrunableLayer> layers)
+    {
+        if (_recipe.Importance.Needs == CalibrationNeeds.None) return null;
+        Log?.Invoke($"calibrating {_recipe.Importance.Name} on {CalibrationOptions.Images} images");
+        return Calibration.Collect(graph, layers, _train!, _recipe.Importance.Needs, CalibrationOptions);
+    }
+
+    /// <summary>
+    /// Channel pruning: removes whole channels of <paramref name="graph"/>'s dependency groups to the recipe's target
+    /// (a fraction of channels, parameters or FLOPs), recomputes BatchNorm statistics on training images, fine-tunes for
+    /// the recipe's epochs (distilling from the input model if asked) and returns the new, smaller graph with the
+    /// surgery's report. <paramref name="graph"/> itself is not changed.
+    /// </summary>
+    public StructuredPruningResult RunStructured(ModelGraph graph)
+    {
+        if (!_recipe.Target.Granularity.IsStructured) throw new InvalidOperationException("RunStructured is for channel granularity");
+        var importance = _recipe.ChannelImportance;
+        if (importance is null)
+        {
+            var layers = PrunableLayers.Find(graph, _recipe.Ignore);
+            importance = new GroupImportance(_recipe.Importance, Statistics(graph, layers));
+        }
+        var options = new ChannelPruningOptions
+        {
+            Target = _recipe.Target.Measure == TargetMeasure.Flops ? ChannelTarget.Flops : ChannelTarget.Parameters,
+            Amount = _recipe.Target.Sparsity,
+            RoundTo = _recipe.RoundTo,
+            Ignore = _recipe.Ignore,
+        };
+        var result = ChannelPruning.Prune(graph, importance, options);
+        var report = result.Report;
+        Log?.Invoke($"removed {result.Selection.Total} channels in {report.Groups.Count(g => g.ChannelsAfter < g.ChannelsBefore)} groups ({importance.Name}): " +
+            $"parameters -{report.ParametersRemoved:P1}, FLOPs -{report.FlopsRemoved:P1}");
+        foreach (var g in report.Groups.Where(g => !g.Prunable))
+            Log?.Invoke($"left unpruned: group at '{g.Root}': {g.Reason}");
+        if (_recipe.RecalibrationBatches > 0 && _train is not null)
+        {
+            int n = BatchNormRecalibration.Run(result.Graph, _train, _recipe.RecalibrationBatches, _recipe.Training.BatchSize, _recipe.Training.Pool);
+            if (n > 0) Log?.Invoke($"recomputed the statistics of {n} BatchNormalization layers on {_recipe.RecalibrationBatches} batches");
+        }
+        if (_recipe.Epochs > 0) FineTune(result.Graph, null, _recipe.Epochs, _recipe.Distill ? graph : null, "fine-tune");
+        return result;
     }
 
     private PruningMasks OneShot(ModelGraph graph, IReadOnlyList<PrunableLayer> layers, ModelGraph? teacher)

@@ -71,6 +71,50 @@ public sealed class CliPruneTests(CliWorkspace ws) : IClassFixture<CliWorkspace>
         Assert.Equal("block:4x1", json.GetProperty("granularity").GetString());
     }
 
+    [Theory]
+    [InlineData("obs", "unstructured", "global")]
+    [InlineData("obs", "2:4", "layer")]
+    [InlineData("wanda", "unstructured", "row")]
+    [InlineData("taylor", "block:1x4", "global")]
+    public void Data_driven_methods_calibrate_on_training_images(string method, string granularity, string scope)
+    {
+        var output = Path.Combine(ws.NewFolder(), "p.onnx");
+        var r = Prune(output, "--sparsity", "0.5", "--method", method, "--granularity", granularity, "--scope", scope, "--calibration", "64", "--json");
+        Assert.Equal(0.5, r.Json().GetProperty("sparsity").GetDouble(), 2);
+        Assert.Contains(method == "obs" ? "OBS reconstruction" : $"calibrating {method} on 64 images", r.Err);
+    }
+
+    [Theory]
+    [InlineData("magnitude", "params")]
+    [InlineData("fpgm", "flops")]
+    [InlineData("random", "params")]
+    public void Channel_pruning_writes_a_smaller_dense_model(string method, string target)
+    {
+        var output = Path.Combine(ws.NewFolder(), "p.onnx");
+        var json = Prune(output, "--granularity", "channel", "--method", method, "--target", target, "--sparsity", "0.5", "--round-to", "4", "--json").Json();
+        var before = json.GetProperty("before");
+        string measure = target == "flops" ? "flops" : "params";
+        double kept = json.GetProperty(measure).GetDouble() / before.GetProperty(measure).GetDouble();
+        Assert.InRange(kept, 0.35, 0.65);
+        Assert.Equal(0, json.GetProperty("sparsity").GetDouble(), 3); // dense: the channels are gone, not zeroed
+        var graph = OnnxReader.Load(output);
+        // The hidden widths (300 and 100 in the zoo mlp) shrank to multiples of 4; the 10 logits stayed.
+        var layers = PrunableLayers.Find(graph);
+        Assert.All(layers.Take(2), l => Assert.Equal(0, l.Outputs % 4));
+        Assert.True(layers[0].Outputs < 300);
+        Assert.Equal(10, layers[^1].Outputs);
+    }
+
+    [Theory]
+    [InlineData("fpgm", "unstructured", "use it with --granularity channel")]
+    [InlineData("obs", "block:1x4", "--method obs reconstructs unstructured or N:M")]
+    public void Methods_refuse_granularities_they_cannot_serve(string method, string granularity, string message)
+    {
+        var r = Prune(Path.Combine(ws.NewFolder(), "p.onnx"), "--method", method, "--granularity", granularity);
+        Assert.Equal(2, r.Code);
+        Assert.Contains(message, r.Err);
+    }
+
     [Fact]
     public void Sensitivity_writes_a_report_that_prune_uses()
     {
