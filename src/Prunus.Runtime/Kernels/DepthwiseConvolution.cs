@@ -96,7 +96,13 @@ public static class DepthwiseConvolution
             return;
         }
         // Each vector of an output row accumulates all taps in a register: one store per vector, not one per tap.
+        // A tap's run start is linear in the output row (one row down moves StrideH padded rows), so the starts of
+        // row 0 are computed once and shifted; RunStart's divisions stay out of the loops.
+        Span<int> starts0 = stackalloc int[taps];
         Span<int> starts = stackalloc int[taps];
+        for (int i = 0; i < g.KH; i++)
+            for (int j = 0; j < g.KW; j++) starts0[i * g.KW + j] = RunStart(g, hp, wq, 0, i, j);
+        int rowStep = g.StrideH * wq;
         ref float ps = ref MemoryMarshal.GetReference(scratch);
         for (int k = 0; k < m; k++)
         {
@@ -104,8 +110,8 @@ public static class DepthwiseConvolution
             float b = bias.IsEmpty ? 0 : bias[k];
             for (int oh = 0; oh < g.OH; oh++)
             {
-                for (int i = 0; i < g.KH; i++)
-                    for (int j = 0; j < g.KW; j++) starts[i * g.KW + j] = RunStart(g, hp, wq, oh, i, j);
+                int shift = oh * rowStep;
+                for (int t = 0; t < taps; t++) starts[t] = starts0[t] + shift;
                 var yrow = y.Slice((k * g.OH + oh) * ow, ow);
                 int o = 0;
                 // Four independent accumulators hide the FMA latency that a single chain over the taps would expose.
