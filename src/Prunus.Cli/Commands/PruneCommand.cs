@@ -169,6 +169,8 @@ public sealed class PruneCommand : ICliCommand
         if (s.Sensitivity is { } sensitivityPath)
         {
             var report = SensitivityReport.Load(Check.ExistingFile("--sensitivity", sensitivityPath));
+            if ((report.Granularity == "channel") != target.Granularity.IsStructured)
+                throw new UsageException($"--sensitivity {Path.GetFileName(sensitivityPath)} analysed {report.Granularity} pruning, but --granularity is {target.Granularity}: analyse with the same granularity");
             var allocation = SensitivityAllocation.Allocate(report, target.Sparsity, target.Measure);
             target = target with { LayerSparsity = allocation.Sparsity };
             r.Line($"per-layer sparsities from {Path.GetFileName(sensitivityPath)} (predicted loss {allocation.PredictedLoss * 100:F2} pt): " +

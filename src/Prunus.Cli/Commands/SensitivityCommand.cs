@@ -4,6 +4,7 @@ using Prunus.Cli.Console;
 using Prunus.Data;
 using Prunus.Pruning;
 using Prunus.Pruning.Sensitivity;
+using Prunus.Pruning.Structured;
 using Prunus.Threading;
 
 namespace Prunus.Cli.Commands;
@@ -19,8 +20,8 @@ public sealed class SensitivityCommand : ICliCommand
         var model = new Argument<string>("model") { Description = "ONNX classifier" };
         var output = new Option<string>("--out") { Description = "Where to write the report (JSON)", DefaultValueFactory = _ => "sensitivity.json", HelpName = "file" };
         var sparsities = new Option<string>("--sparsities") { Description = "Sparsities analysed per layer (comma-separated)", DefaultValueFactory = _ => string.Join(",", SensitivityAnalysis.DefaultSparsities.Select(x => x.ToString(CultureInfo.InvariantCulture))), HelpName = "s,s,..." };
-        var method = new Option<string>("--method") { Description = "Importance criterion", DefaultValueFactory = _ => "magnitude" }.OneOf(PruneCommand.Methods);
-        var granularity = new Option<string>("--granularity") { Description = "unstructured, N:M or block:RxC", DefaultValueFactory = _ => "unstructured", HelpName = "g" };
+        var method = new Option<string>("--method") { Description = "Importance criterion (fpgm: channel granularity only)", DefaultValueFactory = _ => "magnitude" }.OneOf("magnitude", "random", "taylor", "wanda", "fpgm");
+        var granularity = new Option<string>("--granularity") { Description = "unstructured, N:M, block:RxC, or channel (each dependency group loses a fraction of its channels)", DefaultValueFactory = _ => "unstructured", HelpName = "g" };
         var validation = new Option<int>("--validation") { Description = "Images at the end of the training set used for validation", DefaultValueFactory = _ => 5000, HelpName = "n" };
         var targetSparsity = new Option<double>("--target-sparsity") { Description = "Also allocate per-layer sparsities that remove this fraction (0: no allocation)", DefaultValueFactory = _ => 0, HelpName = "s" };
         var target = new Option<string>("--target") { Description = "What the allocation's target counts", DefaultValueFactory = _ => "params" }.OneOf("params", "flops");
@@ -37,7 +38,9 @@ public sealed class SensitivityCommand : ICliCommand
             Granularity g;
             try { g = Granularity.Parse(p.GetValue(granularity)!); }
             catch (ArgumentException e) { throw new UsageException($"--granularity: {e.Message}"); }
-            if (g.IsStructured) throw new UsageException("--granularity channel: sensitivity is analysed per layer for unstructured, N:M and block pruning");
+            if (p.GetValue(method) == "fpgm" && !g.IsStructured) throw new UsageException("--method fpgm scores whole filters: use it with --granularity channel");
+            if (g.IsStructured && p.GetValue(method) is "taylor" or "wanda")
+                throw new UsageException($"--method {p.GetValue(method)}: channel sensitivity supports magnitude, fpgm and random");
             var list = p.GetValue(sparsities)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(x => double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && v < 1 ? v
                     : throw new UsageException($"--sparsities: '{x}' is not a number in (0, 1)")).ToArray();
@@ -62,20 +65,36 @@ public sealed class SensitivityCommand : ICliCommand
         if (validationCount > train.Count) throw new UsageException($"--validation {validationCount}: the training set has only {train.Count} images");
         var validation = train.Slice(train.Count - validationCount, validationCount);
         using var pool = new WorkerPool(threads);
-        var layers = ModelFiles.Naming(path, () => PrunableLayers.Find(graph, ignore));
-        var report = r.WithProgress("sensitivity", progress => ModelFiles.Naming(path, () =>
-            SensitivityAnalysis.Run(graph, layers, validation, PruneCommand.Criterion(method, seed), granularity, sparsities, null, pool, progress)));
+        SensitivityReport report;
+        if (granularity.IsStructured)
+        {
+            IChannelImportance importance = method switch { "fpgm" => new Fpgm(), "random" => new RandomChannelImportance(seed), _ => GroupImportance.L1 };
+            report = r.WithProgress("sensitivity", progress => ModelFiles.Naming(path, () =>
+                ChannelSensitivity.Run(graph, validation, importance, sparsities, ignore, pool, progress)));
+        }
+        else
+        {
+            var layers = ModelFiles.Naming(path, () => PrunableLayers.Find(graph, ignore));
+            var criterion = PruneCommand.Criterion(method, seed);
+            // Data-driven criteria are calibrated on training images before the validation split.
+            var statistics = criterion.Needs == Prunus.Pruning.Criteria.CalibrationNeeds.None ? null
+                : Calibration.Collect(graph, layers, train.Slice(0, train.Count - validationCount), criterion.Needs, new CalibrationOptions { Pool = pool, Seed = seed });
+            report = r.WithProgress("sensitivity", progress => ModelFiles.Naming(path, () =>
+                SensitivityAnalysis.Run(graph, layers, validation, criterion, granularity, sparsities, statistics, pool, progress)));
+        }
         Allocation? allocation = targetSparsity > 0 ? SensitivityAllocation.Allocate(report, targetSparsity, measure) : null;
         report.Save(output, allocation);
 
         var columns = new List<string> { "layer", "weights" };
         columns.AddRange(sparsities.Order().Select(s => s.ToString("P0", CultureInfo.InvariantCulture)));
+        // Channel groups round fractions to whole channels: a row may have fewer points than columns (shown as "-").
         if (allocation is not null) columns.Add("allocated");
-        r.Table($"validation accuracy with one layer pruned (baseline {report.BaselineAccuracy:F4}, {validation.Count:N0} images)", columns,
+        r.Table($"validation accuracy with one {(granularity.IsStructured ? "channel group" : "layer")} pruned (baseline {report.BaselineAccuracy:F4}, {validation.Count:N0} images)", columns,
             report.Layers.Select(l =>
             {
                 var row = new List<string> { l.Layer, Fmt.Count(l.Params) };
                 row.AddRange(l.Points.Select(pt => pt.Accuracy.ToString("F4", CultureInfo.InvariantCulture)));
+                while (row.Count < columns.Count - (allocation is null ? 0 : 1)) row.Add("-");
                 if (allocation is not null) row.Add(Fmt.Pct(allocation.Sparsity[l.Layer]));
                 return (IReadOnlyList<string>)row;
             }));

@@ -110,8 +110,11 @@ public sealed class PruningRunner
             Amount = _recipe.Target.Sparsity,
             RoundTo = _recipe.RoundTo,
             Ignore = _recipe.Ignore,
+            GroupAmounts = _recipe.Target.LayerSparsity, // per-group fractions from a channel sensitivity analysis
         };
-        var result = ChannelPruning.Prune(graph, importance, options);
+        var analysis = ChannelDependencies.Find(graph);
+        if (options.GroupAmounts is { Count: > 0 } amounts && options.Amount > 0) options = options with { GroupAmounts = MeetTarget(analysis, importance, options, amounts) };
+        var result = ChannelPruning.Apply(analysis, ChannelPruning.Select(analysis, importance, options));
         var report = result.Report;
         Log?.Invoke($"removed {result.Selection.Total} channels in {report.Groups.Count(g => g.ChannelsAfter < g.ChannelsBefore)} groups ({importance.Name}): " +
             $"parameters -{report.ParametersRemoved:P1}, FLOPs -{report.FlopsRemoved:P1}");
@@ -202,6 +205,31 @@ public sealed class PruningRunner
         {
             if (Weights is null && trainer.GlobalStep == steps) Weights = Snapshot(graph);
         }
+    }
+
+    /// <summary>
+    /// Scales per-group fractions (from a sensitivity allocation, which adds each group's cost as if alone) by one factor
+    /// so that together they remove the target's fraction of parameters or FLOPs: groups interact, since the channels a
+    /// group loses also remove its consumers' input slices, which another group's cost counts too.
+    /// </summary>
+    private static Dictionary<string, double> MeetTarget(ChannelAnalysis analysis, IChannelImportance importance, ChannelPruningOptions options,
+        IReadOnlyDictionary<string, double> amounts)
+    {
+        var before = ChannelPruning.Estimate(analysis, new ChannelSelection());
+        double Removed(double factor)
+        {
+            var scaled = amounts.ToDictionary(kv => kv.Key, kv => Math.Min(options.MaxGroupAmount, kv.Value * factor));
+            var after = ChannelPruning.Estimate(analysis, ChannelPruning.Select(analysis, importance, options with { Amount = 0, GroupAmounts = scaled }));
+            return options.Target == ChannelTarget.Flops ? 1 - (double)after.Flops / before.Flops : 1 - (double)after.Parameters / before.Parameters;
+        }
+        double lo = 0, hi = 1;
+        while (Removed(hi) < options.Amount && hi < 64) hi *= 2;
+        for (int i = 0; i < 30; i++)
+        {
+            double mid = (lo + hi) / 2;
+            if (Removed(mid) < options.Amount) lo = mid; else hi = mid;
+        }
+        return amounts.ToDictionary(kv => kv.Key, kv => Math.Min(options.MaxGroupAmount, kv.Value * hi));
     }
 
     private int StepsPerEpoch()

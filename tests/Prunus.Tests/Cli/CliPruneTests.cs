@@ -130,6 +130,23 @@ public sealed class CliPruneTests(CliWorkspace ws) : IClassFixture<CliWorkspace>
         Assert.Equal(0.8, r.Json().GetProperty("sparsity").GetDouble(), 2);
     }
 
+    [Fact]
+    public void Channel_sensitivity_allocates_groups_that_prune_then_meets_exactly()
+    {
+        var dir = ws.NewFolder();
+        var report = Path.Combine(dir, "sens.json");
+        var s = Cli.Run("sensitivity", ws.Mlp, "--data", ws.DataGz, "--threads", "1", "--validation", "64", "--granularity", "channel",
+            "--sparsities", "0.5,0.9", "--target-sparsity", "0.4", "--target", "flops", "--out", report, "--json").Json();
+        Assert.Equal("channel", s.GetProperty("granularity").GetString());
+        Assert.Equal(2, s.GetProperty("layers").GetArrayLength()); // the two hidden widths of the mlp
+        var json = Prune(Path.Combine(dir, "p.onnx"), "--granularity", "channel", "--target", "flops", "--sparsity", "0.4", "--sensitivity", report, "--json").Json();
+        double kept = json.GetProperty("flops").GetDouble() / json.GetProperty("before").GetProperty("flops").GetDouble();
+        Assert.InRange(kept, 0.55, 0.61); // 40% of the FLOPs removed, to whole channels
+        var mismatch = Prune(Path.Combine(dir, "q.onnx"), "--sparsity", "0.4", "--sensitivity", report);
+        Assert.Equal(2, mismatch.Code);
+        Assert.Contains("analysed channel pruning, but --granularity is unstructured", mismatch.Err);
+    }
+
     [Theory]
     [InlineData("--granularity", "3:2", "N:M needs 0 < N < M")]
     [InlineData("--sparsity", "1.5", "--sparsity must be between")]

@@ -82,4 +82,22 @@ public class SensitivityTests
         Assert.Equal(layers[0].Size, report.Layers[0].Params);
         Assert.True(report.Layers[0].Flops > 0);
     }
+
+    [Fact]
+    public void Channel_sensitivity_prunes_one_group_at_a_time_and_leaves_the_model_whole()
+    {
+        var data = TinyModels.Separable(192, features: 8, classes: 3);
+        var g = TinyModels.Mlp(hidden: 16);
+        using (var t = new Trainer(g, data, new TrainerOptions { Epochs = 3, BatchSize = 32, LearningRate = 0.05, Threads = 1 })) t.Run();
+        var before = g.Initializers.ToDictionary(kv => kv.Key, kv => kv.Value.Floats.ToArray());
+        var report = ChannelSensitivity.Run(g, data, Prunus.Pruning.Structured.GroupImportance.L1, [0.25, 0.5, 0.9375]);
+        Assert.Equal("channel", report.Granularity);
+        var group = Assert.Single(report.Layers); // the 16 hidden features; the logits are never pruned
+        Assert.Equal("fc1", group.Layer);
+        Assert.Equal([0.25, 0.5, 0.9375], group.Points.Select(p => p.Sparsity));
+        // A hidden feature carries its column of w1 (8), its bias and its row of w2 (3): 12 parameters.
+        Assert.Equal(16 * 12, group.Params);
+        Assert.True(group.Points[^1].Accuracy < report.BaselineAccuracy, "one feature of 16 left must cost accuracy");
+        Assert.All(g.Initializers, kv => Assert.Equal(before[kv.Key], kv.Value.Floats.ToArray()));
+    }
 }
