@@ -59,6 +59,8 @@ PROTOCOLS = {
         ("oneshot90", "one-shot global magnitude 90%, no fine-tuning", "oneshot_90_acc", ["--sparsity", "0.9"], None),
         ("ft90", "90% + 2 epochs fine-tuning", "ft90_acc", ["--sparsity", "0.9", "--epochs", "2"], None),
         ("agp95", "gradual to 95% over 3 epochs", "agp95_acc", ["--sparsity", "0.95", "--schedule", "agp", "--epochs", "3"], None),
+        ("obs80", "one-shot OBS 80%, no fine-tuning (target: within 1 pt of dense)", None, ["--sparsity", "0.8", "--method", "obs"], ("dense", 1.0)),
+        ("obs90", "one-shot OBS 90%, no fine-tuning (target: at least 0.80)", None, ["--sparsity", "0.9", "--method", "obs"], ("min", 0.80)),
     ],
 }
 
@@ -101,9 +103,11 @@ def main():
             if torch_key is not None:
                 t = torch[model][torch_key]
                 verdict = "meets" if min(acc.values()) >= t else "below PyTorch"
-            elif check is not None:
+            elif check is not None and check[0] == "dense":
                 loss = max(dense[l] - acc[l] for l in acc)
                 verdict = f"loss {loss * 100:.2f} pt ({'meets' if loss <= check[1] / 100 else 'misses'} {check[1]} pt)"
+            elif check is not None:
+                verdict = "meets" if min(acc.values()) >= check[1] else f"misses {check[1]}"
             rows.append((model, desc, torch[model].get(torch_key) if torch_key else None, acc["Prunus-trained"], acc["PyTorch-trained"], verdict))
     for model, key, desc, args in json.loads(a.extra or "[]"):
         own = os.path.join(work, f"{model}.onnx")
