@@ -79,7 +79,7 @@ def main():
                      f"{d1:.3f} -> {p1:.3f} | {d1 / p1:.2f}x | {d64:.2f} -> {p64:.2f} | {d64 / p64:.2f}x |")
     section = "\n".join(lines) + "\n"
     print(section)
-    text = open(a.out).read()
+    text = open(a.out).read() if os.path.exists(a.out) else "# Benchmarks\n"
     head, _, rest = text.partition("\n")
     open(a.out, "w").write(head + "\n\n" + section + rest)
 
