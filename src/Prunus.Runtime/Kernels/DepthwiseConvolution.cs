@@ -22,11 +22,11 @@ public static class DepthwiseConvolution
         return (Math.Max(hp, 1), Math.Max((wp + g.StrideW - 1) / g.StrideW, 1));
     }
 
-    /// <summary>Floats of one scratch plane.</summary>
+    /// <summary>Floats of one scratch plane, plus a vector's slack that the forward pass may read past the last row.</summary>
     public static int ScratchSize(ConvGeometry g)
     {
         var (hp, wq) = PaddedSize(g);
-        return g.StrideW * hp * wq;
+        return g.StrideW * hp * wq + 8;
     }
 
     /// <summary>Whether the direct path applies: one input channel per group and no negative pads.</summary>
@@ -103,6 +103,7 @@ public static class DepthwiseConvolution
         for (int i = 0; i < g.KH; i++)
             for (int j = 0; j < g.KW; j++) starts0[i * g.KW + j] = RunStart(g, hp, wq, 0, i, j);
         int rowStep = g.StrideH * wq;
+        Span<float> lanes = stackalloc float[8];
         ref float ps = ref MemoryMarshal.GetReference(scratch);
         for (int k = 0; k < m; k++)
         {
@@ -145,6 +146,21 @@ public static class DepthwiseConvolution
                             acc = Vector256.FusedMultiplyAdd(Vector256.Create(wk[t]), Vector256.LoadUnsafe(ref ps, (nuint)(starts[t] + o)), acc);
                         acc.CopyTo(yrow.Slice(o, 8));
                     }
+                // A short tail (and rows narrower than a vector, as late layers' 7x7 planes are) still runs as one
+                // vector: it reads up to 7 floats past the row, which the scratch's slack keeps in bounds, and stores
+                // only the lanes of this row.
+                if (Vector256.IsHardwareAccelerated && ow - o > 1)
+                {
+                    int r = ow - o;
+                    lanes.Clear();
+                    if (accumulate) yrow.Slice(o, r).CopyTo(lanes);
+                    var acc = accumulate ? Vector256.Create((ReadOnlySpan<float>)lanes) : Vector256.Create(b);
+                    for (int t = 0; t < taps; t++)
+                        acc = Vector256.FusedMultiplyAdd(Vector256.Create(wk[t]), Vector256.LoadUnsafe(ref ps, (nuint)(starts[t] + o)), acc);
+                    acc.CopyTo(lanes);
+                    lanes.Slice(0, r).CopyTo(yrow.Slice(o, r));
+                    o = ow;
+                }
                 for (; o < ow; o++)
                 {
                     float acc = accumulate ? yrow[o] : b;
