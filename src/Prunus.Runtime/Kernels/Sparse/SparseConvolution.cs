@@ -1,0 +1,214 @@
+using System.Numerics;
+using Prunus.Threading;
+
+namespace Prunus.Kernels;
+
+/// <summary>How a <see cref="SparseConvolution"/> lays out each image for its kernels.</summary>
+public enum SparseLowering
+{
+    /// <summary>
+    /// Stride 1: KW shifted copies of the (padded) image, xs[j, c, h, ow] = x[c, h - padTop, ow + j*dw - padLeft];
+    /// tap (c, i, j) of every output is then the contiguous run xs[j, c, i*dh + oh, ow] over (oh, ow).
+    /// </summary>
+    Shift,
+    /// <summary>Other strides: the image's im2col columns [C*KH*KW, OH*OW].</summary>
+    Im2Col,
+}
+
+/// <summary>
+/// A convolution with a constant sparse weight W[K, C/G*KH*KW] (rows are output channels): each image is lowered so
+/// that every tap is a contiguous run over the output plane, then Y[k, :] = Σ w * run(tap) for the nonzero taps of
+/// row k (<see cref="SparseTiles"/>), with bias, residual and activation applied as each tile is stored, straight
+/// into y [N, K, OH, OW]. Batches of several images per thread run one image per task; small batches split each
+/// image's rows over the threads. Inference only; fixed shapes.
+/// </summary>
+public sealed unsafe class SparseConvolution : IParallelWork
+{
+    /// <summary>Stored entries times plane size below which an image runs on the calling thread.</summary>
+    internal static long ParallelWork = 1 << 15;
+
+    private readonly ConvGeometry _g;
+    private readonly SparseOperand _s;
+    private readonly int _hs;
+    private readonly long _lowered;
+    private readonly int[] _bounds = new int[130];
+    private float[] _shared = [];
+
+    // Operands of the current run.
+    private float* _x, _y, _bias, _res;
+    private int _image, _parts;
+    private bool _perImage;
+
+    /// <summary>The shapes.</summary>
+    public ConvGeometry Geometry => _g;
+    /// <summary>The weight as found, [K, C*KH*KW] with each group's columns at its channels.</summary>
+    public SparseRows Matrix { get; }
+    /// <summary>The storage the kernels use.</summary>
+    public SparseLayout Layout { get; }
+    /// <summary>How images are lowered.</summary>
+    public SparseLowering Lowering { get; }
+    /// <summary>The structure found in the weight's zeros.</summary>
+    public SparsePattern Pattern { get; }
+    /// <summary>Activation applied to the output as it is stored (after bias and residual).</summary>
+    public FusedActivation Activation { get; init; }
+
+    /// <summary>Whether the sparse kernels handle <paramref name="g"/> (2-D or 1-D, not depthwise).</summary>
+    public static bool Supports(ConvGeometry g) => !DepthwiseConvolution.Applies(g) && g.PadTop >= 0 && g.PadLeft >= 0
+        && g.PadBottom >= 0 && g.PadRight >= 0;
+
+    /// <summary>A convolution for <paramref name="g"/> with weight <paramref name="w"/> [K, C/G, KH, KW].</summary>
+    public SparseConvolution(ConvGeometry g, ReadOnlySpan<float> w, SparseLayout layout) : this(g, RowsOf(g, w), layout) { }
+
+    /// <summary>As above with the weight already in row form (<see cref="RowsOf"/>).</summary>
+    public SparseConvolution(ConvGeometry g, SparseRows rows, SparseLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(rows);
+        g.Validate();
+        if (!Supports(g)) throw new ArgumentException($"sparse convolution does not handle {g}");
+        if (rows.Rows != g.K || rows.Cols != g.ColRows) throw new ArgumentException($"the sparse weight is {rows.Rows}x{rows.Cols} but {g} needs {g.K}x{g.ColRows}");
+        _g = g;
+        Matrix = rows;
+        Layout = layout;
+        Pattern = SparsePattern.Analyze(rows);
+        Lowering = g.StrideH == 1 && g.StrideW == 1 ? SparseLowering.Shift : SparseLowering.Im2Col;
+        _hs = g.OH + (g.KH - 1) * g.DilationH;
+        int p = g.OutPlane, taps = g.Taps, kw = g.KW, hs = _hs, c = g.C, ow = g.OW, dh = g.DilationH;
+        _lowered = Lowering == SparseLowering.Shift ? (long)kw * c * hs * ow : (long)g.ColRows * p;
+        if (_lowered + Vector<float>.Count > int.MaxValue) throw new ArgumentException($"the lowered image of {g} is too large");
+        _s = SparseOperand.Create(rows, layout, Lowering == SparseLowering.Shift
+            ? d => ((d % kw * c + d / taps) * hs + d / kw % g.KH * dh) * ow
+            : d => d * p);
+    }
+
+    /// <summary>The weight [K, C/G, KH, KW] as rows [K, C*KH*KW]: row k's group columns moved to its group's channels.</summary>
+    public static SparseRows RowsOf(ConvGeometry g, ReadOnlySpan<float> w)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        int gcr = g.GroupColRows;
+        var local = SparseRows.FromDense(w, g.K, gcr, gcr);
+        if (g.Groups == 1) return local;
+        var cols = (int[])local.Columns.Clone();
+        for (int k = 0; k < g.K; k++)
+            for (int z = local.RowStart[k]; z < local.RowStart[k + 1]; z++) cols[z] += k / g.Kg * gcr;
+        return new SparseRows(g.K, g.ColRows, local.RowStart, cols, local.Values);
+    }
+
+    /// <summary>A short name for profiles, e.g. "sparse-csr(density 0.29, shift)".</summary>
+    public string Describe() => SparseNames.Describe(Layout, Pattern, Matrix.Density, Lowering == SparseLowering.Shift ? "shift" : "im2col")
+        + (Activation.IsNone ? "" : "+" + Activation);
+
+    /// <summary>y = act(conv(x, W) + b + z); b ([K]) and the residual z (y's shape) may be empty.</summary>
+    public void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, Span<float> y, WorkerPool? pool)
+    {
+        var g = _g;
+        long inSize = (long)g.N * g.C * g.InPlane, outSize = (long)g.N * g.K * g.OutPlane;
+        if (x.Length < inSize) throw new ArgumentException($"x has {x.Length} values but {g} needs {inSize}", nameof(x));
+        if (y.Length < outSize) throw new ArgumentException($"y has {y.Length} values but {g} needs {outSize}", nameof(y));
+        if (!bias.IsEmpty && bias.Length < g.K) throw new ArgumentException($"bias has {bias.Length} values but needs {g.K}", nameof(bias));
+        if (!residual.IsEmpty && residual.Length < outSize) throw new ArgumentException($"the residual has {residual.Length} values but needs {outSize}", nameof(residual));
+        if (g.N == 0 || g.OutPlane == 0) return;
+        int threads = pool?.Threads ?? 1;
+        long work = _s.Stored * g.OutPlane;
+        fixed (float* px = x, py = y, pb = bias, pr = residual)
+        {
+            _x = px; _y = py; _bias = bias.IsEmpty ? null : pb; _res = residual.IsEmpty ? null : pr;
+            // Whole images per task when there are enough of them to share out evenly, or too little work to split.
+            _perImage = threads == 1 || g.N >= 4 * threads || work < ParallelWork;
+            if (_perImage)
+            {
+                if (threads > 1 && g.N > 1 && work * g.N >= ParallelWork) pool!.For(g.N, this);
+                else for (int n = 0; n < g.N; n++) Run(n);
+            }
+            else
+            {
+                if (_shared.Length == 0) _shared = GC.AllocateArray<float>((int)_lowered + Vector<float>.Count, pinned: true);
+                _parts = _s.Partition(Math.Min(2 * threads, 128), _bounds);
+                fixed (float* lowered = _shared)
+                    for (int n = 0; n < g.N; n++)
+                    {
+                        _image = n;
+                        Lower(n, lowered);
+                        pool!.For(_parts, this);
+                    }
+            }
+            _x = _y = _bias = _res = null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Run(int index)
+    {
+        if (_perImage)
+        {
+            float* lowered = GemmScratch.Get(0, (int)_lowered + Vector<float>.Count);
+            Lower(index, lowered);
+            Compute(index, lowered, 0, _s.Units);
+        }
+        else
+            fixed (float* lowered = _shared) Compute(_image, lowered, _bounds[index], _bounds[index + 1]);
+    }
+
+    /// <summary>Rows of units [u0, u1) of image n from its lowered form.</summary>
+    private void Compute(int n, float* lowered, int u0, int u1)
+    {
+        if (u1 <= u0) return;
+        var g = _g;
+        int p = g.OutPlane;
+        nint plane = (nint)g.K * p;
+        var args = new SpmmArgs
+        {
+            X = lowered,
+            Y = _y + n * plane,
+            Ldy = p,
+            RowBias = _bias,
+            Residual = _res == null ? null : _res + n * plane,
+            LdRes = p,
+            Relu = Activation.IsRelu,
+        };
+        _s.Run(args, u0, u1, 0, p);
+        if (!Activation.IsNone && !Activation.IsRelu)
+        {
+            var (r0, _) = _s.RowsOf(u0);
+            var (last, count) = _s.RowsOf(u1 - 1);
+            Activation.Apply(new Span<float>(args.Y + (nint)r0 * p, (last + count - r0) * p));
+        }
+    }
+
+    /// <summary>Lowers image n into <paramref name="dst"/> per <see cref="Lowering"/>.</summary>
+    private void Lower(int n, float* dst)
+    {
+        var g = _g;
+        float* x = _x + (nint)n * g.C * g.InPlane;
+        if (Lowering == SparseLowering.Im2Col)
+        {
+            Im2Col.Lower(g, new ReadOnlySpan<float>(x, g.C * g.InPlane), 0, 1, new Span<float>(dst, (int)_lowered), 0, g.ColRows);
+            return;
+        }
+        int ow = g.OW, hs = _hs;
+        for (int j = 0; j < g.KW; j++)
+        {
+            // Output column ow reads input column ow + j*dw - padLeft; outside [0, W) it is padding.
+            int shift = j * g.DilationW - g.PadLeft;
+            var (lo, hi) = Im2Col.ValidRange(shift, 1, g.W, ow);
+            for (int c = 0; c < g.C; c++)
+            {
+                float* plane = dst + ((nint)(j * g.C + c) * hs) * ow;
+                float* src = x + (nint)c * g.InPlane;
+                for (int h = 0; h < hs; h++)
+                {
+                    float* row = plane + (nint)h * ow;
+                    int ih = h - g.PadTop;
+                    if (ih < 0 || ih >= g.H || hi <= lo)
+                    {
+                        new Span<float>(row, ow).Clear();
+                        continue;
+                    }
+                    if (lo > 0) new Span<float>(row, lo).Clear();
+                    new ReadOnlySpan<float>(src + (nint)ih * g.W + lo + shift, hi - lo).CopyTo(new Span<float>(row + lo, hi - lo));
+                    if (hi < ow) new Span<float>(row + hi, ow - hi).Clear();
+                }
+            }
+        }
+    }
+}
