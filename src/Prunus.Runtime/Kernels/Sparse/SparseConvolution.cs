@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Prunus.Threading;
 
@@ -137,6 +138,7 @@ public sealed unsafe class SparseConvolution : IParallelWork
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(int index)
     {
         if (_perImage)
@@ -150,6 +152,7 @@ public sealed unsafe class SparseConvolution : IParallelWork
     }
 
     /// <summary>Rows of units [u0, u1) of image n from its lowered form.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Compute(int n, float* lowered, int u0, int u1)
     {
         if (u1 <= u0) return;
@@ -176,6 +179,7 @@ public sealed unsafe class SparseConvolution : IParallelWork
     }
 
     /// <summary>Lowers image n into <paramref name="dst"/> per <see cref="Lowering"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Lower(int n, float* dst)
     {
         var g = _g;
@@ -201,14 +205,44 @@ public sealed unsafe class SparseConvolution : IParallelWork
                     int ih = h - g.PadTop;
                     if (ih < 0 || ih >= g.H || hi <= lo)
                     {
-                        new Span<float>(row, ow).Clear();
+                        Zero(row, ow);
                         continue;
                     }
-                    if (lo > 0) new Span<float>(row, lo).Clear();
-                    new ReadOnlySpan<float>(src + (nint)ih * g.W + lo + shift, hi - lo).CopyTo(new Span<float>(row + lo, hi - lo));
-                    if (hi < ow) new Span<float>(row + hi, ow - hi).Clear();
+                    Zero(row, lo);
+                    Copy(src + (nint)ih * g.W + lo + shift, row + lo, hi - lo);
+                    Zero(row + hi, ow - hi);
                 }
             }
         }
+    }
+
+    // Rows are short (often 8 to 32 floats), where a memmove or memset call costs more than the work: whole vectors,
+    // then one last vector ending exactly at n (overlapping what was already written).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(float* src, float* dst, int n)
+    {
+        int w = Vector<float>.Count;
+        if (n < w)
+        {
+            for (int i = 0; i < n; i++) dst[i] = src[i];
+            return;
+        }
+        int v = 0;
+        for (; v + w <= n; v += w) Vector.Load(src + v).Store(dst + v);
+        if (v < n) Vector.Load(src + n - w).Store(dst + n - w);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Zero(float* dst, int n)
+    {
+        int w = Vector<float>.Count;
+        if (n < w)
+        {
+            for (int i = 0; i < n; i++) dst[i] = 0;
+            return;
+        }
+        int v = 0;
+        for (; v + w <= n; v += w) Vector<float>.Zero.Store(dst + v);
+        if (v < n) Vector<float>.Zero.Store(dst + n - w);
     }
 }

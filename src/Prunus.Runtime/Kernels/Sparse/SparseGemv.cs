@@ -11,6 +11,7 @@ namespace Prunus.Kernels;
 /// </summary>
 internal static unsafe class SparseGemv
 {
+    internal static bool s_gather = Environment.GetEnvironmentVariable("SPARSE_NOGATHER") is null;
     /// <summary>Rows [r0, r1) of a CSR operand whose offsets are column indices of x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Csr(SparseOperand s, float* x, int r0, int r1, float* y, float* bias, bool relu)
@@ -21,7 +22,7 @@ internal static unsafe class SparseGemv
         {
             int z = start[r], end = start[r + 1];
             float acc = 0;
-            if (Avx2.IsSupported && end - z >= 8)
+            if (s_gather && Avx2.IsSupported && end - z >= 8)
             {
                 Vector256<float> s0 = default, s1 = default;
                 for (; z + 16 <= end; z += 16)

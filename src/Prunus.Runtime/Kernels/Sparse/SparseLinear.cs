@@ -112,6 +112,7 @@ public sealed unsafe class SparseLinear : IParallelWork
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(int index)
     {
         if (_m == 1) Gemv(index);
@@ -119,6 +120,7 @@ public sealed unsafe class SparseLinear : IParallelWork
         else Group(index);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Gemv(int part)
     {
         int u0 = _bounds[part], u1 = _bounds[part + 1];
@@ -134,6 +136,7 @@ public sealed unsafe class SparseLinear : IParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Transpose(int part)
     {
         int chunk = (_k + 7) / 8 / _parts * 8;
@@ -148,6 +151,7 @@ public sealed unsafe class SparseLinear : IParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Group(int task)
     {
         int perTask = GroupRows / _rowsPerUnit;
