@@ -189,30 +189,53 @@ public sealed unsafe class SparseConvolution : IParallelWork
             Im2Col.Lower(g, new ReadOnlySpan<float>(x, g.C * g.InPlane), 0, 1, new Span<float>(dst, (int)_lowered), 0, g.ColRows);
             return;
         }
-        int ow = g.OW, hs = _hs;
+        int ow = g.OW, hs = _hs, width = g.W, plane = g.InPlane;
+        // Rows h of xs read input row h - padTop: those outside [0, H) are padding, whole rows of zeros.
+        int h0 = Math.Clamp(g.PadTop, 0, hs), h1 = Math.Clamp(g.PadTop + g.H, h0, hs);
         for (int j = 0; j < g.KW; j++)
         {
             // Output column ow reads input column ow + j*dw - padLeft; outside [0, W) it is padding.
             int shift = j * g.DilationW - g.PadLeft;
-            var (lo, hi) = Im2Col.ValidRange(shift, 1, g.W, ow);
+            var (lo, hi) = Im2Col.ValidRange(shift, 1, width, ow);
             for (int c = 0; c < g.C; c++)
             {
-                float* plane = dst + ((nint)(j * g.C + c) * hs) * ow;
-                float* src = x + (nint)c * g.InPlane;
-                for (int h = 0; h < hs; h++)
+                float* xs = dst + ((nint)(j * g.C + c) * hs) * ow;
+                Zero(xs, h0 * ow);
+                Zero(xs + (nint)h1 * ow, (hs - h1) * ow);
+                if (hi <= lo)
                 {
-                    float* row = plane + (nint)h * ow;
-                    int ih = h - g.PadTop;
-                    if (ih < 0 || ih >= g.H || hi <= lo)
-                    {
-                        Zero(row, ow);
-                        continue;
-                    }
-                    Zero(row, lo);
-                    Copy(src + (nint)ih * g.W + lo + shift, row + lo, hi - lo);
-                    Zero(row + hi, ow - hi);
+                    Zero(xs + (nint)h0 * ow, (h1 - h0) * ow);
+                    continue;
                 }
+                float* src = x + (nint)c * plane + (nint)(h0 - g.PadTop) * width + lo + shift;
+                float* row = xs + (nint)h0 * ow;
+                if (lo == 0 && hi == ow) CopyRows(src, width, row, ow, h1 - h0);
+                else
+                    for (int h = h0; h < h1; h++, src += width, row += ow)
+                    {
+                        Zero(row, lo);
+                        Copy(src, row + lo, hi - lo);
+                        Zero(row + hi, ow - hi);
+                    }
             }
+        }
+    }
+
+    /// <summary>rows x n floats from rows <paramref name="lds"/> apart to rows n apart (n at least one vector: whole vectors, the last overlapping).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRows(float* src, int lds, float* dst, int n, int rows)
+    {
+        int w = Vector<float>.Count;
+        if (n < w)
+        {
+            for (int r = 0; r < rows; r++, src += lds, dst += n) Copy(src, dst, n);
+            return;
+        }
+        int tail = n - w;
+        for (int r = 0; r < rows; r++, src += lds, dst += n)
+        {
+            for (int v = 0; v < tail; v += w) Vector.Load(src + v).Store(dst + v);
+            Vector.Load(src + tail).Store(dst + tail);
         }
     }
 

@@ -3,27 +3,46 @@ namespace Prunus.Kernels;
 /// <summary>
 /// The plan-time choice between dense and sparse kernels for a constant weight, from its actual zeros (whoever made
 /// them) and the layer's shape. A sparse kernel costs about <c>c * stored entries</c> against the dense kernel's
-/// <c>rows * columns</c>, so sparse wins below a crossover density that depends on the kind of product; the
-/// crossovers below were measured with <c>dotnet bench/Prunus.Benchmarks/bin/Release/net10.0/Prunus.Benchmarks.dll
-/// sparse-sweep</c> (dense against sparse over densities and the LeNet-5, MLP and ResNet-like shapes, 1 and 2 threads;
-/// see docs/benchmarks.md). Weights with fewer than <see cref="MinZeros"/> zeros always stay dense.
+/// <c>rows * columns</c>, so sparse wins below a crossover density that depends on the kind of product. The
+/// crossovers were measured on a 2-core AMD EPYC (Zen 3, AVX2) with
+/// <c>dotnet bench/Prunus.Benchmarks/bin/Release/net10.0/Prunus.Benchmarks.dll sparse-sweep --threads 1</c>, which
+/// times dense and sparse kernels over densities 0.02 to 1 at LeNet-5, MLP and ResNet-like shapes (thread CPU time,
+/// minimum of 41 repeats; docs/benchmarks.md has the table):
+/// <list type="bullet">
+/// <item>batch 1 (sparse dot products, about 1.3 nonzeros per ns against 12 dense multiply-adds per ns): 0.05 to 0.12;</item>
+/// <item>batch 64 (vector over the batch): 0.3 to 0.42;</item>
+/// <item>stride-1 convolutions with kernels above 1x1: sparse was faster even at density 1 (LeNet-5's 5x5 layers,
+/// a 3x3 ResNet layer), so any weight with enough zeros runs sparse; 1x1: 0.5 (batch 1) to 0.85 (batch 64);</item>
+/// <item>strided convolutions (im2col lowering per image): 0.3 to 0.4;</item>
+/// <item>layers with fewer than 16 outputs, where the dense GEMM's tiles are mostly empty: sparse won up to 0.6
+/// (batch 1) and 1 (batch 64).</item>
+/// </list>
+/// The four-row block layout cost 0.24 to 0.29 of a CSR nonzero per stored entry at batch 1 (one load of x feeds
+/// four rows) and 0.64 to 0.91 in the tiled products; it is chosen when its stored entries, fill included, cost less
+/// than the nonzeros do in CSR. Weights with fewer than <see cref="MinZeros"/> zeros always stay dense.
 /// </summary>
 public static class SparseSelection
 {
     /// <summary>Fraction of zeros below which a weight is not considered sparse at all.</summary>
     public const double MinZeros = 0.05;
 
-    /// <summary>Batch 1 (sparse dot products): sparse below this density (CSR; the block layout is compared by its fill).</summary>
-    internal static double GemvCrossover = 0.3;
+    /// <summary>Batch 1 (sparse dot products).</summary>
+    internal static double GemvCrossover = 0.1;
     /// <summary>Batch above 1 (transposed operand, vector over the batch).</summary>
-    internal static double SpmmCrossover = 0.4;
-    /// <summary>Stride-1 convolutions (shift lowering).</summary>
-    internal static double ConvShiftCrossover = 0.95;
+    internal static double SpmmCrossover = 0.35;
+    /// <summary>Layers with fewer outputs than this take <see cref="NarrowCrossover"/> (batch 1) or any density (batch above 1).</summary>
+    internal static int NarrowOutputs = 16;
+    /// <summary>Batch-1 crossover of narrow layers.</summary>
+    internal static double NarrowCrossover = 0.5;
+    /// <summary>Stride-1 convolutions with kernels above 1x1 (shift lowering): any weight with enough zeros.</summary>
+    internal static double ConvShiftCrossover = 1;
+    /// <summary>1x1 stride-1 convolutions (the lowering is a copy; the dense GEMM needs none).</summary>
+    internal static double ConvPointwiseCrossover = 0.5;
     /// <summary>Strided convolutions (im2col lowering).</summary>
-    internal static double ConvIm2ColCrossover = 0.5;
-    /// <summary>Cost of a stored entry of the four-row block layout relative to a CSR nonzero, batch 1 (one load of x feeds four rows).</summary>
-    internal static double GemvBlockCost = 0.35;
-    /// <summary>The same for the tiled products (one load of X feeds four multiply-adds, but the fill's are real).</summary>
+    internal static double ConvIm2ColCrossover = 0.3;
+    /// <summary>Cost of a stored entry of the four-row block layout relative to a CSR nonzero, batch 1.</summary>
+    internal static double GemvBlockCost = 0.3;
+    /// <summary>The same for the tiled products.</summary>
     internal static double SpmmBlockCost = 0.8;
 
     /// <summary>Whether sparse kernels may be chosen at all (false: every layer stays dense, for comparisons).</summary>
@@ -39,7 +58,8 @@ public static class SparseSelection
         if (!Enabled || m < 1 || (long)k * n == 0 || !HasZeros(b)) return null;
         var rows = SparseRows.FromDense(b, n, k, transB ? k : n, transposed: !transB, scale: alpha);
         var layout = Layout(rows, m == 1 ? GemvBlockCost : SpmmBlockCost, out double cost);
-        return cost <= (m == 1 ? GemvCrossover : SpmmCrossover) ? new SparseLinear(m, k, n, transA, rows, layout) { Activation = activation } : null;
+        double crossover = n < NarrowOutputs ? (m == 1 ? NarrowCrossover : 1) : m == 1 ? GemvCrossover : SpmmCrossover;
+        return cost <= crossover ? new SparseLinear(m, k, n, transA, rows, layout) { Activation = activation } : null;
     }
 
     /// <summary>A sparse convolution for <paramref name="g"/> with weight <paramref name="w"/> when sparse enough, else null.</summary>
@@ -48,7 +68,8 @@ public static class SparseSelection
         if (!Enabled || !SparseConvolution.Supports(g) || !HasZeros(w)) return null;
         var rows = SparseConvolution.RowsOf(g, w);
         var layout = Layout(rows, SpmmBlockCost, out double cost);
-        double crossover = g.StrideH == 1 && g.StrideW == 1 ? ConvShiftCrossover : ConvIm2ColCrossover;
+        double crossover = g.StrideH != 1 || g.StrideW != 1 ? ConvIm2ColCrossover
+            : g.KH * g.KW == 1 ? ConvPointwiseCrossover : ConvShiftCrossover;
         return cost <= crossover ? new SparseConvolution(g, rows, layout) { Activation = activation } : null;
     }
 
