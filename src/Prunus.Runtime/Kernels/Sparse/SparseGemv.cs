@@ -99,3 +99,4 @@ internal static unsafe class SparseGemv
         GC.KeepAlive(s);
     }
 }
+
