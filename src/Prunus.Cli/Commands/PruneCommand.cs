@@ -217,7 +217,7 @@ public sealed class PruneCommand : ICliCommand
         graph.Metadata.Properties["prunus.pruning"] = $"{s.Method} {target.Granularity} {target.Scope} sparsity {target.Sparsity} schedule {s.Schedule} epochs {s.Epochs}";
         // Mostly-zero weights are stored as their nonzero values and one byte per gap, decoded by standard ops that ONNX
         // Runtime folds at load, so the file shrinks (about 5 bytes per nonzero).
-        ModelFiles.Save(graph, s.Output, options: new OnnxWriteOptions { SparseZeroFraction = s.DenseFile ? null : 0.5, SparseFormat = SparseWeightFormat.Gaps });
+        ModelFiles.Save(graph, s.Output, options: new OnnxWriteOptions { SparseZeroFraction = s.DenseFile ? null : 0.25, SparseFormat = SparseWeightFormat.Gaps });
         var after = r.WithProgress("measuring the pruned model", _ =>
             ModelFigures.Measure(graph, new FileInfo(s.Output).Length, test, s.LatencyBatches, 1.0, pool));
 

@@ -17,9 +17,11 @@ namespace Prunus.Kernels;
 /// <item>layers with fewer than 16 outputs, where the dense GEMM's tiles are mostly empty: sparse won up to 0.6
 /// (batch 1) and 1 (batch 64).</item>
 /// </list>
-/// The four-row block layout cost 0.24 to 0.29 of a CSR nonzero per stored entry at batch 1 (one load of x feeds
-/// four rows) and 0.64 to 0.91 in the tiled products; it is chosen when its stored entries, fill included, cost less
-/// than the nonzeros do in CSR. Weights with fewer than <see cref="MinZeros"/> zeros always stay dense.
+/// The four-row block layout, measured on exact 4x1 blocks (<c>sparse-sweep --structured</c>), cost 0.24 to 0.42 of a
+/// CSR nonzero per stored entry at batch 1 (one load of x feeds four rows), 0.52 to 0.66 in linear layers at batch 64,
+/// and 0.63 to 0.86 in convolutions that sum over at least 64 taps, but 1.6 in LeNet-5's first layer (25 taps, where
+/// its narrower tiles' overhead dominates). It is chosen when its stored entries, fill included, cost less than the
+/// nonzeros do in CSR. Weights with fewer than <see cref="MinZeros"/> zeros always stay dense.
 /// </summary>
 public static class SparseSelection
 {
@@ -41,9 +43,13 @@ public static class SparseSelection
     /// <summary>Strided convolutions (im2col lowering).</summary>
     internal static double ConvIm2ColCrossover = 0.3;
     /// <summary>Cost of a stored entry of the four-row block layout relative to a CSR nonzero, batch 1.</summary>
-    internal static double GemvBlockCost = 0.3;
-    /// <summary>The same for the tiled products.</summary>
-    internal static double SpmmBlockCost = 0.8;
+    internal static double GemvBlockCost = 0.35;
+    /// <summary>The same for linear layers at batch above 1.</summary>
+    internal static double SpmmBlockCost = 0.6;
+    /// <summary>The same for convolutions summing over at least <see cref="ConvBlockTaps"/> taps; below, <see cref="ConvShortBlockCost"/>.</summary>
+    internal static double ConvBlockCost = 0.8;
+    internal static int ConvBlockTaps = 64;
+    internal static double ConvShortBlockCost = 1.5;
 
     /// <summary>Whether sparse kernels may be chosen at all (false: every layer stays dense, for comparisons).</summary>
     public static bool Enabled { get; set; } = Environment.GetEnvironmentVariable("PRUNUS_SPARSE") != "0";
@@ -67,7 +73,7 @@ public static class SparseSelection
     {
         if (!Enabled || !SparseConvolution.Supports(g) || !HasZeros(w)) return null;
         var rows = SparseConvolution.RowsOf(g, w);
-        var layout = Layout(rows, SpmmBlockCost, out double cost);
+        var layout = Layout(rows, g.GroupColRows >= ConvBlockTaps ? ConvBlockCost : ConvShortBlockCost, out double cost);
         double crossover = g.StrideH != 1 || g.StrideW != 1 ? ConvIm2ColCrossover
             : g.KH * g.KW == 1 ? ConvPointwiseCrossover : ConvShiftCrossover;
         return cost <= crossover ? new SparseConvolution(g, rows, layout) { Activation = activation } : null;
