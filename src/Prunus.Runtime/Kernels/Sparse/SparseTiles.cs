@@ -41,36 +41,40 @@ internal static unsafe class SparseTiles
     public static int Chunk => MaxVectors * W;
 
     /// <summary>
-    /// Rows [r0, r1) over columns [l0, l1), CSR: row r's nonzeros are [start[r], start[r+1]) of off and val.
-    /// Chunks of L outermost, so X's chunk stays in cache while the rows run over it.
+    /// Rows [r0, r1) over columns [l0, l1), CSR: row r's nonzeros are [start[r], start[r+1]) of off and val. Each row
+    /// walks its whole range in one call (chunks of twelve vectors, then one narrower tile), so the per-tile work
+    /// outside the multiply-adds is a few instructions.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Csr(in SpmmArgs a, int* start, int* off, float* val, int r0, int r1, int l0, int l1)
     {
-        int w = W, chunk = Chunk;
-        for (int c0 = l0; c0 < l1; c0 += chunk)
+        int w = W, chunk = Chunk, len = l1 - l0;
+        if (len <= 0) return;
+        int full = len / chunk, rest = len - full * chunk;
+        int restVectors = (rest + w - 1) / w, last = rest - (restVectors - 1) * w;
+        float* x = a.X + l0;
+        for (int r = r0; r < r1; r++)
         {
-            int len = Math.Min(chunk, l1 - c0);
-            int vectors = (len + w - 1) / w, last = len - (vectors - 1) * w;
-            for (int r = r0; r < r1; r++)
+            int z0 = start[r], n = start[r + 1] - z0;
+            var t = new Tile(a, r, l0);
+            if (full > 0) Wide<R12>(off + z0, val + z0, n, x, t, full, w);
+            if (rest == 0) continue;
+            t = t.Skip(full * chunk);
+            float* xr = x + full * chunk;
+            switch (restVectors)
             {
-                int z0 = start[r], n = start[r + 1] - z0;
-                var row = new RowStore(a, r, c0, last);
-                switch (vectors)
-                {
-                    case 12: Wide<R12>(off + z0, val + z0, n, a.X + c0, row); break;
-                    case 11: Wide<R11>(off + z0, val + z0, n, a.X + c0, row); break;
-                    case 10: Wide<R10>(off + z0, val + z0, n, a.X + c0, row); break;
-                    case 9: Wide<R9>(off + z0, val + z0, n, a.X + c0, row); break;
-                    case 8: Wide<R8>(off + z0, val + z0, n, a.X + c0, row); break;
-                    case 7: Wide<R7>(off + z0, val + z0, n, a.X + c0, row); break;
-                    case 6: Wide<R6>(off + z0, val + z0, n, a.X + c0, row); break;
-                    case 5: Wide<R5>(off + z0, val + z0, n, a.X + c0, row); break;
-                    case 4: Narrow<R4>(off + z0, val + z0, n, a.X + c0, row); break;
-                    case 3: Narrow<R3>(off + z0, val + z0, n, a.X + c0, row); break;
-                    case 2: Narrow<R2>(off + z0, val + z0, n, a.X + c0, row); break;
-                    default: Narrow<R1>(off + z0, val + z0, n, a.X + c0, row); break;
-                }
+                case 12: Wide<R12>(off + z0, val + z0, n, xr, t, 1, last); break;
+                case 11: Wide<R11>(off + z0, val + z0, n, xr, t, 1, last); break;
+                case 10: Wide<R10>(off + z0, val + z0, n, xr, t, 1, last); break;
+                case 9: Wide<R9>(off + z0, val + z0, n, xr, t, 1, last); break;
+                case 8: Wide<R8>(off + z0, val + z0, n, xr, t, 1, last); break;
+                case 7: Wide<R7>(off + z0, val + z0, n, xr, t, 1, last); break;
+                case 6: Wide<R6>(off + z0, val + z0, n, xr, t, 1, last); break;
+                case 5: Wide<R5>(off + z0, val + z0, n, xr, t, 1, last); break;
+                case 4: Narrow<R4>(off + z0, val + z0, n, xr, t, last); break;
+                case 3: Narrow<R3>(off + z0, val + z0, n, xr, t, last); break;
+                case 2: Narrow<R2>(off + z0, val + z0, n, xr, t, last); break;
+                default: Narrow<R1>(off + z0, val + z0, n, xr, t, last); break;
             }
         }
     }
@@ -83,66 +87,77 @@ internal static unsafe class SparseTiles
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Block4(in SpmmArgs a, int* start, int* off, float* val, int rows, int b0, int b1, int l0, int l1)
     {
-        int w = W, chunk = 3 * w;
-        for (int c0 = l0; c0 < l1; c0 += chunk)
+        int w = W, chunk = 3 * w, len = l1 - l0;
+        if (len <= 0) return;
+        int full = len / chunk, rest = len - full * chunk;
+        int restVectors = (rest + w - 1) / w, last = rest - (restVectors - 1) * w;
+        float* x = a.X + l0;
+        for (int b = b0; b < b1; b++)
         {
-            int len = Math.Min(chunk, l1 - c0);
-            int vectors = (len + w - 1) / w, last = len - (vectors - 1) * w;
-            for (int b = b0; b < b1; b++)
-            {
-                int z0 = start[b], n = start[b + 1] - z0, r = 4 * b;
-                var s0 = new RowStore(a, r, c0, last);
-                var s1 = new RowStore(a, r + 1, c0, last);
-                var s2 = new RowStore(a, r + 2, c0, last);
-                var s3 = new RowStore(a, r + 3, c0, last);
-                int live = Math.Min(4, rows - r);
-                if (vectors == 3) Block<R3>(off + z0, val + 4 * (nint)z0, n, a.X + c0, live, s0, s1, s2, s3);
-                else if (vectors == 2) Block<R2>(off + z0, val + 4 * (nint)z0, n, a.X + c0, live, s0, s1, s2, s3);
-                else Block<R1>(off + z0, val + 4 * (nint)z0, n, a.X + c0, live, s0, s1, s2, s3);
-            }
+            int z0 = start[b], n = start[b + 1] - z0, r = 4 * b, live = Math.Min(4, rows - r);
+            var t = new Tile(a, r, l0);
+            float* v = val + 4 * (nint)z0;
+            if (full > 0) Block<R3>(off + z0, v, n, x, live, t, full, w);
+            if (rest == 0) continue;
+            t = t.Skip(full * chunk);
+            if (restVectors == 3) Block<R3>(off + z0, v, n, x + full * chunk, live, t, 1, last);
+            else if (restVectors == 2) Block<R2>(off + z0, v, n, x + full * chunk, live, t, 1, last);
+            else Block<R1>(off + z0, v, n, x + full * chunk, live, t, 1, last);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Fma(Vector<float> v, float* p, Vector<float> acc) => Vector.MultiplyAddEstimate(v, Vector.Load(p), acc);
 
-    /// <summary>5 to 12 vectors: enough independent accumulators for a single pass over the nonzeros.</summary>
+    /// <summary>
+    /// 5 to 12 vectors, <paramref name="chunks"/> consecutive tiles of them: enough independent accumulators for a
+    /// single pass over the nonzeros. The last vector of the last tile holds <paramref name="last"/> elements.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Wide<TV>(int* off, float* val, int n, float* x, in RowStore st) where TV : struct, IRows
+    private static void Wide<TV>(int* off, float* val, int n, float* x, Tile t, int chunks, int last) where TV : struct, IRows
     {
         int w = W;
-        Vector<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
-        Vector<float> a6 = default, a7 = default, a8 = default, a9 = default, a10 = default, a11 = default;
-        for (int z = 0; z < n; z++)
+        for (int c = 0; c < chunks; c++, x += TV.Value * w, t = t.Skip(TV.Value * w))
         {
-            float* p = x + off[z];
-            var v = new Vector<float>(val[z]);
-            a0 = Fma(v, p, a0);
-            a1 = Fma(v, p + w, a1);
-            a2 = Fma(v, p + 2 * w, a2);
-            a3 = Fma(v, p + 3 * w, a3);
-            a4 = Fma(v, p + 4 * w, a4);
-            if (TV.Value > 5) a5 = Fma(v, p + 5 * w, a5);
-            if (TV.Value > 6) a6 = Fma(v, p + 6 * w, a6);
-            if (TV.Value > 7) a7 = Fma(v, p + 7 * w, a7);
-            if (TV.Value > 8) a8 = Fma(v, p + 8 * w, a8);
-            if (TV.Value > 9) a9 = Fma(v, p + 9 * w, a9);
-            if (TV.Value > 10) a10 = Fma(v, p + 10 * w, a10);
-            if (TV.Value > 11) a11 = Fma(v, p + 11 * w, a11);
+            Vector<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
+            Vector<float> a6 = default, a7 = default, a8 = default, a9 = default, a10 = default, a11 = default;
+            for (int z = 0; z < n; z++)
+            {
+                float* p = x + off[z];
+                var v = new Vector<float>(val[z]);
+                a0 = Fma(v, p, a0);
+                a1 = Fma(v, p + w, a1);
+                a2 = Fma(v, p + 2 * w, a2);
+                a3 = Fma(v, p + 3 * w, a3);
+                a4 = Fma(v, p + 4 * w, a4);
+                if (TV.Value > 5) a5 = Fma(v, p + 5 * w, a5);
+                if (TV.Value > 6) a6 = Fma(v, p + 6 * w, a6);
+                if (TV.Value > 7) a7 = Fma(v, p + 7 * w, a7);
+                if (TV.Value > 8) a8 = Fma(v, p + 8 * w, a8);
+                if (TV.Value > 9) a9 = Fma(v, p + 9 * w, a9);
+                if (TV.Value > 10) a10 = Fma(v, p + 10 * w, a10);
+                if (TV.Value > 11) a11 = Fma(v, p + 11 * w, a11);
+            }
+            int end = c == chunks - 1 ? last : w;
+            var bias = new Vector<float>(t.Bias);
+            t.Put(0, a0, bias, TV.Value == 1 ? end : w);
+            t.Put(1, a1, bias, TV.Value == 2 ? end : w);
+            t.Put(2, a2, bias, TV.Value == 3 ? end : w);
+            t.Put(3, a3, bias, TV.Value == 4 ? end : w);
+            t.Put(4, a4, bias, TV.Value == 5 ? end : w);
+            if (TV.Value > 5) t.Put(5, a5, bias, TV.Value == 6 ? end : w);
+            if (TV.Value > 6) t.Put(6, a6, bias, TV.Value == 7 ? end : w);
+            if (TV.Value > 7) t.Put(7, a7, bias, TV.Value == 8 ? end : w);
+            if (TV.Value > 8) t.Put(8, a8, bias, TV.Value == 9 ? end : w);
+            if (TV.Value > 9) t.Put(9, a9, bias, TV.Value == 10 ? end : w);
+            if (TV.Value > 10) t.Put(10, a10, bias, TV.Value == 11 ? end : w);
+            if (TV.Value > 11) t.Put(11, a11, bias, end);
         }
-        st.Put(0, TV.Value, a0); st.Put(1, TV.Value, a1); st.Put(2, TV.Value, a2); st.Put(3, TV.Value, a3); st.Put(4, TV.Value, a4);
-        if (TV.Value > 5) st.Put(5, TV.Value, a5);
-        if (TV.Value > 6) st.Put(6, TV.Value, a6);
-        if (TV.Value > 7) st.Put(7, TV.Value, a7);
-        if (TV.Value > 8) st.Put(8, TV.Value, a8);
-        if (TV.Value > 9) st.Put(9, TV.Value, a9);
-        if (TV.Value > 10) st.Put(10, TV.Value, a10);
-        if (TV.Value > 11) st.Put(11, TV.Value, a11);
     }
 
     /// <summary>1 to 4 vectors: even and odd nonzeros go to separate accumulators, summed at the end.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Narrow<TV>(int* off, float* val, int n, float* x, in RowStore st) where TV : struct, IRows
+    private static void Narrow<TV>(int* off, float* val, int n, float* x, Tile t, int last) where TV : struct, IRows
     {
         int w = W;
         Vector<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -169,94 +184,115 @@ internal static unsafe class SparseTiles
             if (TV.Value > 2) a2 = Fma(v, p + 2 * w, a2);
             if (TV.Value > 3) a3 = Fma(v, p + 3 * w, a3);
         }
-        st.Put(0, TV.Value, a0 + b0);
-        if (TV.Value > 1) st.Put(1, TV.Value, a1 + b1);
-        if (TV.Value > 2) st.Put(2, TV.Value, a2 + b2);
-        if (TV.Value > 3) st.Put(3, TV.Value, a3 + b3);
+        var bias = new Vector<float>(t.Bias);
+        t.Put(0, a0 + b0, bias, TV.Value == 1 ? last : w);
+        if (TV.Value > 1) t.Put(1, a1 + b1, bias, TV.Value == 2 ? last : w);
+        if (TV.Value > 2) t.Put(2, a2 + b2, bias, TV.Value == 3 ? last : w);
+        if (TV.Value > 3) t.Put(3, a3 + b3, bias, TV.Value == 4 ? last : w);
     }
 
-    /// <summary>Four rows by 1 to 3 vectors; <paramref name="live"/> rows are stored (the block may overhang the matrix).</summary>
+    /// <summary>Four rows by 1 to 3 vectors, <paramref name="chunks"/> tiles; <paramref name="live"/> rows are stored (the block may overhang the matrix).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block<TV>(int* off, float* val, int n, float* x, int live,
-        in RowStore s0, in RowStore s1, in RowStore s2, in RowStore s3) where TV : struct, IRows
+    private static void Block<TV>(int* off, float* val, int n, float* x, int live, Tile t, int chunks, int last) where TV : struct, IRows
     {
         int w = W;
-        Vector<float> a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
-        Vector<float> c0 = default, c1 = default, c2 = default, d0 = default, d1 = default, d2 = default;
-        for (int z = 0; z < n; z++, val += 4)
+        for (int c = 0; c < chunks; c++, x += TV.Value * w, t = t.Skip(TV.Value * w))
         {
-            float* p = x + off[z];
-            var x0 = Vector.Load(p);
-            var x1 = TV.Value > 1 ? Vector.Load(p + w) : default;
-            var x2 = TV.Value > 2 ? Vector.Load(p + 2 * w) : default;
-            var v = new Vector<float>(val[0]);
-            a0 = Vector.MultiplyAddEstimate(v, x0, a0);
-            if (TV.Value > 1) a1 = Vector.MultiplyAddEstimate(v, x1, a1);
-            if (TV.Value > 2) a2 = Vector.MultiplyAddEstimate(v, x2, a2);
-            v = new Vector<float>(val[1]);
-            b0 = Vector.MultiplyAddEstimate(v, x0, b0);
-            if (TV.Value > 1) b1 = Vector.MultiplyAddEstimate(v, x1, b1);
-            if (TV.Value > 2) b2 = Vector.MultiplyAddEstimate(v, x2, b2);
-            v = new Vector<float>(val[2]);
-            c0 = Vector.MultiplyAddEstimate(v, x0, c0);
-            if (TV.Value > 1) c1 = Vector.MultiplyAddEstimate(v, x1, c1);
-            if (TV.Value > 2) c2 = Vector.MultiplyAddEstimate(v, x2, c2);
-            v = new Vector<float>(val[3]);
-            d0 = Vector.MultiplyAddEstimate(v, x0, d0);
-            if (TV.Value > 1) d1 = Vector.MultiplyAddEstimate(v, x1, d1);
-            if (TV.Value > 2) d2 = Vector.MultiplyAddEstimate(v, x2, d2);
+            Vector<float> a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
+            Vector<float> c0 = default, c1 = default, c2 = default, d0 = default, d1 = default, d2 = default;
+            float* v4 = val;
+            for (int z = 0; z < n; z++, v4 += 4)
+            {
+                float* p = x + off[z];
+                var x0 = Vector.Load(p);
+                var x1 = TV.Value > 1 ? Vector.Load(p + w) : default;
+                var x2 = TV.Value > 2 ? Vector.Load(p + 2 * w) : default;
+                var v = new Vector<float>(v4[0]);
+                a0 = Vector.MultiplyAddEstimate(v, x0, a0);
+                if (TV.Value > 1) a1 = Vector.MultiplyAddEstimate(v, x1, a1);
+                if (TV.Value > 2) a2 = Vector.MultiplyAddEstimate(v, x2, a2);
+                v = new Vector<float>(v4[1]);
+                b0 = Vector.MultiplyAddEstimate(v, x0, b0);
+                if (TV.Value > 1) b1 = Vector.MultiplyAddEstimate(v, x1, b1);
+                if (TV.Value > 2) b2 = Vector.MultiplyAddEstimate(v, x2, b2);
+                v = new Vector<float>(v4[2]);
+                c0 = Vector.MultiplyAddEstimate(v, x0, c0);
+                if (TV.Value > 1) c1 = Vector.MultiplyAddEstimate(v, x1, c1);
+                if (TV.Value > 2) c2 = Vector.MultiplyAddEstimate(v, x2, c2);
+                v = new Vector<float>(v4[3]);
+                d0 = Vector.MultiplyAddEstimate(v, x0, d0);
+                if (TV.Value > 1) d1 = Vector.MultiplyAddEstimate(v, x1, d1);
+                if (TV.Value > 2) d2 = Vector.MultiplyAddEstimate(v, x2, d2);
+            }
+            int end = c == chunks - 1 ? last : w;
+            Put3<TV>(t, a0, a1, a2, end);
+            if (live > 1) Put3<TV>(t.Down(1), b0, b1, b2, end);
+            if (live > 2) Put3<TV>(t.Down(2), c0, c1, c2, end);
+            if (live > 3) Put3<TV>(t.Down(3), d0, d1, d2, end);
         }
-        Put3<TV>(s0, a0, a1, a2);
-        if (live > 1) Put3<TV>(s1, b0, b1, b2);
-        if (live > 2) Put3<TV>(s2, c0, c1, c2);
-        if (live > 3) Put3<TV>(s3, d0, d1, d2);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put3<TV>(in RowStore s, Vector<float> v0, Vector<float> v1, Vector<float> v2) where TV : struct, IRows
+    private static void Put3<TV>(Tile t, Vector<float> v0, Vector<float> v1, Vector<float> v2, int last) where TV : struct, IRows
     {
-        s.Put(0, TV.Value, v0);
-        if (TV.Value > 1) s.Put(1, TV.Value, v1);
-        if (TV.Value > 2) s.Put(2, TV.Value, v2);
+        int w = W;
+        var bias = new Vector<float>(t.Bias);
+        t.Put(0, v0, bias, TV.Value == 1 ? last : w);
+        if (TV.Value > 1) t.Put(1, v1, bias, TV.Value == 2 ? last : w);
+        if (TV.Value > 2) t.Put(2, v2, bias, last);
     }
 
-    /// <summary>The output of one row of a tile: where its vectors go and what the epilogue adds.</summary>
-    internal readonly struct RowStore
+    /// <summary>Where one row of a tile goes (its output, residual and bias) and what the epilogue does.</summary>
+    internal readonly struct Tile
     {
-        private readonly float* _y, _res;
-        private readonly float _bias;
+        private readonly float* _y, _res, _rowBias;
+        private readonly nint _ldy, _ldres;
         private readonly bool _relu;
-        private readonly int _last;
 
-        public RowStore(in SpmmArgs a, int r, int c0, int last)
+        public Tile(in SpmmArgs a, int r, int l0)
         {
-            _y = a.Y + r * a.Ldy + c0;
-            _res = a.Residual == null ? null : a.Residual + r * a.LdRes + c0;
-            _bias = a.RowBias == null ? 0 : a.RowBias[r];
+            _y = a.Y + r * a.Ldy + l0;
+            _res = a.Residual == null ? null : a.Residual + r * a.LdRes + l0;
+            _rowBias = a.RowBias == null ? null : a.RowBias + r;
+            _ldy = a.Ldy;
+            _ldres = a.LdRes;
             _relu = a.Relu;
-            _last = last;
         }
 
-        /// <summary>Stores vector <paramref name="i"/> of a tile of <paramref name="count"/>; the last may be partial.</summary>
+        private Tile(float* y, float* res, float* rowBias, nint ldy, nint ldres, bool relu)
+        {
+            _y = y; _res = res; _rowBias = rowBias; _ldy = ldy; _ldres = ldres; _relu = relu;
+        }
+
+        /// <summary>This row's bias (0 without one).</summary>
+        public float Bias => _rowBias == null ? 0 : *_rowBias;
+
+        /// <summary>The same row, <paramref name="columns"/> further along.</summary>
+        public Tile Skip(int columns) => new(_y + columns, _res == null ? null : _res + columns, _rowBias, _ldy, _ldres, _relu);
+
+        /// <summary>The row <paramref name="rows"/> below, same columns.</summary>
+        public Tile Down(int rows) => new(_y + rows * _ldy, _res == null ? null : _res + rows * _ldres, _rowBias == null ? null : _rowBias + rows, _ldy, _ldres, _relu);
+
+        /// <summary>Stores vector <paramref name="i"/>: its first <paramref name="count"/> elements (all when a whole vector).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Put(int i, int count, Vector<float> acc)
+        public void Put(int i, Vector<float> acc, Vector<float> bias, int count)
         {
             int w = W;
             float* y = _y + i * w;
-            if (i == count - 1 && _last < w)
+            var s = acc + bias;
+            if (count == w)
             {
-                for (int l = 0; l < _last; l++)
-                {
-                    float v = acc[l] + _bias;
-                    if (_res != null) v += _res[i * w + l];
-                    y[l] = _relu ? (v > 0 ? v : 0) : v;
-                }
+                if (_res != null) s += Vector.Load(_res + i * w);
+                if (_relu) s = Vector.ConditionalSelect(Vector.GreaterThan(s, Vector<float>.Zero), s, Vector<float>.Zero);
+                s.Store(y);
                 return;
             }
-            var s = acc + new Vector<float>(_bias);
-            if (_res != null) s += Vector.Load(_res + i * w);
-            if (_relu) s = Vector.ConditionalSelect(Vector.GreaterThan(s, Vector<float>.Zero), s, Vector<float>.Zero);
-            s.Store(y);
+            for (int l = 0; l < count; l++)
+            {
+                float v = s[l];
+                if (_res != null) v += _res[i * w + l];
+                y[l] = _relu ? (v > 0 ? v : 0) : v;
+            }
         }
     }
 
