@@ -33,6 +33,21 @@ internal static class LittleEndian
                     dst[i] = BFloat16ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(source.Slice(2 * i, 2)));
                 return;
             }
+            case OnnxDataTypes.Int16 or OnnxDataTypes.UInt16 or OnnxDataTypes.UInt32 or OnnxDataTypes.UInt64:
+            {
+                // Sparse indices of the integer types Prunus has no tensors of, widened to int64.
+                var dst = (long[])storage;
+                for (int i = 0; i < dst.Length; i++)
+                    dst[i] = onnxType switch
+                    {
+                        OnnxDataTypes.Int16 => BinaryPrimitives.ReadInt16LittleEndian(source.Slice(2 * i, 2)),
+                        OnnxDataTypes.UInt16 => BinaryPrimitives.ReadUInt16LittleEndian(source.Slice(2 * i, 2)),
+                        OnnxDataTypes.UInt32 => BinaryPrimitives.ReadUInt32LittleEndian(source.Slice(4 * i, 4)),
+                        // Above long.MaxValue reads as negative, which the index checks reject.
+                        _ => unchecked((long)BinaryPrimitives.ReadUInt64LittleEndian(source.Slice(8 * i, 8))),
+                    };
+                return;
+            }
             case (int)DataType.Bool:
             {
                 // Any non-zero byte is true; copying the bytes as they are could create bool values other than 0 and 1.

@@ -7,6 +7,16 @@ internal static class OnnxDataTypes
 {
     public const int Float16 = 10;
     public const int BFloat16 = 16;
+    public const int UInt16 = 4;
+    public const int Int16 = 5;
+    public const int UInt32 = 12;
+    public const int UInt64 = 13;
+
+    /// <summary>
+    /// Integer types Prunus stores no tensors of but reads as sparse indices (widened to int64): ONNX Runtime writes
+    /// and accepts int16 indices, and the standard does not restrict their type.
+    /// </summary>
+    public static bool IsWideIndexType(int onnxType) => onnxType is Int16 or UInt16 or UInt32 or UInt64;
 
     private static readonly string[] Names =
     [
@@ -34,7 +44,9 @@ internal static class OnnxDataTypes
     /// <summary>Bytes per element of the file's encoding (raw_data or external data) of a type StorageFor accepts.</summary>
     public static int FileElementSize(int onnxType) => onnxType switch
     {
-        Float16 or BFloat16 => 2,
+        Float16 or BFloat16 or Int16 or UInt16 => 2,
+        UInt32 => 4,
+        UInt64 => 8,
         _ => ((DataType)onnxType).SizeOf(),
     };
 }

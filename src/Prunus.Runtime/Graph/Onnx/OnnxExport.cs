@@ -44,7 +44,8 @@ internal sealed class OnnxExport
     public ModelProto Model(ModelGraph g)
     {
         var m = g.Metadata;
-        var p = new ModelProto { IrVersion = m.IrVersion, Graph = Graph(g) };
+        long defaultOpset = options.Opset ?? (m.Opsets.TryGetValue("", out var o) ? o : m.Opsets.GetValueOrDefault("ai.onnx"));
+        var p = new ModelProto { IrVersion = m.IrVersion, Graph = Graph(g, defaultOpset >= GapEncoding.MinOpset) };
         if (m.ProducerName.Length > 0) p.ProducerName = m.ProducerName;
         if (m.ProducerVersion.Length > 0) p.ProducerVersion = m.ProducerVersion;
         if (m.Domain.Length > 0) p.Domain = m.Domain;
@@ -72,21 +73,47 @@ internal sealed class OnnxExport
         return o;
     }
 
-    private GraphProto Graph(ModelGraph g)
+    /// <summary>A graph; <paramref name="gaps"/> allows the gap encoding of sparse weights (main graph at opset 11 or later).</summary>
+    private GraphProto Graph(ModelGraph g, bool gaps = false)
     {
         var p = new GraphProto();
         if (g.Name.Length > 0) p.Name = g.Name;
         if (g.DocString.Length > 0) p.DocString = g.DocString;
-        foreach (var n in g.Nodes) p.Node.Add(Node(n));
+        var decoders = new List<Node>();
+        HashSet<string>? names = null;
         foreach (var (name, t) in g.Initializers)
         {
-            if (WriteSparse(t)) p.SparseInitializer.Add(Sparse(t, name, initializer: true));
-            else p.Initializer.Add(Dense(t, name, initializer: true));
+            switch (SparseFormOf(t, gaps && options.SparseFormat == SparseWeightFormat.Gaps && CanDecode(name, t)))
+            {
+                case SparseWeightFormat.Gaps:
+                    var (helpers, nodes) = GapEncoding.Encode(name, t);
+                    foreach (var (n, v) in helpers) p.Initializer.Add(Dense(v, n, initializer: true));
+                    decoders.AddRange(nodes);
+                    break;
+                case SparseWeightFormat.Int64Indices or SparseWeightFormat.SmallIndices:
+                    p.SparseInitializer.Add(Sparse(t, name, initializer: true));
+                    break;
+                default:
+                    p.Initializer.Add(Dense(t, name, initializer: true));
+                    break;
+            }
         }
+        // The decoding nodes read only initializers, so they may come first.
+        foreach (var n in decoders.Concat(g.Nodes)) p.Node.Add(Node(n));
         p.Input.AddRange(g.Inputs.Select(Info));
         p.Output.AddRange(g.Outputs.Select(Info));
         p.ValueInfo.AddRange(g.ValueInfos.Select(Info));
         return p;
+
+        // The gap encoding replaces the initializer by a node output: its helper names must be free, and a graph
+        // input of the same name (IR < 4 lists initializers as inputs) cannot also be computed.
+        bool CanDecode(string name, Tensor t)
+        {
+            names ??= g.Nodes.SelectMany(n => n.Inputs.Concat(n.Outputs)).Concat(g.Initializers.Keys)
+                .Concat(g.Inputs.Select(i => i.Name)).Concat(g.Outputs.Select(o => o.Name)).Concat(g.ValueInfos.Select(v => v.Name))
+                .ToHashSet(StringComparer.Ordinal);
+            return t.Rank > 0 && !g.Inputs.Any(i => i.Name == name) && !GapEncoding.AddedNames(name).Any(names.Contains);
+        }
     }
 
     private NodeProto Node(Node n)
@@ -124,7 +151,7 @@ internal sealed class OnnxExport
             case AttributeKind.Ints: a.Ints.AddRange(v.Ints); break;
             case AttributeKind.Strings: a.Strings.AddRange(v.StringList.Select(ByteString.CopyFrom)); break;
             case AttributeKind.Tensors: a.Tensors.AddRange(v.TensorList.Select(t => Dense(t, "", initializer: false))); break;
-            case AttributeKind.Graphs: a.Graphs.AddRange(v.GraphList.Select(Graph)); break;
+            case AttributeKind.Graphs: a.Graphs.AddRange(v.GraphList.Select(sub => Graph(sub))); break;
             case AttributeKind.SparseTensors: a.SparseTensors.AddRange(v.TensorList.Select(t => Sparse(t, "", initializer: false))); break;
             case AttributeKind.TypeProtos: a.TypeProtos.AddRange(v.TypeList.Select(Type)); break;
             default: throw new ModelException($"attribute '{name}' of {owner} has unknown kind {(int)v.Kind}");
@@ -184,15 +211,54 @@ internal sealed class OnnxExport
         return p;
     }
 
-    private bool WriteSparse(Tensor t)
+
+    /// <summary>
+    /// How an initializer is written: null for dense; otherwise the sparse form, when more than the options' zero
+    /// fraction is zero and the form is smaller than dense (4 bytes per element). Gaps is asked for only where the
+    /// graph allows it, and falls back to int64 indices elsewhere.
+    /// </summary>
+    private SparseWeightFormat? SparseFormOf(Tensor t, bool gapsAllowed)
     {
-        if (options.SparseZeroFraction is not double threshold || t.Type != DataType.Float32 || t.Length == 0) return false;
-        int zeros = 0;
-        foreach (var v in t.Floats) if (v == 0f) zeros++;
-        long nnz = t.Length - zeros;
-        // Sparse costs 4 bytes of value plus 8 of int64 index per non-zero, dense 4 per element.
-        return (double)zeros / t.Length > threshold && nnz * 12 < (long)t.Length * 4;
+        if (options.SparseZeroFraction is not double threshold || t.Type != DataType.Float32 || t.Length == 0) return null;
+        long nnz = Kernels.SparseRows.CountNonZeros(t.Floats);
+        if ((double)(t.Length - nnz) / t.Length <= threshold) return null;
+        long dense = (long)t.Length * 4;
+        var format = options.SparseFormat == SparseWeightFormat.Gaps && !gapsAllowed ? SparseWeightFormat.Int64Indices : options.SparseFormat;
+        long bytes = format switch
+        {
+            // Values and one byte per gap, plus about 300 bytes of helper tensors, names and nodes.
+            SparseWeightFormat.Gaps => GapEncoding.Entries(t.Floats) * 5 + 300,
+            SparseWeightFormat.SmallIndices => nnz * (4 + SmallIndexForm(t).BytesPerValue),
+            _ => nnz * 12,
+        };
+        return bytes < dense ? format : null;
     }
+
+    /// <summary>
+    /// The cheaper index form for <paramref name="t"/>'s nonzeros: linear [NNZ] or coordinates [NNZ, rank], each in the
+    /// smallest signed type (int8, int16, int32, int64: what ONNX Runtime accepts) holding its largest value.
+    /// </summary>
+    private static (bool Linear, int OnnxType, int ElementSize, int BytesPerValue) SmallIndexForm(Tensor t)
+    {
+        var data = t.Floats;
+        long maxLinear = 0;
+        for (int i = data.Length - 1; i >= 0; i--) if (data[i] != 0f) { maxLinear = i; break; }
+        long maxCoordinate = 0;
+        foreach (int d in t.Shape) maxCoordinate = Math.Max(maxCoordinate, d - 1L);
+        var (linearType, linearSize) = IndexType(maxLinear);
+        var (coordType, coordSize) = IndexType(maxCoordinate);
+        return t.Rank <= 1 || linearSize <= coordSize * t.Rank
+            ? (true, linearType, linearSize, linearSize)
+            : (false, coordType, coordSize, coordSize * t.Rank);
+    }
+
+    private static (int OnnxType, int Size) IndexType(long max) => max switch
+    {
+        <= sbyte.MaxValue => ((int)DataType.Int8, 1),
+        <= short.MaxValue => (OnnxDataTypes.Int16, 2),
+        <= int.MaxValue => ((int)DataType.Int32, 4),
+        _ => ((int)DataType.Int64, 8),
+    };
 
     /// <summary>A dense TensorProto; an initializer's data goes external when it is large enough and a stream is open.</summary>
     private TensorProto Dense(Tensor t, string name, bool initializer)
@@ -200,7 +266,13 @@ internal sealed class OnnxExport
         var p = new TensorProto { DataType = (int)t.Type };
         if (name.Length > 0) p.Name = name;
         foreach (var d in t.Shape) p.Dims.Add(d);
-        byte[] raw = LittleEndian.Encode(t);
+        Place(p, LittleEndian.Encode(t), initializer);
+        return p;
+    }
+
+    /// <summary>Sets a tensor's data: inline raw_data, or the external stream when it is large enough and open.</summary>
+    private void Place(TensorProto p, byte[] raw, bool initializer)
+    {
         if (initializer && external is not null && raw.Length > 0 && raw.Length >= externalThreshold)
         {
             long padding = (ExternalAlignment - externalPosition % ExternalAlignment) % ExternalAlignment;
@@ -219,19 +291,56 @@ internal sealed class OnnxExport
             p.RawData = UnsafeByteOperations.UnsafeWrap(raw);
             InlineTensorBytes += raw.Length;
         }
-        return p;
     }
 
-    /// <summary>A sparse form of a dense tensor: its non-zero values and their int64 linear indices.</summary>
+    /// <summary>
+    /// A sparse form of a dense tensor: its non-zero values and their int64 linear indices, or (for initializers with
+    /// <see cref="SparseWeightFormat.SmallIndices"/>) the smallest index form.
+    /// </summary>
     private SparseTensorProto Sparse(Tensor t, string name, bool initializer)
     {
         var (values, indices) = SparseForm.Of(t);
-        var p = new SparseTensorProto
-        {
-            Values = Dense(values, name, initializer),
-            Indices = Dense(indices, "", initializer),
-        };
+        var p = new SparseTensorProto { Values = Dense(values, name, initializer) };
+        if (initializer && options.SparseFormat == SparseWeightFormat.SmallIndices && t.Type == DataType.Float32)
+            p.Indices = SmallIndices(t, indices.Span<long>(), initializer);
+        else
+            p.Indices = Dense(indices, "", initializer);
         foreach (var d in t.Shape) p.Dims.Add(d);
+        return p;
+    }
+
+    /// <summary>The indices in the form <see cref="SmallIndexForm"/> picks, little-endian raw data.</summary>
+    private TensorProto SmallIndices(Tensor t, ReadOnlySpan<long> linear, bool initializer)
+    {
+        var (isLinear, type, size, _) = SmallIndexForm(t);
+        int rank = isLinear ? 1 : t.Rank;
+        var raw = new byte[(long)linear.Length * rank * size];
+        var coordinate = new long[rank];
+        for (int i = 0; i < linear.Length; i++)
+        {
+            if (isLinear) coordinate[0] = linear[i];
+            else
+                for (long rest = linear[i], d = rank - 1; d >= 0; d--)
+                {
+                    coordinate[d] = rest % t.Shape[d];
+                    rest /= t.Shape[d];
+                }
+            for (int d = 0; d < rank; d++)
+            {
+                var dst = raw.AsSpan((i * rank + d) * size, size);
+                switch (size)
+                {
+                    case 1: dst[0] = unchecked((byte)(sbyte)coordinate[d]); break;
+                    case 2: System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(dst, (short)coordinate[d]); break;
+                    case 4: System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(dst, (int)coordinate[d]); break;
+                    default: System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(dst, coordinate[d]); break;
+                }
+            }
+        }
+        var p = new TensorProto { DataType = type };
+        p.Dims.Add(linear.Length);
+        if (!isLinear) p.Dims.Add(rank);
+        Place(p, raw, initializer);
         return p;
     }
 }

@@ -56,6 +56,8 @@ internal sealed class OnnxImport
             g.Initializers[name] = tensors.Sparse(s, what);
         }
         for (int i = 0; i < p.Node.Count; i++) g.Nodes.Add(Node(p.Node[i], i, scope));
+        // Weights written in the gap encoding come back as the initializers they decode to.
+        GapEncoding.Fold(g);
         return g;
     }
 

@@ -70,7 +70,7 @@ internal sealed class OnnxTensorDecoder
         if (nnz > 0)
         {
             if (s.Indices is null) throw Error($"{what} has {nnz} values but no indices");
-            var indices = Dense(s.Indices, what + " (indices)");
+            var indices = OnnxDataTypes.IsWideIndexType(s.Indices.DataType) ? WideIndices(s.Indices, what + " (indices)") : Dense(s.Indices, what + " (indices)");
             if (indices.Type is not (DataType.Int64 or DataType.Int32 or DataType.Int8 or DataType.UInt8))
                 throw Error($"{what} has indices of type {indices.Type}; sparse indices must be integers");
             if (indices.Rank == 1 && indices.Shape[0] == nnz)
@@ -104,6 +104,38 @@ internal sealed class OnnxTensorDecoder
         var dense = DataTypes.NewStorage(values.Type, count);
         Scatter(values.Storage, linear, dense);
         return new Tensor(values.Type, shape, dense);
+    }
+
+    /// <summary>Sparse indices of type int16, uint16, uint32 or uint64, widened to an int64 tensor.</summary>
+    private Tensor WideIndices(TensorProto t, string what)
+    {
+        if (t.Segment is not null) throw Error($"{what} is one segment of a larger tensor; segmented tensors are not supported");
+        int onnxType = t.DataType;
+        var shape = Shape(t.Dims, what);
+        int count = CountOf(shape);
+        Reserve((long)count * sizeof(long), what, shape, DataType.Int64);
+        long fileBytes = (long)count * OnnxDataTypes.FileElementSize(onnxType);
+        var storage = new long[count];
+        if (t.HasDataLocation && t.DataLocation == OnnxDataLocation.External)
+            ReadExternal(t, onnxType, storage, fileBytes, what);
+        else if (t.HasRawData)
+        {
+            if (t.RawData.Length != fileBytes)
+                throw Error($"{what} has {t.RawData.Length} bytes of raw_data but its shape {ShapeMath.Format(shape)} of {OnnxDataTypes.Describe(onnxType)} needs {fileBytes}");
+            LittleEndian.Decode(t.RawData.Span, onnxType, storage);
+        }
+        else if (onnxType is OnnxDataTypes.Int16 or OnnxDataTypes.UInt16)
+        {
+            // 16-bit integers travel one element per int32_data entry.
+            if (t.Int32Data.Count != count) throw Error($"{what} has {t.Int32Data.Count} values in int32_data but its shape {ShapeMath.Format(shape)} needs {count}");
+            for (int i = 0; i < count; i++) storage[i] = onnxType == OnnxDataTypes.Int16 ? unchecked((short)t.Int32Data[i]) : unchecked((ushort)t.Int32Data[i]);
+        }
+        else
+        {
+            if (t.Uint64Data.Count != count) throw Error($"{what} has {t.Uint64Data.Count} values in uint64_data but its shape {ShapeMath.Format(shape)} needs {count}");
+            for (int i = 0; i < count; i++) storage[i] = unchecked((long)t.Uint64Data[i]);
+        }
+        return new Tensor(DataType.Int64, shape, storage);
     }
 
     /// <summary>Validates dims: each in [0, int.MaxValue], element count within int.</summary>

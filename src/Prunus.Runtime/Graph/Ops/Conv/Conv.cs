@@ -24,8 +24,10 @@ public sealed class ConvOp : Operator
     internal static Kernel CreateKernel(NodeContext ctx, FusedActivation activation, bool residual)
     {
         var (g, nd) = Resolve(ctx);
-        return nd is not null ? new ConvNdKernel(nd, activation, residual)
-            : new ConvKernel(new Convolution(g!, ctx.Training) { Activation = activation }, residual);
+        if (nd is not null) return new ConvNdKernel(nd, activation, residual);
+        // A mostly-zero constant weight runs sparse when that beats the dense kernel at these shapes.
+        var sparse = ctx.ConstantWeights && ctx.Constant(1) is { } w ? SparseSelection.ForConvolution(g!, w.Floats, activation) : null;
+        return new ConvKernel(new Convolution(g!, ctx.Training) { Activation = activation }, residual) { Sparse = sparse };
     }
 
     internal static int[] OutputShape(ConvGeometry g, int spatialRank) =>
@@ -90,10 +92,19 @@ public sealed class ConvOp : Operator
     {
         private bool _forwardRan;
 
-        public override string Algorithm => conv.Describe();
+        /// <summary>The sparse kernel that runs the forward pass instead of <c>conv</c> (backward stays dense), or null.</summary>
+        public SparseConvolution? Sparse { get; init; }
+
+        public override string Algorithm => Sparse?.Describe() ?? conv.Describe();
 
         public override void Forward(RunContext ctx)
         {
+            if (Sparse is not null)
+            {
+                Sparse.Forward(Inputs[0].Floats, Has(2) ? Inputs[2].Floats : default, residual ? Inputs[3].Floats : default, Outputs[0].Floats, ctx.Pool);
+                _forwardRan = true;
+                return;
+            }
             var b = Has(2) ? Inputs[2].FloatMemory() : default;
             if (residual) conv.Forward(Inputs[0].FloatMemory(), Inputs[1].FloatMemory(), b, Inputs[3].FloatMemory(), Outputs[0].FloatMemory(), ctx.Pool);
             else conv.Forward(Inputs[0].FloatMemory(), Inputs[1].FloatMemory(), b, Outputs[0].FloatMemory(), accumulate: false, ctx.Pool);

@@ -45,18 +45,27 @@ public sealed class FusedMatMulOp : Operator
     public override Kernel CreateKernel(NodeContext ctx)
     {
         var (rows, k, n) = Dims(ctx);
-        var packed = ctx.ConstantWeights && ctx.Constant(1) is { } b ? Gemm.PackB(false, k, n, b.Floats, n) : null;
-        return new FusedMatMulKernel(rows, k, n, packed, PrunusDomain.ReadActivation(ctx));
+        var activation = PrunusDomain.ReadActivation(ctx);
+        var weight = ctx.ConstantWeights ? ctx.Constant(1) : null;
+        // A mostly-zero constant B runs sparse when that beats the dense kernel at these shapes.
+        var sparse = weight is null ? null : SparseSelection.ForLinear(rows, k, n, weight.Floats, false, 1f, false, activation);
+        var packed = weight is not null && sparse is null ? Gemm.PackB(false, k, n, weight.Floats, n) : null;
+        return new FusedMatMulKernel(rows, k, n, packed, sparse, activation);
     }
 
-    private sealed class FusedMatMulKernel(int rows, int k, int n, PackedMatrix? packedB, FusedActivation activation) : Kernel
+    private sealed class FusedMatMulKernel(int rows, int k, int n, PackedMatrix? packedB, SparseLinear? sparse, FusedActivation activation) : Kernel
     {
-        public override string Algorithm => (packedB is null ? Gemm.KernelName : Gemm.KernelName + "-packed")
-            + (activation.IsNone ? "" : "+" + activation);
+        public override string Algorithm => sparse is not null ? sparse.Describe()
+            : (packedB is null ? Gemm.KernelName : Gemm.KernelName + "-packed") + (activation.IsNone ? "" : "+" + activation);
 
         public override void Forward(RunContext ctx)
         {
             var y = Outputs[0].Floats;
+            if (sparse is not null)
+            {
+                sparse.Forward(Inputs[0].Floats, Has(2) ? Inputs[2].Floats : default, y, ctx.Pool);
+                return;
+            }
             bool relu = activation.IsRelu;
             var epilogue = Has(2) ? GemmEpilogue.ColumnBias(Inputs[2].Floats, relu) : relu ? GemmEpilogue.ReluOnly : GemmEpilogue.None;
             if (packedB is not null) Gemm.Multiply(false, rows, 1f, Inputs[0].Floats, k, packedB, 0f, y, n, epilogue, ctx.Pool);

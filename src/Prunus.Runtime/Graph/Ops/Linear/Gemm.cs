@@ -62,6 +62,8 @@ public sealed class GemmOp : Operator
     {
         private readonly Shapes _s;
         private readonly PackedMatrix? _packedB;
+        // A constant weight that is mostly zero, when its sparse kernel beats the dense one at these shapes.
+        private readonly SparseLinear? _sparse;
         // beta * C laid out per column (length N) or per row (length M), filled at plan time when C is constant.
         private readonly float[] _bias;
         private readonly bool _biasReady;
@@ -73,7 +75,12 @@ public sealed class GemmOp : Operator
             _activation = activation;
             int ldb = s.TransB ? s.K : s.N;
             if (ctx.ConstantWeights && ctx.Constant(1) is { } b)
-                _packedB = Gemm.PackB(s.TransB, s.K, s.N, b.Floats, ldb);
+            {
+                // A per-row or full C does not fit the sparse kernels' per-output bias.
+                if (s.Mode is BiasMode.None or BiasMode.Column)
+                    _sparse = SparseSelection.ForLinear(s.M, s.K, s.N, b.Floats, s.TransB, s.Alpha, s.TransA, activation);
+                if (_sparse is null) _packedB = Gemm.PackB(s.TransB, s.K, s.N, b.Floats, ldb);
+            }
             _bias = s.Mode switch { BiasMode.Column => new float[s.N], BiasMode.Row => new float[s.M], _ => [] };
             if (ctx.Constant(2) is { } c && s.Mode is BiasMode.Column or BiasMode.Row)
             {
@@ -82,8 +89,8 @@ public sealed class GemmOp : Operator
             }
         }
 
-        public override string Algorithm => (_packedB is null ? Gemm.KernelName : Gemm.KernelName + "-packed")
-            + (_activation.IsNone ? "" : "+" + _activation);
+        public override string Algorithm => _sparse is not null ? _sparse.Describe()
+            : (_packedB is null ? Gemm.KernelName : Gemm.KernelName + "-packed") + (_activation.IsNone ? "" : "+" + _activation);
 
         private void FillBias(ReadOnlySpan<float> c)
         {
@@ -108,6 +115,11 @@ public sealed class GemmOp : Operator
             {
                 if (!_biasReady) FillBias(Inputs[2].Floats);
                 epilogue = new GemmEpilogue(s.Mode == BiasMode.Column ? GemmBias.PerColumn : GemmBias.PerRow, _bias, relu);
+            }
+            if (_sparse is not null)
+            {
+                _sparse.Forward(Inputs[0].Floats, s.Mode == BiasMode.Column ? _bias : default, y, ctx.Pool);
+                return;
             }
             if (_packedB is not null)
                 Gemm.Multiply(s.TransA, s.M, s.Alpha, Inputs[0].Floats, lda, _packedB, beta, y, s.N, epilogue, ctx.Pool);

@@ -84,15 +84,21 @@ public sealed class MatMulOp : Operator
     {
         private readonly Layout _l;
         private readonly PackedMatrix? _packedB;
+        // A constant B that is mostly zero, when its sparse kernel beats the dense one at these shapes.
+        private readonly SparseLinear? _sparse;
 
         public MatMulKernel(NodeContext ctx, Layout l)
         {
             _l = l;
             if (ctx.ConstantWeights && l.Collapsed && ctx.Constant(1) is { } b)
-                _packedB = Gemm.PackB(false, l.K, l.N, b.Floats, l.N);
+            {
+                _sparse = SparseSelection.ForLinear(l.Batch * l.M, l.K, l.N, b.Floats, false, 1f, false);
+                if (_sparse is null) _packedB = Gemm.PackB(false, l.K, l.N, b.Floats, l.N);
+            }
         }
 
-        public override string Algorithm => _packedB is null ? Gemm.KernelName : Gemm.KernelName + "-packed";
+        public override string Algorithm => _sparse is not null ? _sparse.Describe()
+            : _packedB is null ? Gemm.KernelName : Gemm.KernelName + "-packed";
 
         public override void Forward(RunContext ctx)
         {
@@ -100,7 +106,8 @@ public sealed class MatMulOp : Operator
             if (l.Collapsed)
             {
                 int rows = l.Batch * l.M;
-                if (_packedB is not null) Gemm.Multiply(false, rows, 1f, Inputs[0].Floats, l.K, _packedB, 0f, Outputs[0].Floats, l.N, default, ctx.Pool);
+                if (_sparse is not null) _sparse.Forward(Inputs[0].Floats, default, Outputs[0].Floats, ctx.Pool);
+                else if (_packedB is not null) Gemm.Multiply(false, rows, 1f, Inputs[0].Floats, l.K, _packedB, 0f, Outputs[0].Floats, l.N, default, ctx.Pool);
                 else Gemm.Multiply(false, false, rows, l.N, l.K, 1f, Inputs[0].Floats, l.K, Inputs[1].Floats, l.N, 0f, Outputs[0].Floats, l.N, ctx.Pool);
                 return;
             }

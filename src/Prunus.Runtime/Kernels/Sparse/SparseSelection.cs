@@ -1,0 +1,97 @@
+namespace Prunus.Kernels;
+
+/// <summary>
+/// The plan-time choice between dense and sparse kernels for a constant weight, from its actual zeros (whoever made
+/// them) and the layer's shape. A sparse kernel costs about <c>c * stored entries</c> against the dense kernel's
+/// <c>rows * columns</c>, so sparse wins below a crossover density that depends on the kind of product. The
+/// crossovers were measured on a 2-core AMD EPYC (Zen 3, AVX2) with
+/// <c>dotnet bench/Prunus.Benchmarks/bin/Release/net10.0/Prunus.Benchmarks.dll sparse-sweep --threads 1</c>, which
+/// times dense and sparse kernels over densities 0.02 to 1 at LeNet-5, MLP and ResNet-like shapes (thread CPU time,
+/// minimum of 41 repeats; docs/benchmarks.md has the table):
+/// <list type="bullet">
+/// <item>batch 1 (sparse dot products, about 1.3 nonzeros per ns against 12 dense multiply-adds per ns): 0.05 to 0.12;</item>
+/// <item>batch 64 (vector over the batch): 0.3 to 0.42;</item>
+/// <item>stride-1 convolutions with kernels above 1x1: sparse was faster even at density 1 (LeNet-5's 5x5 layers,
+/// a 3x3 ResNet layer), so any weight with enough zeros runs sparse; 1x1: 0.5 (batch 1) to 0.85 (batch 64);</item>
+/// <item>strided convolutions (im2col lowering per image): 0.3 to 0.4;</item>
+/// <item>layers with fewer than 16 outputs, where the dense GEMM's tiles are mostly empty: sparse won up to 0.6
+/// (batch 1) and 1 (batch 64).</item>
+/// </list>
+/// The four-row block layout, measured on exact 4x1 blocks (<c>sparse-sweep --structured</c>), cost 0.24 to 0.42 of a
+/// CSR nonzero per stored entry at batch 1 (one load of x feeds four rows), 0.52 to 0.66 in linear layers at batch 64,
+/// and 0.63 to 0.86 in convolutions that sum over at least 64 taps, but 1.6 in LeNet-5's first layer (25 taps, where
+/// its narrower tiles' overhead dominates). It is chosen when its stored entries, fill included, cost less than the
+/// nonzeros do in CSR. Weights with fewer than <see cref="MinZeros"/> zeros always stay dense.
+/// </summary>
+public static class SparseSelection
+{
+    /// <summary>Fraction of zeros below which a weight is not considered sparse at all.</summary>
+    public const double MinZeros = 0.05;
+
+    /// <summary>Batch 1 (sparse dot products).</summary>
+    internal static double GemvCrossover = 0.1;
+    /// <summary>Batch above 1 (transposed operand, vector over the batch).</summary>
+    internal static double SpmmCrossover = 0.35;
+    /// <summary>Layers with fewer outputs than this take <see cref="NarrowCrossover"/> (batch 1) or any density (batch above 1).</summary>
+    internal static int NarrowOutputs = 16;
+    /// <summary>Batch-1 crossover of narrow layers.</summary>
+    internal static double NarrowCrossover = 0.5;
+    /// <summary>Stride-1 convolutions with kernels above 1x1 (shift lowering): any weight with enough zeros.</summary>
+    internal static double ConvShiftCrossover = 1;
+    /// <summary>1x1 stride-1 convolutions (the lowering is a copy; the dense GEMM needs none).</summary>
+    internal static double ConvPointwiseCrossover = 0.5;
+    /// <summary>Strided convolutions (im2col lowering).</summary>
+    internal static double ConvIm2ColCrossover = 0.3;
+    /// <summary>Cost of a stored entry of the four-row block layout relative to a CSR nonzero, batch 1.</summary>
+    internal static double GemvBlockCost = 0.35;
+    /// <summary>The same for linear layers at batch above 1.</summary>
+    internal static double SpmmBlockCost = 0.6;
+    /// <summary>The same for convolutions summing over at least <see cref="ConvBlockTaps"/> taps; below, <see cref="ConvShortBlockCost"/>.</summary>
+    internal static double ConvBlockCost = 0.8;
+    internal static int ConvBlockTaps = 64;
+    internal static double ConvShortBlockCost = 1.5;
+
+    /// <summary>Whether sparse kernels may be chosen at all (false: every layer stays dense, for comparisons).</summary>
+    public static bool Enabled { get; set; } = Environment.GetEnvironmentVariable("PRUNUS_SPARSE") != "0";
+
+    /// <summary>
+    /// A sparse layer for y[M, N] = op(A)[M, K] * alpha op(B)[K, N] when its weight B is sparse enough for the shape,
+    /// else null (dense is faster).
+    /// </summary>
+    public static SparseLinear? ForLinear(int m, int k, int n, ReadOnlySpan<float> b, bool transB, float alpha, bool transA,
+        FusedActivation activation = default)
+    {
+        if (!Enabled || m < 1 || (long)k * n == 0 || !HasZeros(b)) return null;
+        var rows = SparseRows.FromDense(b, n, k, transB ? k : n, transposed: !transB, scale: alpha);
+        var layout = Layout(rows, m == 1 ? GemvBlockCost : SpmmBlockCost, out double cost);
+        double crossover = n < NarrowOutputs ? (m == 1 ? NarrowCrossover : 1) : m == 1 ? GemvCrossover : SpmmCrossover;
+        return cost <= crossover ? new SparseLinear(m, k, n, transA, rows, layout) { Activation = activation } : null;
+    }
+
+    /// <summary>A sparse convolution for <paramref name="g"/> with weight <paramref name="w"/> when sparse enough, else null.</summary>
+    public static SparseConvolution? ForConvolution(ConvGeometry g, ReadOnlySpan<float> w, FusedActivation activation = default)
+    {
+        if (!Enabled || !SparseConvolution.Supports(g) || !HasZeros(w)) return null;
+        var rows = SparseConvolution.RowsOf(g, w);
+        var layout = Layout(rows, g.GroupColRows >= ConvBlockTaps ? ConvBlockCost : ConvShortBlockCost, out double cost);
+        double crossover = g.StrideH != 1 || g.StrideW != 1 ? ConvIm2ColCrossover
+            : g.KH * g.KW == 1 ? ConvPointwiseCrossover : ConvShiftCrossover;
+        return cost <= crossover ? new SparseConvolution(g, rows, layout) { Activation = activation } : null;
+    }
+
+    /// <summary>True when at least <see cref="MinZeros"/> of the weight is zero.</summary>
+    private static bool HasZeros(ReadOnlySpan<float> w) => !w.IsEmpty && SparseRows.CountNonZeros(w) <= (1 - MinZeros) * w.Length;
+
+    /// <summary>
+    /// The cheaper layout for <paramref name="s"/> and its cost as an equivalent CSR density: the four-row blocks when
+    /// their stored entries (fill included) times <paramref name="blockCost"/> undercut the nonzeros.
+    /// </summary>
+    private static SparseLayout Layout(SparseRows s, double blockCost, out double cost)
+    {
+        double density = s.Density;
+        double fill = SparsePattern.RowBlockFill(s, 4);
+        double block = density * fill * blockCost;
+        cost = Math.Min(density, block);
+        return block < density ? SparseLayout.Block4 : SparseLayout.Csr;
+    }
+}
