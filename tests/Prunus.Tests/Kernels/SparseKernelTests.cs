@@ -64,7 +64,6 @@ public unsafe class SparseKernelTests
         var res = Fill(4, rows * ld);
         foreach (bool relu in new[] { false, true })
             foreach (bool residual in new[] { false, true })
-            foreach (bool accumulate in new[] { false, true })
             {
                 var fast = new float[rows * ld];
                 var slow = new float[rows * ld];
@@ -72,13 +71,13 @@ public unsafe class SparseKernelTests
                 Array.Fill(slow, 99f);
                 fixed (float* px = x, pb = bias, pr = res, pf = fast, ps = slow)
                 {
-                    var a = new SpmmArgs { X = px, Y = pf, Ldy = ld, RowBias = pb, Residual = residual ? pr : null, LdRes = ld, Relu = relu, Accumulate = accumulate };
+                    var a = new SpmmArgs { X = px, Y = pf, Ldy = ld, RowBias = pb, Residual = residual ? pr : null, LdRes = ld, Relu = relu };
                     op.Run(a, 0, op.Units, 0, length);
                     a.Y = ps;
                     op.RunReference(a, 0, op.Units, 0, length);
                 }
                 for (int i = 0; i < fast.Length; i++)
-                    Near(slow[i], fast[i], 13 * 2 + (accumulate ? 99 : 0), $"{layout} L={length} relu={relu} res={residual} acc={accumulate} [{i}]");
+                    Near(slow[i], fast[i], 13 * 2, $"{layout} L={length} relu={relu} res={residual} [{i}]");
                 // Columns past L are never written.
                 for (int r = 0; r < rows; r++)
                     for (int l = length; l < ld; l++) Assert.Equal(99f, fast[r * ld + l]);
@@ -196,16 +195,13 @@ public unsafe class SparseKernelTests
                 if (residual) for (int i = 0; i < want.Length; i++) want[i] += res[i];
                 act.ApplyReference(want);
                 foreach (var pool in new WorkerPool?[] { null, Two })
-                    // One panel, and one input channel per panel (partial sums through y).
-                    foreach (int panel in new[] { SparseConvolution.PanelFloats, 1 })
-                    {
-                        var conv = new SparseConvolution(g, SparseConvolution.RowsOf(g, w), layout, panel) { Activation = act };
-                        Assert.Equal(panel == 1 ? g.C : 1, conv.Panels);
-                        var actual = new float[want.Length];
-                        conv.Forward(x, bias, residual ? res : default, actual, pool);
-                        string what = $"{layout} d={density} {g} res={residual} panels={conv.Panels}";
-                        for (int i = 0; i < want.Length; i++) Near(want[i], actual[i], g.GroupColRows * 0.5, what + $" [{i}]");
-                    }
+                {
+                    var conv = new SparseConvolution(g, w, layout) { Activation = act };
+                    var actual = new float[want.Length];
+                    conv.Forward(x, bias, residual ? res : default, actual, pool);
+                    string what = $"{layout} d={density} {g} res={residual}";
+                    for (int i = 0; i < want.Length; i++) Near(want[i], actual[i], g.GroupColRows * 0.5, what + $" [{i}]");
+                }
             }
         }
     }
