@@ -238,13 +238,13 @@ public static class SparseSweep
                     float* xp = px, yp = py;
                     for (int round = 0; round < 5; round++)
                     {
-                        SparseGemv.s_gather = true;
+                        SparseGemv.UseGather = true;
                         g = Math.Min(g, Time(9, () => SparseGemv.Csr(op, xp, 0, l.N, yp, null, false)));
-                        SparseGemv.s_gather = false;
+                        SparseGemv.UseGather = false;
                         s = Math.Min(s, Time(9, () => SparseGemv.Csr(op, xp, 0, l.N, yp, null, false)));
                     }
                 }
-                SparseGemv.s_gather = true;
+                SparseGemv.UseGather = true;
                 double nnz = rows.NonZeros / 1000.0;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{l.Name} d={d}: nnz {rows.NonZeros}, csr-gather {g:F2} us ({nnz / g:F2} nnz/ns), csr-scalar {s:F2} us ({nnz / s:F2})"));
