@@ -263,4 +263,26 @@ public unsafe class SparseKernelTests
         Assert.Equal(a, SparseRows.FromDense(t, 5, 7, 5, transposed: true).ToDense());
         Assert.Throws<ArgumentException>(() => new SparseRows(2, 3, [0, 1, 1], [3], [1f]));
     }
+
+    [Fact]
+    public void Selection_keeps_dense_weights_dense_and_picks_layouts_by_cost()
+    {
+        // Fewer than 5% zeros: dense whatever the shape.
+        var almostDense = SparseMatrix(1, 64, 64, 0.97);
+        Assert.Null(SparseSelection.ForLinear(64, 64, 64, almostDense, true, 1, false));
+        // Batch 1: 2% unstructured rows are too short for CSR's per-row cost; the blocks win.
+        var veryRare = SparseMatrix(2, 300, 784, 0.02);
+        Assert.Equal(SparseLayout.Block4, SparseSelection.ForLinear(1, 784, 300, veryRare, true, 1, false)!.Layout);
+        // Batch 1 at 50% unstructured: dense.
+        Assert.Null(SparseSelection.ForLinear(1, 784, 300, SparseMatrix(3, 300, 784, 0.5), true, 1, false));
+        // Batch 64 at 10%: CSR (the blocks' fill costs real multiply-adds there); at 50%: dense.
+        Assert.Equal(SparseLayout.Csr, SparseSelection.ForLinear(64, 784, 300, SparseMatrix(4, 300, 784, 0.1), true, 1, false)!.Layout);
+        Assert.Null(SparseSelection.ForLinear(64, 784, 300, SparseMatrix(5, 300, 784, 0.5), true, 1, false));
+        // Stride-1 5x5 convolutions: sparse up to high densities; strided ones only when quite sparse.
+        var g = Geometry(1, 20, 12, 12, 50, 5, 5, 1, 0, 1, 1);
+        Assert.NotNull(SparseSelection.ForConvolution(g, SparseMatrix(6, 50, 500, 0.8)));
+        var strided = Geometry(1, 32, 16, 16, 64, 3, 3, 2, 1, 1, 1);
+        Assert.Null(SparseSelection.ForConvolution(strided, SparseMatrix(7, 64, 288, 0.6)));
+        Assert.NotNull(SparseSelection.ForConvolution(strided, SparseMatrix(8, 64, 288, 0.1)));
+    }
 }
