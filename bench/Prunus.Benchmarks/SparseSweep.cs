@@ -7,12 +7,13 @@ namespace Prunus.Benchmarks;
 
 /// <summary>
 /// Dense against sparse kernels over densities and layer shapes (`-- sparse-sweep [--threads 2] [--repeats 41]
-/// [--batch 1,64] [--layouts csr,block4] [--quick]`): for each layer shape and batch size, the dense kernel the planner
-/// uses (packed GEMM, im2col convolution) and each sparse layout at each density; microseconds are the minimum of the
-/// repeats (each repeat the median-free mean of enough calls to last ~2 ms), robust to other processes on a shared
-/// machine. The last column is the crossover: the highest density at which sparse still beat dense. Weights are random
-/// unstructured (block4 on them stores the union of four rows, so it shows the cost of fill on unstructured zeros)
-/// or, with `--structured`, 4x1 blocks for block4 and 2:4 for the 0.5 density.
+/// [--batch 1,64] [--layouts csr,block4] [--densities 0.1,0.5] [--only NAME] [--structured] [--wall] [--quick]`; and
+/// `-- sparse-sweep gemv-ab`): for each layer shape and batch size, the dense kernel the planner uses (packed GEMM,
+/// im2col convolution) and each sparse layout at each density. Microseconds are the 10th percentile of the repeats,
+/// each repeat the mean of enough calls to last ~0.3 ms; with one thread the clock is the thread's CPU time (unless
+/// --wall), which other processes on a shared machine cannot inflate. The last column is the crossover: the highest
+/// density at which sparse still beat dense. Weights are random unstructured (block4 on them stores the union of four
+/// rows, so it shows the cost of fill) or, with `--structured`, exact 4x1 blocks for block4 and 2:4 at density 0.5.
 /// </summary>
 public static class SparseSweep
 {
@@ -63,7 +64,7 @@ public static class SparseSweep
         }
         var pool = new WorkerPool(threads);
         s_cpuTime = threads == 1 && !args.Contains("--wall");
-        Console.WriteLine($"# sparse-sweep: {threads} thread(s), min of {repeats} repeats, microseconds; {(structured ? "structured" : "unstructured")} weights");
+        Console.WriteLine($"# sparse-sweep: {threads} thread(s), 10th percentile of {repeats} repeats, microseconds; {(structured ? "structured" : "unstructured")} weights");
         Console.WriteLine($"| layer | batch | dense us | layout | {string.Join(" | ", densities.Select(d => d.ToString("0.00", CultureInfo.InvariantCulture)))} | crossover |");
         Console.WriteLine($"| --- | --- | --- | --- |{string.Concat(densities.Select(_ => " --- |"))} --- |");
         foreach (var shape in Shapes)
@@ -194,21 +195,25 @@ public static class SparseSweep
         return ts.Seconds * 1000.0 + ts.Nanoseconds / 1e6;
     }
 
-    /// <summary>Minimum over repeats of the mean microseconds of a batch of calls lasting about 0.3 ms (short windows are more often undisturbed).</summary>
+    /// <summary>
+    /// The 10th percentile over repeats of the mean microseconds of a batch of calls lasting about 0.3 ms: short
+    /// windows are more often undisturbed, and a low percentile rather than the minimum ignores a rare clock glitch.
+    /// </summary>
     private static double Time(int repeats, Action run)
     {
         for (int i = 0; i < 3; i++) run();
         double t0 = NowMs();
         int calls = 0;
         while (NowMs() - t0 < 0.3 || calls < 2) { run(); calls++; }
-        double best = double.MaxValue;
+        var times = new double[repeats];
         for (int r = 0; r < repeats; r++)
         {
             t0 = NowMs();
             for (int i = 0; i < calls; i++) run();
-            best = Math.Min(best, (NowMs() - t0) * 1000 / calls);
+            times[r] = (NowMs() - t0) * 1000 / calls;
         }
-        return best;
+        Array.Sort(times);
+        return times[repeats / 10];
     }
 
     /// <summary>
@@ -233,13 +238,13 @@ public static class SparseSweep
                     float* xp = px, yp = py;
                     for (int round = 0; round < 5; round++)
                     {
-                        SparseGemv.s_gather = true;
+                        SparseGemv.UseGather = true;
                         g = Math.Min(g, Time(9, () => SparseGemv.Csr(op, xp, 0, l.N, yp, null, false)));
-                        SparseGemv.s_gather = false;
+                        SparseGemv.UseGather = false;
                         s = Math.Min(s, Time(9, () => SparseGemv.Csr(op, xp, 0, l.N, yp, null, false)));
                     }
                 }
-                SparseGemv.s_gather = true;
+                SparseGemv.UseGather = true;
                 double nnz = rows.NonZeros / 1000.0;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{l.Name} d={d}: nnz {rows.NonZeros}, csr-gather {g:F2} us ({nnz / g:F2} nnz/ns), csr-scalar {s:F2} us ({nnz / s:F2})"));

@@ -64,7 +64,6 @@ public unsafe class SparseKernelTests
         var res = Fill(4, rows * ld);
         foreach (bool relu in new[] { false, true })
             foreach (bool residual in new[] { false, true })
-            foreach (bool accumulate in new[] { false, true })
             {
                 var fast = new float[rows * ld];
                 var slow = new float[rows * ld];
@@ -72,13 +71,13 @@ public unsafe class SparseKernelTests
                 Array.Fill(slow, 99f);
                 fixed (float* px = x, pb = bias, pr = res, pf = fast, ps = slow)
                 {
-                    var a = new SpmmArgs { X = px, Y = pf, Ldy = ld, RowBias = pb, Residual = residual ? pr : null, LdRes = ld, Relu = relu, Accumulate = accumulate };
+                    var a = new SpmmArgs { X = px, Y = pf, Ldy = ld, RowBias = pb, Residual = residual ? pr : null, LdRes = ld, Relu = relu };
                     op.Run(a, 0, op.Units, 0, length);
                     a.Y = ps;
                     op.RunReference(a, 0, op.Units, 0, length);
                 }
                 for (int i = 0; i < fast.Length; i++)
-                    Near(slow[i], fast[i], 13 * 2 + (accumulate ? 99 : 0), $"{layout} L={length} relu={relu} res={residual} acc={accumulate} [{i}]");
+                    Near(slow[i], fast[i], 13 * 2, $"{layout} L={length} relu={relu} res={residual} [{i}]");
                 // Columns past L are never written.
                 for (int r = 0; r < rows; r++)
                     for (int l = length; l < ld; l++) Assert.Equal(99f, fast[r * ld + l]);
@@ -196,16 +195,13 @@ public unsafe class SparseKernelTests
                 if (residual) for (int i = 0; i < want.Length; i++) want[i] += res[i];
                 act.ApplyReference(want);
                 foreach (var pool in new WorkerPool?[] { null, Two })
-                    // One panel, and one input channel per panel (partial sums through y).
-                    foreach (int panel in new[] { SparseConvolution.PanelFloats, 1 })
-                    {
-                        var conv = new SparseConvolution(g, SparseConvolution.RowsOf(g, w), layout, panel) { Activation = act };
-                        Assert.Equal(panel == 1 ? g.C : 1, conv.Panels);
-                        var actual = new float[want.Length];
-                        conv.Forward(x, bias, residual ? res : default, actual, pool);
-                        string what = $"{layout} d={density} {g} res={residual} panels={conv.Panels}";
-                        for (int i = 0; i < want.Length; i++) Near(want[i], actual[i], g.GroupColRows * 0.5, what + $" [{i}]");
-                    }
+                {
+                    var conv = new SparseConvolution(g, w, layout) { Activation = act };
+                    var actual = new float[want.Length];
+                    conv.Forward(x, bias, residual ? res : default, actual, pool);
+                    string what = $"{layout} d={density} {g} res={residual}";
+                    for (int i = 0; i < want.Length; i++) Near(want[i], actual[i], g.GroupColRows * 0.5, what + $" [{i}]");
+                }
             }
         }
     }
@@ -266,5 +262,27 @@ public unsafe class SparseKernelTests
             for (int c = 0; c < 7; c++) t[c * 5 + r] = a[r * 7 + c];
         Assert.Equal(a, SparseRows.FromDense(t, 5, 7, 5, transposed: true).ToDense());
         Assert.Throws<ArgumentException>(() => new SparseRows(2, 3, [0, 1, 1], [3], [1f]));
+    }
+
+    [Fact]
+    public void Selection_keeps_dense_weights_dense_and_picks_layouts_by_cost()
+    {
+        // Fewer than 5% zeros: dense whatever the shape.
+        var almostDense = SparseMatrix(1, 64, 64, 0.97);
+        Assert.Null(SparseSelection.ForLinear(64, 64, 64, almostDense, true, 1, false));
+        // Batch 1: 2% unstructured rows are too short for CSR's per-row cost; the blocks win.
+        var veryRare = SparseMatrix(2, 300, 784, 0.02);
+        Assert.Equal(SparseLayout.Block4, SparseSelection.ForLinear(1, 784, 300, veryRare, true, 1, false)!.Layout);
+        // Batch 1 at 50% unstructured: dense.
+        Assert.Null(SparseSelection.ForLinear(1, 784, 300, SparseMatrix(3, 300, 784, 0.5), true, 1, false));
+        // Batch 64 at 10%: CSR (the blocks' fill costs real multiply-adds there); at 50%: dense.
+        Assert.Equal(SparseLayout.Csr, SparseSelection.ForLinear(64, 784, 300, SparseMatrix(4, 300, 784, 0.1), true, 1, false)!.Layout);
+        Assert.Null(SparseSelection.ForLinear(64, 784, 300, SparseMatrix(5, 300, 784, 0.5), true, 1, false));
+        // Stride-1 5x5 convolutions: sparse up to high densities; strided ones only when quite sparse.
+        var g = Geometry(1, 20, 12, 12, 50, 5, 5, 1, 0, 1, 1);
+        Assert.NotNull(SparseSelection.ForConvolution(g, SparseMatrix(6, 50, 500, 0.8)));
+        var strided = Geometry(1, 32, 16, 16, 64, 3, 3, 2, 1, 1, 1);
+        Assert.Null(SparseSelection.ForConvolution(strided, SparseMatrix(7, 64, 288, 0.6)));
+        Assert.NotNull(SparseSelection.ForConvolution(strided, SparseMatrix(8, 64, 288, 0.1)));
     }
 }

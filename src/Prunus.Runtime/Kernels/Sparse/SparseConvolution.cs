@@ -28,16 +28,8 @@ public sealed unsafe class SparseConvolution : IParallelWork
     /// <summary>Stored entries times plane size below which an image runs on the calling thread.</summary>
     internal static long ParallelWork = 1 << 15;
 
-    /// <summary>Floats of one channel panel's lowered image: small enough to stay in L1 while its rows run over it.</summary>
-    internal const int PanelFloats = 4096;
-
     private readonly ConvGeometry _g;
-    // One operand per panel of input channels [_panelStart[q], _panelStart[q+1]), lowered one after another.
-    private readonly SparseOperand[] _s;
-    private readonly int[] _panelStart;
-    private readonly long[] _panelBase;
-    private readonly long[] _unitWork;
-    private readonly long _stored;
+    private readonly SparseOperand _s;
     private readonly int _hs;
     private readonly long _lowered;
     private readonly int[] _bounds = new int[130];
@@ -54,8 +46,6 @@ public sealed unsafe class SparseConvolution : IParallelWork
     public SparseRows Matrix { get; }
     /// <summary>The storage the kernels use.</summary>
     public SparseLayout Layout { get; }
-    /// <summary>Panels of input channels the rows sum over one after another.</summary>
-    public int Panels => _s.Length;
     /// <summary>How images are lowered.</summary>
     public SparseLowering Lowering { get; }
     /// <summary>The structure found in the weight's zeros.</summary>
@@ -71,10 +61,7 @@ public sealed unsafe class SparseConvolution : IParallelWork
     public SparseConvolution(ConvGeometry g, ReadOnlySpan<float> w, SparseLayout layout) : this(g, RowsOf(g, w), layout) { }
 
     /// <summary>As above with the weight already in row form (<see cref="RowsOf"/>).</summary>
-    public SparseConvolution(ConvGeometry g, SparseRows rows, SparseLayout layout) : this(g, rows, layout, PanelFloats) { }
-
-    /// <summary>As above with the panel size given (tests of several panels at small shapes).</summary>
-    internal SparseConvolution(ConvGeometry g, SparseRows rows, SparseLayout layout, int panelFloats)
+    public SparseConvolution(ConvGeometry g, SparseRows rows, SparseLayout layout)
     {
         ArgumentNullException.ThrowIfNull(g);
         ArgumentNullException.ThrowIfNull(rows);
@@ -87,54 +74,12 @@ public sealed unsafe class SparseConvolution : IParallelWork
         Pattern = SparsePattern.Analyze(rows);
         Lowering = g.StrideH == 1 && g.StrideW == 1 ? SparseLowering.Shift : SparseLowering.Im2Col;
         _hs = g.OH + (g.KH - 1) * g.DilationH;
-        int p = g.OutPlane, taps = g.Taps, kw = g.KW, hs = _hs, ow = g.OW, dh = g.DilationH, kh = g.KH;
-        long perChannel = Lowering == SparseLowering.Shift ? (long)kw * hs * ow : (long)taps * p;
-        _lowered = perChannel * g.C;
+        int p = g.OutPlane, taps = g.Taps, kw = g.KW, hs = _hs, c = g.C, ow = g.OW, dh = g.DilationH;
+        _lowered = Lowering == SparseLowering.Shift ? (long)kw * c * hs * ow : (long)g.ColRows * p;
         if (_lowered + Vector<float>.Count > int.MaxValue) throw new ArgumentException($"the lowered image of {g} is too large");
-
-        // Channel panels whose lowered image fits PanelFloats: rows sum over one panel at a time, so the part of the
-        // image they read stays in L1 (partial sums go to y between panels).
-        int perPanel = (int)Math.Clamp(panelFloats / Math.Max(perChannel, 1), 1, g.C);
-        int panels = (g.C + perPanel - 1) / perPanel;
-        _panelStart = new int[panels + 1];
-        _panelBase = new long[panels + 1];
-        for (int q = 0; q <= panels; q++)
-        {
-            _panelStart[q] = Math.Min(g.C, q * perPanel);
-            _panelBase[q] = _panelStart[q] * perChannel;
-        }
-        _s = new SparseOperand[panels];
-        _unitWork = new long[layout == SparseLayout.Block4 ? (g.K + 3) / 4 : g.K];
-        for (int q = 0; q < panels; q++)
-        {
-            int c0 = _panelStart[q], cp = _panelStart[q + 1] - c0;
-            var part = Columns(rows, c0 * taps, (c0 + cp) * taps);
-            // Offsets within the panel's lowered image (channels relative to the panel's first).
-            _s[q] = SparseOperand.Create(part, layout, Lowering == SparseLowering.Shift
-                ? d => ((d % kw * cp + (d / taps - c0)) * hs + d / kw % kh * dh) * ow
-                : d => (d - c0 * taps) * p);
-            _stored += _s[q].Stored;
-            for (int u = 0; u < _unitWork.Length; u++) _unitWork[u] += _s[q].Work(u);
-        }
-    }
-
-    /// <summary>The columns [d0, d1) of <paramref name="s"/> (indices unchanged), all rows kept.</summary>
-    private static SparseRows Columns(SparseRows s, int d0, int d1)
-    {
-        var start = new int[s.Rows + 1];
-        var cols = new List<int>();
-        var vals = new List<float>();
-        for (int r = 0; r < s.Rows; r++)
-        {
-            for (int z = s.RowStart[r]; z < s.RowStart[r + 1]; z++)
-                if (s.Columns[z] >= d0 && s.Columns[z] < d1)
-                {
-                    cols.Add(s.Columns[z]);
-                    vals.Add(s.Values[z]);
-                }
-            start[r + 1] = cols.Count;
-        }
-        return new SparseRows(s.Rows, s.Cols, start, cols.ToArray(), vals.ToArray());
+        _s = SparseOperand.Create(rows, layout, Lowering == SparseLowering.Shift
+            ? d => ((d % kw * c + d / taps) * hs + d / kw % g.KH * dh) * ow
+            : d => d * p);
     }
 
     /// <summary>The weight [K, C/G, KH, KW] as rows [K, C*KH*KW]: row k's group columns moved to its group's channels.</summary>
@@ -165,7 +110,7 @@ public sealed unsafe class SparseConvolution : IParallelWork
         if (!residual.IsEmpty && residual.Length < outSize) throw new ArgumentException($"the residual has {residual.Length} values but needs {outSize}", nameof(residual));
         if (g.N == 0 || g.OutPlane == 0) return;
         int threads = pool?.Threads ?? 1;
-        long work = _stored * g.OutPlane;
+        long work = _s.Stored * g.OutPlane;
         fixed (float* px = x, py = y, pb = bias, pr = residual)
         {
             _x = px; _y = py; _bias = bias.IsEmpty ? null : pb; _res = residual.IsEmpty ? null : pr;
@@ -179,7 +124,8 @@ public sealed unsafe class SparseConvolution : IParallelWork
             else
             {
                 if (_shared.Length == 0) _shared = GC.AllocateArray<float>((int)_lowered + Vector<float>.Count, pinned: true);
-                _parts = Partition(Math.Min(2 * threads, 128));
+                // Several parts per thread: a thread that is descheduled mid-run (a shared machine) then holds up less.
+                _parts = _s.Partition(Math.Min(4 * threads, 128), _bounds);
                 fixed (float* lowered = _shared)
                     for (int n = 0; n < g.N; n++)
                     {
@@ -200,60 +146,36 @@ public sealed unsafe class SparseConvolution : IParallelWork
         {
             float* lowered = GemmScratch.Get(0, (int)_lowered + Vector<float>.Count);
             Lower(index, lowered);
-            Compute(index, lowered, 0, _unitWork.Length);
+            Compute(index, lowered, 0, _s.Units);
         }
         else
             fixed (float* lowered = _shared) Compute(_image, lowered, _bounds[index], _bounds[index + 1]);
     }
 
-    /// <summary>Cuts the units into at most <paramref name="parts"/> ranges of about equal work; returns the count.</summary>
-    private int Partition(int parts)
-    {
-        int units = _unitWork.Length;
-        parts = Math.Clamp(parts, 1, Math.Max(1, units));
-        long total = 0;
-        foreach (long u in _unitWork) total += u + 4;
-        _bounds[0] = 0;
-        int p = 1;
-        long acc = 0;
-        for (int u = 0; u < units && p < parts; u++)
-        {
-            acc += _unitWork[u] + 4;
-            if (acc * parts >= total * p) _bounds[p++] = u + 1;
-        }
-        while (p <= parts) _bounds[p++] = units;
-        return parts;
-    }
-
-    /// <summary>Rows of units [u0, u1) of image n from its lowered form, panel by panel.</summary>
+    /// <summary>Rows of units [u0, u1) of image n from its lowered form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Compute(int n, float* lowered, int u0, int u1)
     {
         if (u1 <= u0) return;
         var g = _g;
-        int p = g.OutPlane, panels = _s.Length;
+        int p = g.OutPlane;
         nint plane = (nint)g.K * p;
-        for (int q = 0; q < panels; q++)
+        var args = new SpmmArgs
         {
-            // The first panel writes y, the others add to it; the last adds bias and residual and applies Relu.
-            var args = new SpmmArgs
-            {
-                X = lowered + _panelBase[q],
-                Y = _y + n * plane,
-                Ldy = p,
-                RowBias = q == panels - 1 ? _bias : null,
-                Residual = q == panels - 1 && _res != null ? _res + n * plane : null,
-                LdRes = p,
-                Relu = q == panels - 1 && Activation.IsRelu,
-                Accumulate = q > 0,
-            };
-            _s[q].Run(args, u0, u1, 0, p);
-        }
+            X = lowered,
+            Y = _y + n * plane,
+            Ldy = p,
+            RowBias = _bias,
+            Residual = _res == null ? null : _res + n * plane,
+            LdRes = p,
+            Relu = Activation.IsRelu,
+        };
+        _s.Run(args, u0, u1, 0, p);
         if (!Activation.IsNone && !Activation.IsRelu)
         {
-            var (r0, _) = _s[0].RowsOf(u0);
-            var (last, count) = _s[0].RowsOf(u1 - 1);
-            Activation.Apply(new Span<float>(_y + n * plane + (nint)r0 * p, (last + count - r0) * p));
+            var (r0, _) = _s.RowsOf(u0);
+            var (last, count) = _s.RowsOf(u1 - 1);
+            Activation.Apply(new Span<float>(args.Y + (nint)r0 * p, (last + count - r0) * p));
         }
     }
 
@@ -271,36 +193,31 @@ public sealed unsafe class SparseConvolution : IParallelWork
         int ow = g.OW, hs = _hs, width = g.W, plane = g.InPlane;
         // Rows h of xs read input row h - padTop: those outside [0, H) are padding, whole rows of zeros.
         int h0 = Math.Clamp(g.PadTop, 0, hs), h1 = Math.Clamp(g.PadTop + g.H, h0, hs);
-        for (int q = 0; q < _s.Length; q++)
+        for (int j = 0; j < g.KW; j++)
         {
-            int c0 = _panelStart[q], cp = _panelStart[q + 1] - c0;
-            float* panel = dst + _panelBase[q];
-            for (int j = 0; j < g.KW; j++)
+            // Output column ow reads input column ow + j*dw - padLeft; outside [0, W) it is padding.
+            int shift = j * g.DilationW - g.PadLeft;
+            var (lo, hi) = Im2Col.ValidRange(shift, 1, width, ow);
+            for (int c = 0; c < g.C; c++)
             {
-                // Output column ow reads input column ow + j*dw - padLeft; outside [0, W) it is padding.
-                int shift = j * g.DilationW - g.PadLeft;
-                var (lo, hi) = Im2Col.ValidRange(shift, 1, width, ow);
-                for (int c = 0; c < cp; c++)
+                float* xs = dst + ((nint)(j * g.C + c) * hs) * ow;
+                Zero(xs, h0 * ow);
+                Zero(xs + (nint)h1 * ow, (hs - h1) * ow);
+                if (hi <= lo)
                 {
-                    float* xs = panel + ((nint)(j * cp + c) * hs) * ow;
-                    Zero(xs, h0 * ow);
-                    Zero(xs + (nint)h1 * ow, (hs - h1) * ow);
-                    if (hi <= lo)
-                    {
-                        Zero(xs + (nint)h0 * ow, (h1 - h0) * ow);
-                        continue;
-                    }
-                    float* src = x + (nint)(c0 + c) * plane + (nint)(h0 - g.PadTop) * width + lo + shift;
-                    float* row = xs + (nint)h0 * ow;
-                    if (lo == 0 && hi == ow) CopyRows(src, width, row, ow, h1 - h0);
-                    else
-                        for (int h = h0; h < h1; h++, src += width, row += ow)
-                        {
-                            Zero(row, lo);
-                            Copy(src, row + lo, hi - lo);
-                            Zero(row + hi, ow - hi);
-                        }
+                    Zero(xs + (nint)h0 * ow, (h1 - h0) * ow);
+                    continue;
                 }
+                float* src = x + (nint)c * plane + (nint)(h0 - g.PadTop) * width + lo + shift;
+                float* row = xs + (nint)h0 * ow;
+                if (lo == 0 && hi == ow) CopyRows(src, width, row, ow, h1 - h0);
+                else
+                    for (int h = h0; h < h1; h++, src += width, row += ow)
+                    {
+                        Zero(row, lo);
+                        Copy(src, row + lo, hi - lo);
+                        Zero(row + hi, ow - hi);
+                    }
             }
         }
     }

@@ -11,7 +11,9 @@ namespace Prunus.Kernels;
 /// </summary>
 internal static unsafe class SparseGemv
 {
-    internal static bool s_gather = Environment.GetEnvironmentVariable("SPARSE_NOGATHER") is null;
+    /// <summary>Whether AVX2 gathers are used where supported (false: the scalar loop; for comparisons).</summary>
+    internal static bool UseGather = true;
+
     /// <summary>Rows [r0, r1) of a CSR operand whose offsets are column indices of x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Csr(SparseOperand s, float* x, int r0, int r1, float* y, float* bias, bool relu)
@@ -22,7 +24,7 @@ internal static unsafe class SparseGemv
         {
             int z = start[r], end = start[r + 1];
             float acc = 0;
-            if (s_gather && Avx2.IsSupported && end - z >= 8)
+            if (UseGather && Avx2.IsSupported && end - z >= 8)
             {
                 Vector256<float> s0 = default, s1 = default;
                 for (; z + 16 <= end; z += 16)

@@ -85,7 +85,8 @@ public sealed unsafe class SparseLinear : IParallelWork
             _a = pa; _y = py; _bias = bias.IsEmpty ? null : pb;
             if (_m == 1)
             {
-                _parts = _s.Partition(parallel ? threads : 1, _bounds);
+                // Several parts per thread: a thread that is descheduled mid-run (a shared machine) then holds up less.
+                _parts = _s.Partition(parallel ? Math.Min(4 * threads, 64) : 1, _bounds);
                 Execute(_parts, parallel, pool);
             }
             else

@@ -99,9 +99,6 @@ internal sealed unsafe class SparseOperand
     // At least one element, so that the data pointer of an empty matrix is still valid.
     private static T[] Pinned<T>(int n) where T : unmanaged => GC.AllocateArray<T>(Math.Max(n, 1), pinned: true);
 
-    /// <summary>Stored entries of unit <paramref name="u"/>.</summary>
-    public long Work(int u) => (long)(_start[u + 1] - _start[u]) * (Layout == SparseLayout.Block4 ? 4 : 1);
-
     /// <summary>Rows of unit <paramref name="u"/>: [first, first + count).</summary>
     public (int First, int Count) RowsOf(int u) => Layout == SparseLayout.Block4 ? (4 * u, Math.Min(4, Rows - 4 * u)) : (u, 1);
 

@@ -9,13 +9,15 @@ namespace Prunus.Kernels;
 /// times dense and sparse kernels over densities 0.02 to 1 at LeNet-5, MLP and ResNet-like shapes (thread CPU time,
 /// minimum of 41 repeats; docs/benchmarks.md has the table):
 /// <list type="bullet">
-/// <item>batch 1 (sparse dot products, about 1.3 nonzeros per ns against 12 dense multiply-adds per ns): 0.05 to 0.12;</item>
+/// <item>batch 1 (sparse dot products: about 2 nonzeros per ns with gathers, and a cost per row, against 14 dense
+/// multiply-adds per ns): 0.05 to 0.12 in CSR, and up to 0.3 for exact 4x1 blocks; chosen by estimated time
+/// (<see cref="GemvChoice"/>), which also picks the block layout on unstructured rows too short for CSR to pay;</item>
 /// <item>batch 64 (vector over the batch): 0.3 to 0.42;</item>
 /// <item>stride-1 convolutions with kernels above 1x1: sparse was faster even at density 1 (LeNet-5's 5x5 layers,
 /// a 3x3 ResNet layer), so any weight with enough zeros runs sparse; 1x1: 0.5 (batch 1) to 0.85 (batch 64);</item>
 /// <item>strided convolutions (im2col lowering per image): 0.3 to 0.4;</item>
 /// <item>layers with fewer than 16 outputs, where the dense GEMM's tiles are mostly empty: sparse won up to 0.6
-/// (batch 1) and 1 (batch 64).</item>
+/// (batch 1, in the time estimate) and at any density (batch 64).</item>
 /// </list>
 /// The four-row block layout, measured on exact 4x1 blocks (<c>sparse-sweep --structured</c>), cost 0.24 to 0.42 of a
 /// CSR nonzero per stored entry at batch 1 (one load of x feeds four rows), 0.52 to 0.66 in linear layers at batch 64,
@@ -28,23 +30,25 @@ public static class SparseSelection
     /// <summary>Fraction of zeros below which a weight is not considered sparse at all.</summary>
     public const double MinZeros = 0.05;
 
-    /// <summary>Batch 1 (sparse dot products).</summary>
-    internal static double GemvCrossover = 0.1;
+    /// <summary>Batch 1, estimated ns per dense multiply-add (packed GEMV), see <see cref="GemvChoice"/>.</summary>
+    internal static double GemvDenseNs = 0.07;
+    /// <summary>Batch 1, ns per CSR nonzero (gathers).</summary>
+    internal static double GemvNonzeroNs = 0.6;
+    /// <summary>Batch 1, ns per CSR row.</summary>
+    internal static double GemvRowNs = 10;
+    /// <summary>Batch 1, ns per stored entry of the four-row block layout.</summary>
+    internal static double GemvBlockEntryNs = 0.17;
     /// <summary>Batch above 1 (transposed operand, vector over the batch).</summary>
     internal static double SpmmCrossover = 0.35;
-    /// <summary>Layers with fewer outputs than this take <see cref="NarrowCrossover"/> (batch 1) or any density (batch above 1).</summary>
+    /// <summary>Layers with fewer outputs than this run sparse at any density at batch above 1.</summary>
     internal static int NarrowOutputs = 16;
-    /// <summary>Batch-1 crossover of narrow layers.</summary>
-    internal static double NarrowCrossover = 0.5;
     /// <summary>Stride-1 convolutions with kernels above 1x1 (shift lowering): any weight with enough zeros.</summary>
     internal static double ConvShiftCrossover = 1;
     /// <summary>1x1 stride-1 convolutions (the lowering is a copy; the dense GEMM needs none).</summary>
     internal static double ConvPointwiseCrossover = 0.5;
     /// <summary>Strided convolutions (im2col lowering).</summary>
     internal static double ConvIm2ColCrossover = 0.3;
-    /// <summary>Cost of a stored entry of the four-row block layout relative to a CSR nonzero, batch 1.</summary>
-    internal static double GemvBlockCost = 0.35;
-    /// <summary>The same for linear layers at batch above 1.</summary>
+    /// <summary>Cost of a stored entry of the four-row block layout relative to a CSR nonzero, linear layers at batch above 1.</summary>
     internal static double SpmmBlockCost = 0.6;
     /// <summary>The same for convolutions summing over at least <see cref="ConvBlockTaps"/> taps; below, <see cref="ConvShortBlockCost"/>.</summary>
     internal static double ConvBlockCost = 0.8;
@@ -63,8 +67,13 @@ public static class SparseSelection
     {
         if (!Enabled || m < 1 || (long)k * n == 0 || !HasZeros(b)) return null;
         var rows = SparseRows.FromDense(b, n, k, transB ? k : n, transposed: !transB, scale: alpha);
-        var layout = Layout(rows, m == 1 ? GemvBlockCost : SpmmBlockCost, out double cost);
-        double crossover = n < NarrowOutputs ? (m == 1 ? NarrowCrossover : 1) : m == 1 ? GemvCrossover : SpmmCrossover;
+        if (m == 1)
+        {
+            var choice = GemvChoice(rows);
+            return choice is { } l ? new SparseLinear(m, k, n, transA, rows, l) { Activation = activation } : null;
+        }
+        var layout = Layout(rows, SpmmBlockCost, out double cost);
+        double crossover = n < NarrowOutputs ? 1 : SpmmCrossover;
         return cost <= crossover ? new SparseLinear(m, k, n, transA, rows, layout) { Activation = activation } : null;
     }
 
@@ -77,6 +86,21 @@ public static class SparseSelection
         double crossover = g.StrideH != 1 || g.StrideW != 1 ? ConvIm2ColCrossover
             : g.KH * g.KW == 1 ? ConvPointwiseCrossover : ConvShiftCrossover;
         return cost <= crossover ? new SparseConvolution(g, rows, layout) { Activation = activation } : null;
+    }
+
+    /// <summary>
+    /// Batch 1: the layout with the lowest estimated time, or null when the dense kernel's is lower. Estimates in ns
+    /// from the single-thread sweep: dense GEMV 0.07 per multiply-add over outputs rounded up to its 16-column panels,
+    /// plus 1000 per call; CSR 0.6 per nonzero plus 10 per row (the row's horizontal sum and scalar tail) plus 300 per
+    /// call; four-row blocks 0.17 per stored entry plus 300 per call.
+    /// </summary>
+    internal static SparseLayout? GemvChoice(SparseRows s)
+    {
+        double dense = GemvDenseNs * s.Cols * ((s.Rows + 15) / 16 * 16) + 1000;
+        double csr = GemvNonzeroNs * s.NonZeros + GemvRowNs * s.Rows + 300;
+        double block = GemvBlockEntryNs * s.NonZeros * SparsePattern.RowBlockFill(s, 4) + 300;
+        if (Math.Min(csr, block) >= dense) return null;
+        return block < csr ? SparseLayout.Block4 : SparseLayout.Csr;
     }
 
     /// <summary>True when at least <see cref="MinZeros"/> of the weight is zero.</summary>

@@ -21,8 +21,6 @@ internal unsafe struct SpmmArgs
     public float* Residual;
     public nint LdRes;
     public bool Relu;
-    /// <summary>Add to what Y holds (a partial sum of earlier columns) instead of overwriting it.</summary>
-    public bool Accumulate;
 }
 
 /// <summary>
@@ -249,7 +247,7 @@ internal static unsafe class SparseTiles
     {
         private readonly float* _y, _res, _rowBias;
         private readonly nint _ldy, _ldres;
-        private readonly bool _relu, _accumulate;
+        private readonly bool _relu;
 
         public Tile(in SpmmArgs a, int r, int l0)
         {
@@ -259,22 +257,21 @@ internal static unsafe class SparseTiles
             _ldy = a.Ldy;
             _ldres = a.LdRes;
             _relu = a.Relu;
-            _accumulate = a.Accumulate;
         }
 
-        private Tile(float* y, float* res, float* rowBias, nint ldy, nint ldres, bool relu, bool accumulate)
+        private Tile(float* y, float* res, float* rowBias, nint ldy, nint ldres, bool relu)
         {
-            _y = y; _res = res; _rowBias = rowBias; _ldy = ldy; _ldres = ldres; _relu = relu; _accumulate = accumulate;
+            _y = y; _res = res; _rowBias = rowBias; _ldy = ldy; _ldres = ldres; _relu = relu;
         }
 
         /// <summary>This row's bias (0 without one).</summary>
         public float Bias => _rowBias == null ? 0 : *_rowBias;
 
         /// <summary>The same row, <paramref name="columns"/> further along.</summary>
-        public Tile Skip(int columns) => new(_y + columns, _res == null ? null : _res + columns, _rowBias, _ldy, _ldres, _relu, _accumulate);
+        public Tile Skip(int columns) => new(_y + columns, _res == null ? null : _res + columns, _rowBias, _ldy, _ldres, _relu);
 
         /// <summary>The row <paramref name="rows"/> below, same columns.</summary>
-        public Tile Down(int rows) => new(_y + rows * _ldy, _res == null ? null : _res + rows * _ldres, _rowBias == null ? null : _rowBias + rows, _ldy, _ldres, _relu, _accumulate);
+        public Tile Down(int rows) => new(_y + rows * _ldy, _res == null ? null : _res + rows * _ldres, _rowBias == null ? null : _rowBias + rows, _ldy, _ldres, _relu);
 
         /// <summary>Stores vector <paramref name="i"/>: its first <paramref name="count"/> elements (all when a whole vector).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -282,9 +279,9 @@ internal static unsafe class SparseTiles
         {
             int w = W;
             float* y = _y + i * w;
+            var s = acc + bias;
             if (count == w)
             {
-                var s = _accumulate ? Vector.Load(y) + acc + bias : acc + bias;
                 if (_res != null) s += Vector.Load(_res + i * w);
                 if (_relu) s = Vector.ConditionalSelect(Vector.GreaterThan(s, Vector<float>.Zero), s, Vector<float>.Zero);
                 s.Store(y);
@@ -292,7 +289,7 @@ internal static unsafe class SparseTiles
             }
             for (int l = 0; l < count; l++)
             {
-                float v = (_accumulate ? y[l] + acc[l] : acc[l]) + bias[l];
+                float v = s[l];
                 if (_res != null) v += _res[i * w + l];
                 y[l] = _relu ? (v > 0 ? v : 0) : v;
             }
@@ -326,7 +323,7 @@ internal static unsafe class SparseTiles
 
     private static void ReferenceStore(in SpmmArgs a, int r, int l, double s)
     {
-        float v = (float)s + (a.Accumulate ? a.Y[r * a.Ldy + l] : 0) + (a.RowBias == null ? 0 : a.RowBias[r]);
+        float v = (float)s + (a.RowBias == null ? 0 : a.RowBias[r]);
         if (a.Residual != null) v += a.Residual[r * a.LdRes + l];
         a.Y[r * a.Ldy + l] = a.Relu ? (v > 0 ? v : 0) : v;
     }
