@@ -103,7 +103,6 @@ internal sealed partial class DependencyWalker
         if (biasOk) handled.Add(2);
         long group = Int(n, "group", 1);
         int k = w.Shape[0], perGroup = w.Shape[1];
-        var output = n.Outputs[0];
         if (group == 1)
         {
             if (xm is not null)
@@ -114,28 +113,51 @@ internal sealed partial class DependencyWalker
             OpenProducer(n, k, 1, wName!, 0, biasOk ? bName : null, biasOk ? null : $"{Describe(n)} has a bias that is not a per-channel constant");
             return;
         }
-        if (perGroup == 1 && k % group == 0)
+        if (xm is not null && k % group == 0 && xm.Axis == 1 && xm.Units.Length == group * perGroup && biasOk)
         {
-            // Depthwise: output channel j reads input channel j / multiplier only, so channels pass through.
-            if (xm is null) return;
-            if (xm.Axis != 1 || xm.Units.Length != group || !biasOk)
-            {
-                Block(xm, $"{Describe(n)} is a depthwise convolution whose input or bias does not match its groups");
-                return;
-            }
-            int multiplier = (int)(k / group);
-            var units = new int[k];
-            for (int j = 0; j < k; j++) units[j] = xm.Units[j / multiplier];
-            Member(MemberRole.DepthwiseWeight, n, wName, 0, units);
-            if (bName is not null) Member(MemberRole.DepthwiseBias, n, bName, 0, units);
-            Member(MemberRole.GroupAttribute, n, null, 1, xm.Units);
-            Set(output, new ChannelMap(1, units));
+            GroupedConv(n, xm, (int)group, perGroup, k, wName, bName);
             return;
         }
-        // Grouped: removing channels would have to keep every group the same size; left alone.
-        var reason = $"{Describe(n)} is a grouped convolution (group={group}) that is not depthwise";
+        // A depthwise convolution of an input without channel groups (the image) neither opens nor carries any.
+        if (xm is null && perGroup == 1 && k % group == 0) return;
+        var reason = xm is null
+            ? $"{Describe(n)} is a grouped convolution (group={group}) whose input channels no group removes"
+            : $"{Describe(n)} is a grouped convolution (group={group}) whose input or bias does not match its groups";
         if (xm is not null) Block(xm, reason);
         OpenProducer(n, k, 1, wName!, 0, biasOk ? bName : null, reason);
+    }
+
+    /// <summary>
+    /// A grouped convolution (depthwise when each group reads one channel): group g reads input channels
+    /// [g*Cg, (g+1)*Cg) and writes output channels [g*Kg, (g+1)*Kg). Groups must stay the same size, so a group is
+    /// removed whole: its Cg input channels are joined into one class, and its Kg output channels (weight rows and
+    /// bias) and one count of the group attribute go with it. Channels pass through, as in a depthwise convolution.
+    /// </summary>
+    private void GroupedConv(Node n, ChannelMap xm, int group, int perGroup, int k, string? wName, string? bName)
+    {
+        var groupUnits = new int[group];
+        for (int g = 0; g < group; g++)
+        {
+            var members = xm.Units.AsSpan(g * perGroup, perGroup);
+            int first = members[0];
+            if (members.Contains(-1))
+            {
+                // A channel no group removes pins its whole group.
+                foreach (var u in members)
+                    if (u >= 0) _blocked.TryAdd(u, $"{Describe(n)} groups it with channels no group removes");
+                first = -1;
+            }
+            else
+                foreach (var u in members[1..]) Union(first, u);
+            groupUnits[g] = first;
+        }
+        int kg = k / group;
+        var units = new int[k];
+        for (int j = 0; j < k; j++) units[j] = groupUnits[j / kg];
+        Member(MemberRole.DepthwiseWeight, n, wName, 0, units);
+        if (bName is not null) Member(MemberRole.DepthwiseBias, n, bName, 0, units);
+        Member(MemberRole.GroupAttribute, n, null, 1, groupUnits);
+        Set(n.Outputs[0], new ChannelMap(1, units));
     }
 
     private void ConvTranspose(Node n, HashSet<int> handled)

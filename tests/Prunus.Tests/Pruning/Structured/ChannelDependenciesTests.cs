@@ -143,10 +143,23 @@ public class ChannelDependenciesTests
     }
 
     [Fact]
-    public void GroupedConvolutionIsReportedWithItsInput()
+    public void GroupedConvolutionJoinsEachGroupsInputChannelsIntoOneClass()
     {
         var a = ChannelDependencies.Find(StructuredModels.Grouped());
-        Assert.Contains("grouped convolution", a.GroupOf("a").Reason);
+        var input = a.GroupOf("a");
+        Assert.True(input.IsPrunable, input.Reason);
+        // 'a' has 4 channels read by 2 groups of 2: two removable classes; each group writes 3 of g's 6 outputs.
+        Assert.Equal([0, 0, 1, 1], Assert.Single(input.MembersOf(MemberRole.ProducerWeight)).Channels);
+        Assert.Equal([0, 0, 0, 1, 1, 1], Assert.Single(input.MembersOf(MemberRole.DepthwiseWeight)).Channels);
+        Assert.Equal([0, 1], Assert.Single(input.MembersOf(MemberRole.GroupAttribute)).Channels);
+        Assert.Equal([0, 0, 0, 1, 1, 1], input.MembersOf(MemberRole.ConsumerWeight).Single(m => m.Node == "c").Channels);
+        Assert.True(a.GroupOf("c").IsPrunable);
+    }
+
+    [Fact]
+    public void GroupedConvolutionOfAnUnprunableInputIsReported()
+    {
+        var a = ChannelDependencies.Find(StructuredModels.Grouped(onImage: true));
         Assert.Contains("grouped convolution", a.GroupOf("g").Reason);
         Assert.True(a.GroupOf("c").IsPrunable);
     }

@@ -12,7 +12,7 @@ public class ChannelSurgeryTests
     public static TheoryData<string> Models() => new()
     {
         "mlp", "lenet5", "resnet", "mobilenet", "concat", "concat_residual", "split", "reshape_axis", "reshape_flat", "dw2", "mixed", "matmul_mlp",
-        "view_by_shape", "shared", "gemm_t0", "mobilenet_relu6", "attention", "groupnorm",
+        "view_by_shape", "shared", "gemm_t0", "mobilenet_relu6", "attention", "groupnorm", "grouped",
     };
 
     private static ModelGraph Model(string name) => name switch
@@ -23,6 +23,7 @@ public class ChannelSurgeryTests
         "reshape_axis" => StructuredModels.ReshapeTarget(true),
         "reshape_flat" => StructuredModels.ReshapeTarget(false),
         "dw2" => StructuredModels.DepthwiseMultiplier(),
+        "grouped" => StructuredModels.Grouped(),
         "mixed" => StructuredModels.Mixed(),
         "matmul_mlp" => StructuredModels.MatMulMlp(),
         "view_by_shape" => StructuredModels.ViewByShape(arithmetic: false),
@@ -159,6 +160,20 @@ public class ChannelSurgeryTests
         var before = g.Initializers["dw.weight"].Floats;
         var after = result.Graph.Initializers["dw.weight"].Floats;
         Assert.Equal(before.Slice(36, 18).ToArray(), after.Slice(18, 18).ToArray());
+    }
+
+    [Fact]
+    public void GroupedConvolutionLosesWholeGroups()
+    {
+        var g = StructuredModels.Grouped();
+        var a = ChannelDependencies.Find(g);
+        var result = ChannelPruning.Apply(a, new ChannelSelection().Remove(a.GroupOf("a"), 0));
+        Assert.Equal(1, result.Graph.FindNode("g")!.Attributes["group"].Int);
+        Assert.Equal([2, 3, 3, 3], result.Graph.Initializers["a.weight"].Shape);
+        Assert.Equal([3, 2, 3, 3], result.Graph.Initializers["g.weight"].Shape);
+        Assert.Equal([5, 3, 1, 1], result.Graph.Initializers["c.weight"].Shape);
+        // Group 1 (g's outputs 3..5, reading a's channels 2 and 3) survives whole.
+        Assert.Equal(g.Initializers["g.weight"].Floats.Slice(54, 54).ToArray(), result.Graph.Initializers["g.weight"].Floats.ToArray());
     }
 
     [Fact]

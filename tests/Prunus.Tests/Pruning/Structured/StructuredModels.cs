@@ -166,11 +166,11 @@ internal static class StructuredModels
         return b.Build();
     }
 
-    /// <summary>A grouped (group=2, not depthwise) conv between two convs.</summary>
-    public static ModelGraph Grouped()
+    /// <summary>A grouped (group=2, not depthwise) conv between two convs, or reading the (4-channel) image.</summary>
+    public static ModelGraph Grouped(bool onImage = false)
     {
-        var (b, x) = Start("grouped");
-        var a = b.Relu(b.Conv(x, 4, 3, pad: 1, name: "a"));
+        var (b, x) = Start("grouped", channels: onImage ? 4 : 3);
+        var a = onImage ? x : b.Relu(b.Conv(x, 4, 3, pad: 1, name: "a"));
         var g = b.Relu(b.Conv(a, 6, 3, pad: 1, groups: 2, name: "g"));
         var c = b.Relu(b.Conv(g, 5, 1, name: "c"));
         Head(b, c);
