@@ -25,6 +25,11 @@ public enum MemberRole
     GroupAttribute,
     /// <summary>The sizes of a Split along the channel axis.</summary>
     SplitSizes,
+    /// <summary>
+    /// A one-element input of the Concat that assembles a Reshape's computed target (PyTorch's
+    /// <c>x.reshape(n, s, heads, -1)</c> with the sizes read from <c>x.shape</c>): replaced by the new size.
+    /// </summary>
+    TargetPiece,
 }
 
 /// <summary>

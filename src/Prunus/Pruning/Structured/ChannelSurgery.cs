@@ -37,6 +37,7 @@ internal static class ChannelSurgery
             if (declared is not null) declared.Dims = t.Shape.Select(d => (Dim)d).ToArray();
         }
 
+        Graph.Passes.GraphEditor? editor = null;
         foreach (var s in analysis.Slices)
         {
             if (!s.Classes.Any(removed.Contains)) continue;
@@ -52,6 +53,9 @@ internal static class ChannelSurgery
                     break;
                 case MemberRole.SplitSizes:
                     SetSplitSizes(graph, constants, node, s, removed);
+                    break;
+                case MemberRole.TargetPiece:
+                    node.Inputs[s.Entry] = (editor ??= new Graph.Passes.GraphEditor(graph)).AddInitializer($"{node.Name}_pruned_size", Tensor.From(new[] { (long)kept }, 1));
                     break;
             }
         }

@@ -5,7 +5,11 @@ namespace Prunus.Pruning.Structured;
 /// <summary>One element of a shape computed from Shape: a tracked channel count, a known value, or neither.</summary>
 /// <param name="Channels">The channels whose count this element is, if it is one.</param>
 /// <param name="Value">The element's value when it is fixed.</param>
-internal readonly record struct CountEntry(ChannelMap? Channels, long? Value);
+internal readonly record struct CountEntry(ChannelMap? Channels, long? Value)
+{
+    /// <summary>The Concat that assembled this element from a one-element input of its own, and that input's index.</summary>
+    public (Node Concat, int Input)? Piece { get; init; }
+}
 
 // Channel counts read through Shape. PyTorch exports x.view(x.size(0), x.size(1), -1) and x.flatten(2) as
 // Shape -> Gather/Slice -> Unsqueeze -> Concat -> Reshape; such a target follows the pruned channels by itself, so these
@@ -32,22 +36,22 @@ internal sealed partial class DependencyWalker
         switch (n.OpType)
         {
             case "Cast" or "Identity" when Vector(n.Inputs[0]) is { } v:
-                _vectors[output] = v;
+                _vectors[output] = Unplaced(v);
                 handled.Add(0);
                 break;
             case "Unsqueeze" or "Squeeze" when Vector(n.Inputs[0]) is { } v && Rank(n.Inputs[0]) is { } r && Rank(output) is { } ro
                 && (r, ro) is (0, 1) or (1, 0) or (1, 1):
-                _vectors[output] = v;
+                _vectors[output] = Unplaced(v);
                 for (int i = 0; i < n.Inputs.Count; i++) handled.Add(i);
                 break;
             case "Gather" when Vector(n.Inputs[0]) is { } v && Int(n, "axis", 0) == 0 && n.Inputs.Count > 1
                 && _facts.Constant(n.Inputs[1])?.ToInt64Array() is { } idx && idx.All(i => i >= -v.Length && i < v.Length):
-                _vectors[output] = idx.Select(i => v[i < 0 ? i + v.Length : i]).ToArray();
+                _vectors[output] = Unplaced(idx.Select(i => v[i < 0 ? i + v.Length : i]).ToArray());
                 handled.Add(0);
                 handled.Add(1);
                 break;
             case "Slice" when Vector(n.Inputs[0]) is { } v && SliceRange(n, v.Length) is { } range:
-                _vectors[output] = v[range.Start..range.End];
+                _vectors[output] = Unplaced(v[range.Start..range.End]);
                 for (int i = 0; i < n.Inputs.Count; i++) handled.Add(i);
                 break;
             case "Concat" when Rank(output) == 1 && ConcatCounts(n) is { } entries:
@@ -56,6 +60,9 @@ internal sealed partial class DependencyWalker
                 break;
         }
     }
+
+    /// <summary>The entries without the Concat pieces they came from (a piece is only replaceable in its own Concat).</summary>
+    private static CountEntry[] Unplaced(CountEntry[] v) => v.Any(e => e.Piece is not null) ? v.Select(e => e with { Piece = null }).ToArray() : v;
 
     /// <summary>The [start, end) a one-axis, unit-step Slice of a vector of <paramref name="length"/> takes, when constant.</summary>
     private (int Start, int End)? SliceRange(Node n, int length)
@@ -74,16 +81,25 @@ internal sealed partial class DependencyWalker
         return (start, Math.Max(start, end));
     }
 
-    /// <summary>The elements of a 1-D Concat of tracked counts, constants and vectors of known length.</summary>
+    /// <summary>
+    /// The elements of a 1-D Concat of tracked counts, constants and vectors of known length. An element that is a whole
+    /// one-element input remembers it (<see cref="CountEntry.Piece"/>), so that a Reshape target assembled this way can
+    /// have that element replaced.
+    /// </summary>
     private CountEntry[]? ConcatCounts(Node n)
     {
         var entries = new List<CountEntry>();
-        foreach (var input in n.Inputs.Where(i => i.Length > 0))
+        for (int i = 0; i < n.Inputs.Count; i++)
         {
-            if (Vector(input) is { } v) entries.AddRange(v);
-            else if (_facts.Constant(input) is { } t) entries.AddRange(t.ToInt64Array().Select(x => new CountEntry(null, x)));
-            else if (Dims(input) is [int length]) entries.AddRange(Enumerable.Repeat(default(CountEntry), length));
+            var input = n.Inputs[i];
+            if (input.Length == 0) continue;
+            CountEntry[] part;
+            if (Vector(input) is { } v) part = v;
+            else if (_facts.Constant(input) is { } t) part = t.ToInt64Array().Select(x => new CountEntry(null, x)).ToArray();
+            else if (Dims(input) is [int length]) part = new CountEntry[length];
             else return null;
+            if (part.Length == 1) part = [part[0] with { Piece = (n, i) }];
+            entries.AddRange(part);
         }
         return entries.ToArray();
     }

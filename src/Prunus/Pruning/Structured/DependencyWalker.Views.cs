@@ -111,21 +111,36 @@ internal sealed partial class DependencyWalker
     {
         bool allowZero = Int(n, "allowzero", 0) != 0;
         string? source = n.Attributes.ContainsKey("shape") ? null : n.InputOrNull(1);
-        if (source is not null && Vector(source) is { } counts)
+        // A Concat of sizes none of which the walk tracked (read from the shape of a tensor without channel groups) is
+        // still a computed target whose elements can be told apart.
+        var counts = source is null ? null
+            : Vector(source) ?? (_graph.Producer(source) is { OpType: "Concat" } cat && Rank(source) == 1 ? ConcatCounts(cat) : null);
+        if (source is not null && counts is not null)
         {
             // Computed from Shape (x.view(n, c, -1)): right by itself when its only channel count is, at j, a count of
             // the very channels axis j carries, which then shrinks exactly as that axis does.
             for (int k = 0; k < counts.Length; k++)
-                if (counts[k].Channels is { } e && (k != j || !SameClasses(e.Units, units)))
+                if (k != j && counts[k].Channels is not null)
                 {
                     Block(m, $"{Describe(n)} has a target shape computed from another channel count");
                     return false;
                 }
             var at = j < counts.Length ? counts[j] : default;
-            if (at.Channels is null && at.Value != -1 && !(at.Value == 0 && !allowZero && j == c && per == 1))
+            bool follows = at.Channels is { } own ? SameClasses(own.Units, units)
+                : at.Value == -1 || at.Value == 0 && !allowZero && j == c && per == 1;
+            if (!follows)
             {
-                Block(m, $"{Describe(n)} has a computed target shape that holds the channel count");
-                return false;
+                // A literal (the head count) or the count of other channels (attention merging its heads back reads
+                // the hidden size): written anew when it is a one-element input of a Concat only this Reshape reads.
+                // Elements computed in other ways (the head size as hidden / heads) do not change with these channels:
+                // arithmetic on a tracked count blocks that count's channels.
+                if (at.Piece is not { } piece || _outputs.Contains(source) || _consumers.GetValueOrDefault(source)?.Count != 1)
+                {
+                    Block(m, at.Channels is null ? $"{Describe(n)} has a computed target shape that holds the channel count"
+                        : $"{Describe(n)} has a target shape computed from another channel count");
+                    return false;
+                }
+                Member(MemberRole.TargetPiece, piece.Concat, null, j, units, entry: piece.Input);
             }
             handled.Add(1);
             return true;

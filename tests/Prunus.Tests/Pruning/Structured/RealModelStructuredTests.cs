@@ -11,7 +11,7 @@ public class RealModelStructuredTests
     public static TheoryData<string, int> Models() => new()
     {
         // Model and the number of prunable groups expected.
-        { "mbv3_op13", 13 }, { "mbv3_op17", 13 }, { "mbv3_raw_op11", 13 }, { "fpn_op11", 5 }, { "vit_op17", 2 }, { "vit_op13", 2 },
+        { "mbv3_op13", 13 }, { "mbv3_op17", 13 }, { "mbv3_raw_op11", 13 }, { "fpn_op11", 5 }, { "vit_op17", 4 }, { "vit_op13", 4 },
     };
 
     [Theory]
@@ -31,13 +31,24 @@ public class RealModelStructuredTests
             Assert.True(StructuredModels.RelativeError(pruned[name].Floats.ToArray(), y.Floats.ToArray()) < 1e-5, $"{model} {name}");
     }
 
-    [Fact]
-    public void TransformerHiddenSizeIsKeptForItsLayerNormsAndHeadsForTheirReshapes()
+    [Theory]
+    [InlineData("vit_op17")]
+    [InlineData("vit_op13")]
+    public void TransformerHiddenSizeIsKeptForItsLayerNormsAndHeadsGoWhole(string model)
     {
-        var a = ChannelDependencies.Find(RealModelFiles.Load("vit_op17"));
-        Assert.Contains("LayerNormalization", a.GroupOf("/embed/Conv").Reason);
-        Assert.Contains("Reshape", a.GroupOf("/layers.0/attn/qkv/MatMul").Reason);
+        var g = RealModelFiles.Load(model);
+        var a = ChannelDependencies.Find(g);
+        Assert.False(a.GroupOf("/embed/Conv").IsPrunable); // normalized across channels (opset 13 spells LayerNorm out)
         Assert.True(a.GroupOf("/layers.0/fc1/MatMul").IsPrunable);
+        // PyTorch computes both reshape targets from x.shape: [n, s, 3, heads, hidden / heads] to split the heads and
+        // [n, s, hidden] to merge them. Heads go whole; the head count and the merged size are rewritten.
+        var heads = a.GroupOf("/layers.0/attn/qkv/MatMul");
+        Assert.True(heads.IsPrunable, heads.Reason);
+        Assert.Equal(4, heads.Channels);
+        Assert.Equal(2, heads.MembersOf(MemberRole.TargetPiece).Count());
+        var result = ChannelPruning.Apply(a, new ChannelSelection().Remove(heads, 1));
+        Assert.Equal([32, 72], result.Graph.Initializers[g.FindNode("/layers.0/attn/qkv/MatMul")!.Inputs[1]].Shape);
+        Assert.Equal([24, 32], result.Graph.Initializers[g.FindNode("/layers.0/attn/proj/MatMul")!.Inputs[1]].Shape);
     }
 
     [Fact]
