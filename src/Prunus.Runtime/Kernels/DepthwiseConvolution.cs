@@ -85,89 +85,126 @@ public static class DepthwiseConvolution
     /// y [M,OH,OW] (= or += when <paramref name="accumulate"/>) the M output planes of one channel from its padded
     /// input; w [M,KH,KW]; bias has M entries or is empty.
     /// </summary>
-    public static void Forward(ConvGeometry g, ReadOnlySpan<float> scratch, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
+    public static unsafe void Forward(ConvGeometry g, ReadOnlySpan<float> scratch, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
         Span<float> y, bool accumulate)
     {
         var (hp, wq) = PaddedSize(g);
-        int m = g.Kg, ow = g.OW, taps = g.Taps;
+        int m = g.Kg, ow = g.OW, oh = g.OH, taps = g.Taps;
         if (taps > 64)
         {
             ForwardByAxpy(g, scratch, w, bias, y, accumulate);
             return;
         }
-        // Each vector of an output row accumulates all taps in a register: one store per vector, not one per tap.
+        if (w.Length < m * taps || y.Length < m * oh * ow || scratch.Length < ScratchSize(g) || !bias.IsEmpty && bias.Length < m)
+            throw new ArgumentException($"depthwise buffers are too short for {g}");
         // A tap's run start is linear in the output row (one row down moves StrideH padded rows), so the starts of
         // row 0 are computed once and shifted; RunStart's divisions stay out of the loops.
-        Span<int> starts0 = stackalloc int[taps];
-        Span<int> starts = stackalloc int[taps];
+        int* starts = stackalloc int[taps];
         for (int i = 0; i < g.KH; i++)
-            for (int j = 0; j < g.KW; j++) starts0[i * g.KW + j] = RunStart(g, hp, wq, 0, i, j);
-        int rowStep = g.StrideH * wq;
-        Span<float> lanes = stackalloc float[8];
-        ref float ps = ref MemoryMarshal.GetReference(scratch);
-        for (int k = 0; k < m; k++)
+            for (int j = 0; j < g.KW; j++) starts[i * g.KW + j] = RunStart(g, hp, wq, 0, i, j);
+        var rows = new RowArgs { Starts = starts, Taps = taps, Width = ow, RowStep = g.StrideH * wq, Accumulate = accumulate };
+        fixed (float* ps = scratch, pw = w, py = y, pb = bias)
         {
-            var wk = w.Slice(k * taps, taps);
-            float b = bias.IsEmpty ? 0 : bias[k];
-            for (int oh = 0; oh < g.OH; oh++)
+            rows.Scratch = ps;
+            for (int k = 0; k < m; k++)
             {
-                int shift = oh * rowStep;
-                for (int t = 0; t < taps; t++) starts[t] = starts0[t] + shift;
-                var yrow = y.Slice((k * g.OH + oh) * ow, ow);
-                int o = 0;
-                // Four independent accumulators hide the FMA latency that a single chain over the taps would expose.
-                if (Vector256.IsHardwareAccelerated)
-                    for (; o <= ow - 32; o += 32)
-                    {
-                        Vector256<float> a0, a1, a2, a3;
-                        if (accumulate)
-                        {
-                            a0 = Vector256.Create(yrow.Slice(o, 8)); a1 = Vector256.Create(yrow.Slice(o + 8, 8));
-                            a2 = Vector256.Create(yrow.Slice(o + 16, 8)); a3 = Vector256.Create(yrow.Slice(o + 24, 8));
-                        }
-                        else a0 = a1 = a2 = a3 = Vector256.Create(b);
-                        for (int t = 0; t < taps; t++)
-                        {
-                            var wt = Vector256.Create(wk[t]);
-                            ref float r = ref Unsafe.Add(ref ps, starts[t] + o);
-                            a0 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref r), a0);
-                            a1 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref r, 8), a1);
-                            a2 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref r, 16), a2);
-                            a3 = Vector256.FusedMultiplyAdd(wt, Vector256.LoadUnsafe(ref r, 24), a3);
-                        }
-                        a0.CopyTo(yrow.Slice(o, 8)); a1.CopyTo(yrow.Slice(o + 8, 8));
-                        a2.CopyTo(yrow.Slice(o + 16, 8)); a3.CopyTo(yrow.Slice(o + 24, 8));
-                    }
-                if (Vector256.IsHardwareAccelerated)
-                    for (; o <= ow - 8; o += 8)
-                    {
-                        var acc = accumulate ? Vector256.Create(yrow.Slice(o, 8)) : Vector256.Create(b);
-                        for (int t = 0; t < taps; t++)
-                            acc = Vector256.FusedMultiplyAdd(Vector256.Create(wk[t]), Vector256.LoadUnsafe(ref ps, (nuint)(starts[t] + o)), acc);
-                        acc.CopyTo(yrow.Slice(o, 8));
-                    }
-                // A short tail (and rows narrower than a vector, as late layers' 7x7 planes are) still runs as one
-                // vector: it reads up to 7 floats past the row, which the scratch's slack keeps in bounds, and stores
-                // only the lanes of this row.
-                if (Vector256.IsHardwareAccelerated && ow - o > 1)
+                rows.Weights = pw + k * taps;
+                rows.Bias = bias.IsEmpty ? 0 : pb[k];
+                float* yk = py + (nint)k * oh * ow;
+                if (!Vector256.IsHardwareAccelerated)
                 {
-                    int r = ow - o;
-                    lanes.Clear();
-                    if (accumulate) yrow.Slice(o, r).CopyTo(lanes);
-                    var acc = accumulate ? Vector256.Create((ReadOnlySpan<float>)lanes) : Vector256.Create(b);
-                    for (int t = 0; t < taps; t++)
-                        acc = Vector256.FusedMultiplyAdd(Vector256.Create(wk[t]), Vector256.LoadUnsafe(ref ps, (nuint)(starts[t] + o)), acc);
-                    acc.CopyTo(lanes);
-                    lanes.Slice(0, r).CopyTo(yrow.Slice(o, r));
-                    o = ow;
+                    for (int r = 0; r < oh; r++) rows.Scalar(yk + (nint)r * ow, r);
+                    continue;
                 }
-                for (; o < ow; o++)
+                // Four output rows at a time: four independent accumulator chains, and each tap's weight broadcast once
+                // for all four. Planes late in a network are narrow (7 or 14 wide), where one row alone would leave
+                // the multiply-add latency exposed.
+                int row = 0;
+                for (; row + 4 <= oh; row += 4) rows.Vectors<R4>(yk + (nint)row * ow, row);
+                switch (oh - row)
                 {
-                    float acc = accumulate ? yrow[o] : b;
-                    for (int t = 0; t < taps; t++) acc = MathF.FusedMultiplyAdd(wk[t], scratch[starts[t] + o], acc);
-                    yrow[o] = acc;
+                    case 3: rows.Vectors<R3>(yk + (nint)row * ow, row); break;
+                    case 2: rows.Vectors<R2>(yk + (nint)row * ow, row); break;
+                    case 1: rows.Vectors<R1>(yk + (nint)row * ow, row); break;
                 }
             }
+        }
+    }
+
+    /// <summary>What the row kernels of one output plane share.</summary>
+    private unsafe struct RowArgs
+    {
+        public float* Scratch, Weights;
+        public int* Starts;
+        public int Taps, Width, RowStep;
+        public float Bias;
+        public bool Accumulate;
+
+        /// <summary>
+        /// Output rows [row, row + R) (y points at the first) one vector of columns at a time. A last partial vector
+        /// (and rows narrower than a vector) still runs whole: it reads up to 7 floats past the row, which the
+        /// scratch's slack keeps in bounds, and stores only the lanes of the row.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Vectors<TR>(float* y, int row) where TR : struct, IRows
+        {
+            int ow = Width, step = RowStep;
+            float* basePtr = Scratch + (nint)row * step;
+            float* lanes = stackalloc float[4 * 8];
+            var b = Vector256.Create(Bias);
+            for (int o = 0; o < ow; o += 8)
+            {
+                int count = Math.Min(8, ow - o);
+                Vector256<float> a0 = b, a1 = b, a2 = b, a3 = b;
+                if (Accumulate)
+                {
+                    a0 = Load(y + o, count, lanes);
+                    if (TR.Value > 1) a1 = Load(y + ow + o, count, lanes);
+                    if (TR.Value > 2) a2 = Load(y + 2 * ow + o, count, lanes);
+                    if (TR.Value > 3) a3 = Load(y + 3 * ow + o, count, lanes);
+                }
+                for (int t = 0; t < Taps; t++)
+                {
+                    var wt = Vector256.Create(Weights[t]);
+                    float* p = basePtr + Starts[t] + o;
+                    a0 = Vector256.FusedMultiplyAdd(wt, Vector256.Load(p), a0);
+                    if (TR.Value > 1) a1 = Vector256.FusedMultiplyAdd(wt, Vector256.Load(p + step), a1);
+                    if (TR.Value > 2) a2 = Vector256.FusedMultiplyAdd(wt, Vector256.Load(p + 2 * step), a2);
+                    if (TR.Value > 3) a3 = Vector256.FusedMultiplyAdd(wt, Vector256.Load(p + 3 * step), a3);
+                }
+                Store(a0, y + o, count, lanes);
+                if (TR.Value > 1) Store(a1, y + ow + o, count, lanes);
+                if (TR.Value > 2) Store(a2, y + 2 * ow + o, count, lanes);
+                if (TR.Value > 3) Store(a3, y + 3 * ow + o, count, lanes);
+            }
+        }
+
+        /// <summary>Output row <paramref name="row"/> element by element (CPUs without 256-bit vectors).</summary>
+        public readonly void Scalar(float* y, int row)
+        {
+            float* basePtr = Scratch + (nint)row * RowStep;
+            for (int o = 0; o < Width; o++)
+            {
+                float acc = Accumulate ? y[o] : Bias;
+                for (int t = 0; t < Taps; t++) acc = MathF.FusedMultiplyAdd(Weights[t], basePtr[Starts[t] + o], acc);
+                y[o] = acc;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Load(float* src, int count, float* lanes)
+        {
+            if (count == 8) return Vector256.Load(src);
+            for (int l = 0; l < 8; l++) lanes[l] = l < count ? src[l] : 0;
+            return Vector256.Load(lanes);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store(Vector256<float> v, float* dst, int count, float* lanes)
+        {
+            if (count == 8) { v.Store(dst); return; }
+            v.Store(lanes);
+            for (int l = 0; l < count; l++) dst[l] = lanes[l];
         }
     }
 
