@@ -47,6 +47,41 @@ internal static class QdqGraphs
         return g;
     }
 
+    /// <summary>
+    /// A QDQ linear layer as ONNX Runtime's static quantizer writes one: x [N,4] -> Q/DQ (uint8) -> MatMul with an int8
+    /// weight per output channel (axis 1) -> Add an int32 bias (scale s_x·s_w) -> Relu -> Q/DQ (uint8) -> y [N,3].
+    /// </summary>
+    public static ModelGraph QdqLinear()
+    {
+        var g = new ModelGraph { Name = "qdq_linear" };
+        g.Metadata.Opsets[""] = 13;
+        g.Inputs.Add(new ValueInfo("x", DataType.Float32, [Dim.Sym("N"), 4]));
+        var rng = new Random(17);
+        const float sx = 0.02f;
+        var sw = new[] { 0.01f, 0.02f, 0.015f };
+        g.Initializers["x_s"] = Tensor.Scalar(sx);
+        g.Initializers["x_zp"] = Tensor.Scalar((byte)128);
+        g.Initializers["w_q"] = Tensor.From(Enumerable.Range(0, 12).Select(_ => (sbyte)rng.Next(-127, 128)).ToArray(), 4, 3);
+        g.Initializers["w_s"] = Tensor.From(sw, 3);
+        g.Initializers["w_zp"] = Tensor.From(new sbyte[3], 3);
+        g.Initializers["b_q"] = Tensor.From(new[] { 100, -2000, 500 }, 3);
+        g.Initializers["b_s"] = Tensor.From(sw.Select(s => s * sx).ToArray(), 3);
+        g.Initializers["b_zp"] = Tensor.From(new int[3], 3);
+        g.Initializers["y_s"] = Tensor.Scalar(0.05f);
+        g.Initializers["y_zp"] = Tensor.Scalar((byte)0);
+        g.Add("QuantizeLinear", ["x", "x_s", "x_zp"], ["x_q"]);
+        g.Add("DequantizeLinear", ["x_q", "x_s", "x_zp"], ["x_dq"]);
+        g.Add("DequantizeLinear", ["w_q", "w_s", "w_zp"], ["w"], ("axis", AttributeValue.Of(1L)));
+        g.Add("DequantizeLinear", ["b_q", "b_s", "b_zp"], ["b"], ("axis", AttributeValue.Of(0L)));
+        g.Add("MatMul", ["x_dq", "w"], ["mm"]);
+        g.Add("Add", ["mm", "b"], ["pre"]);
+        g.Add("Relu", ["pre"], ["act"]);
+        g.Add("QuantizeLinear", ["act", "y_s", "y_zp"], ["y_q"]);
+        g.Add("DequantizeLinear", ["y_q", "y_s", "y_zp"], ["y"]);
+        g.Output("y", DataType.Float32);
+        return g;
+    }
+
     /// <summary>A tensor of <paramref name="type"/> (any integer type Prunus stores) from int values.</summary>
     public static Tensor Int(DataType type, int[] values, params int[] shape)
     {
