@@ -16,7 +16,7 @@ public static class BiasCorrection
 {
     /// <summary>
     /// Corrects the int32 biases of <paramref name="model"/> (the QDQ form of <paramref name="floatGraph"/>) in place;
-    /// returns the largest correction in units of each bias's quantization step.
+    /// returns the largest correction (in the units of the layer's output).
     /// </summary>
     public static double Apply(ModelGraph floatGraph, QdqModel model, ImageDataset data, CalibrationOptions options, Action<double>? progress = null)
     {
@@ -41,7 +41,7 @@ public static class BiasCorrection
             {
                 double shift = expected[k] - measured[k];
                 values[k] += (float)shift;
-                largest = Math.Max(largest, Math.Abs(shift) / bias.Scales[k]);
+                largest = Math.Max(largest, Math.Abs(shift));
             }
             bias.Set(values);
             progress?.Invoke((double)(i + 1) / layers.Count);

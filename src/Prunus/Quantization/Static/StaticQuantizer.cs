@@ -14,7 +14,7 @@ namespace Prunus.Quantization.Static;
 /// <param name="Layers">Per layer: quantized or kept in float, and why.</param>
 /// <param name="Activations">Calibrated parameters of each quantized activation (by tensor name).</param>
 /// <param name="Fallback">The sensitivity fallback's measurements, when a loss budget was given.</param>
-/// <param name="LargestBiasCorrection">The largest bias correction, in quantization steps of the bias (0 when none).</param>
+/// <param name="LargestBiasCorrection">The largest bias correction, in the units of the layer's output (0 when none).</param>
 public sealed record StaticQuantizationResult(ModelGraph Graph, IReadOnlyList<LayerDecision> Layers,
     IReadOnlyDictionary<string, QuantizationParameters> Activations, FallbackResult? Fallback, double LargestBiasCorrection);
 
@@ -79,7 +79,7 @@ public static class StaticQuantizer
         }
         var final = Build(names, f => progress?.Invoke(f, "bias correction"));
         if (options.BiasCorrection && final.Biases.Count > 0)
-            log?.Invoke($"bias correction: largest shift {largestCorrection:F1} steps of the int32 bias");
+            log?.Invoke($"bias correction: largest mean output shift corrected {largestCorrection:G3}");
 
         var decisions = layers.Select(l =>
         {
