@@ -141,6 +141,7 @@ public sealed class QuantizeCommand : ICliCommand
         var test = FashionMnist.LoadSet(files.TestImages, files.TestLabels);
         var train = s.Mode == Mode.Static ? FashionMnist.LoadSet(files.TrainImages, files.TrainLabels) : null;
         CheckInputShape(graph, train ?? test, inputPath);
+        ModelFiles.Naming(inputPath, () => { StaticQuantizer.CheckQuantizable(graph); return 0; });
         using var pool = new WorkerPool(s.Threads);
         var wall = Stopwatch.StartNew();
 

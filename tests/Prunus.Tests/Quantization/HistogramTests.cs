@@ -64,4 +64,17 @@ public sealed class HistogramTests
         Assert.Equal(200_000, counts.Sum(), 6);
         foreach (var c in counts) Assert.InRange(c, 2000 * 0.9, 2000 * 1.1);
     }
+
+    [Fact]
+    public void Exact_zeros_are_counted_and_can_be_left_out()
+    {
+        var h = new Histogram(64);
+        h.Add([0f, 0f, 0f, 0.001f, 1f, -0.5f]);
+        Assert.Equal(3, h.Zeros);
+        var (all, _) = h.Absolute(4);
+        var (nonzero, _) = h.Absolute(4, withoutZeros: true);
+        Assert.Equal(4, all[0], 9);      // three zeros and 0.001
+        Assert.Equal(1, nonzero[0], 9);
+        Assert.Equal(3, h.Signed(4, withoutZeros: true).Counts.Sum(), 9);
+    }
 }

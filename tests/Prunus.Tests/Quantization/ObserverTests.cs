@@ -110,6 +110,16 @@ public sealed class ObserverTests
         Assert.InRange(hi, 2.5, 12);
     }
 
+    [Fact]
+    public void Entropy_is_not_pulled_down_by_the_zeros_of_a_relu()
+    {
+        // Mostly zeros, the rest spread up to 6: the zeros are exact in any range and must not decide the threshold.
+        var x = Distributions.Laplace(100_000, 1, seed: 10).Select(v => v < 0.6f ? 0f : v).ToArray();
+        var (_, hi) = Fed(new EntropyObserver(), x).Range(UInt8);
+        Assert.True(x.Count(v => v == 0) > 60_000);
+        Assert.True(hi > 0.5 * x.Max(), $"threshold {hi} of a maximum {x.Max()}");
+    }
+
     [Theory]
     [InlineData("normal", 3.92)]   // Banner et al. (ACIQ), 8 bits: 3.92 sigma
     [InlineData("laplace", 9.89)]  // and 9.89 b

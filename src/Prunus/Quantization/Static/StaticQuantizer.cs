@@ -47,7 +47,11 @@ public static class StaticQuantizer
         var layout = new QdqLayout(prepared, layers);
         var tensors = layout.CalibratedTensors();
         log?.Invoke($"calibrating {tensors.Count} activations of {layers.Count} layers with {options.Calibration.Name()} on {Math.Min(options.Sampling.Images, calibration.Count)} images");
-        var observers = ActivationCalibration.Collect(prepared, tensors, calibration, _ => options.Calibration.Create(options.Percentile),
+        // The model's own inputs and outputs keep their whole observed range whatever the method: clipping the input
+        // discards information the data holds exactly, and clipping the logits makes ties of the top classes.
+        var ends = new HashSet<string>(prepared.DataInputs.Select(i => i.Name).Concat(prepared.Outputs.Select(o => o.Name)), StringComparer.Ordinal);
+        var observers = ActivationCalibration.Collect(prepared, tensors, calibration,
+            t => ends.Contains(t) ? new MinMaxObserver() : options.Calibration.Create(options.Percentile),
             options.Sampling, f => progress?.Invoke(f, "calibrating"));
         var activations = observers.ToDictionary(kv => kv.Key, kv => kv.Value.Parameters(options.Activations), StringComparer.Ordinal);
         var weights = layers.ToDictionary(l => l, l => WeightRanges.Parameters(l.Layer.Weight, options.Weights, l.WeightAxis, options.WeightRange));
@@ -95,6 +99,16 @@ public static class StaticQuantizer
                 decisions.Add(new LayerDecision(n.Name, n.OpType, prepared.Initializers[n.Inputs[1]].Length, false, "excluded"));
         var used = final.Points.ToDictionary(kv => kv.Key, kv => activations[kv.Value], StringComparer.Ordinal);
         return new StaticQuantizationResult(final.Graph, decisions, used, fallback, largestCorrection);
+    }
+
+    /// <summary>
+    /// Throws the error of <see cref="Quantize"/> for a model with nothing to quantize (no Conv, Gemm or MatMul with a
+    /// constant float weight once optimized for export), before any work is done.
+    /// </summary>
+    public static void CheckQuantizable(ModelGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        if (Pruning.PrunableLayers.Find(Prepare(graph, withBiases: false)).Count == 0) throw NothingToQuantize(graph);
     }
 
     /// <summary>
