@@ -38,6 +38,7 @@ public sealed class QuantizeCommand : ICliCommand
         var symmetric = new Option<bool>("--symmetric") { Description = "Symmetric ranges for activations as well as weights (zero point at the middle)" };
         var asymmetric = new Option<bool>("--asymmetric") { Description = "Asymmetric ranges for weights as well as activations (by default activations are asymmetric, weights symmetric)" };
         var activations = new Option<string>("--activations") { Description = "Integer type of quantized activations (static)", DefaultValueFactory = _ => "uint8" }.OneOf("uint8", "int8");
+        var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights, as ONNX Runtime advises for x86 CPUs without VNNI (its AVX2 and AVX-512 int8 kernels saturate on full-range weights)" };
         var bits = new Option<int>("--bits") { Description = "Bits per weight", DefaultValueFactory = _ => 8, HelpName = "n" };
         var data = CliOptions.Data();
         var images = new Option<int>("--calibration-images") { Description = "Training images that calibrate activation ranges and bias correction", DefaultValueFactory = _ => 1024, HelpName = "n" };
@@ -50,7 +51,7 @@ public sealed class QuantizeCommand : ICliCommand
         var latency = new Option<string>("--latency-batch") { Description = "Batch sizes at which latency is measured before and after (comma-separated; 0: none)", DefaultValueFactory = _ => "1,64", HelpName = "n,n" };
         var cmd = new Command("quantize", "Quantize a model to int8 (static QDQ or dynamic) and compare it with the original")
         {
-            model, output, mode, calibration, percentile, perChannel, perTensor, symmetric, asymmetric, activations, bits, data, images, maxLoss,
+            model, output, mode, calibration, percentile, perChannel, perTensor, symmetric, asymmetric, activations, reduceRange, bits, data, images, maxLoss,
             validation, noBiasCorrection, exclude, seed, threads, latency,
         };
         cmd.SetAction(p =>
@@ -68,7 +69,7 @@ public sealed class QuantizeCommand : ICliCommand
                 Mode = m,
                 Calibration = CalibrationMethods.Parse(p.GetValue(calibration)!),
                 Percentile = Check.InRange("--percentile", p.GetValue(percentile), 1e-9, 100),
-                Weights = new QuantizationSpec(QuantizedType.Int8, allSymmetric ?? true, granularity),
+                Weights = new QuantizationSpec(QuantizedType.Int8, allSymmetric ?? true, granularity, p.GetValue(reduceRange)),
                 Activations = new QuantizationSpec(QuantizedTypes.Parse(p.GetValue(activations)!), allSymmetric ?? false),
                 CalibrationImages = Check.AtLeast("--calibration-images", p.GetValue(images), 1),
                 MaxLoss = p.GetValue(maxLoss) is { } ml ? Check.InRange("--max-loss", ml, 0, 100) : null,
