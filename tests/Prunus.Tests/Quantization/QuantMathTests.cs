@@ -60,6 +60,19 @@ public sealed class QuantMathTests
         Assert.Equal(-7, new QuantizationSpec(QuantizedType.Int4, true).QMin);
     }
 
+    [Theory]
+    [InlineData(QuantizedType.Int8, true, -64, 64)]
+    [InlineData(QuantizedType.Int8, false, -64, 64)]
+    [InlineData(QuantizedType.UInt8, false, 0, 127)]
+    public void Reduced_ranges_use_one_bit_less_as_onnx_runtime_does(QuantizedType type, bool symmetric, int qmin, int qmax)
+    {
+        var spec = new QuantizationSpec(type, symmetric, ReduceRange: true);
+        Assert.Equal(qmin, spec.QMin);
+        Assert.Equal(qmax, spec.QMax);
+        var (s, _) = QuantMath.Parameters(-1, 1, spec);
+        Assert.Equal(2f / (qmax - qmin), s);
+    }
+
     [Fact]
     public void Parameters_follow_onnx_runtime()
     {
