@@ -114,6 +114,10 @@ public static partial class OpRegistry
         new CosOp(),
         new GatherElementsOp(),
 
+        // quantization
+        new QuantizeLinearOp(),
+        new DequantizeLinearOp(),
+
         // Fused (domain ai.prunus): made by the inference passes
         new FusedConvOp(),
         new FusedGemmOp(),
