@@ -21,28 +21,25 @@ internal static unsafe class QVector256
     public static Vector256<int> Madd(Vector256<int> acc, Vector256<int> a, Vector256<int> b) =>
         Avx2.Add(acc, Avx2.MultiplyAddAdjacent(a.AsInt16(), b.AsInt16()));
 
-    /// <summary>v = clamp(float(acc + bias - wz * sum) * multiplier) for 8 columns starting at <paramref name="col"/> of row <paramref name="row"/>.</summary>
+    /// <summary>t = acc + bias - wz * sum for 8 columns starting at <paramref name="col"/> of row <paramref name="row"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Value(in QStore st, Vector256<int> acc, int row, int col)
+    private static Vector256<int> Total(in QStore st, Vector256<int> acc, int row, int col)
     {
-        Vector256<int> t;
-        Vector256<float> mul;
-        if (st.ChannelsAreRows)
-        {
-            t = Avx2.Add(acc, Vector256.Create(st.Bias[row]));
-            mul = Vector256.Create(st.Multiplier[row]);
-        }
-        else
-        {
-            t = Avx2.Add(acc, Avx.LoadVector256(st.Bias + col));
-            mul = Avx.LoadVector256(st.Multiplier + col);
-        }
+        var t = Avx2.Add(acc, st.ChannelsAreRows ? Vector256.Create(st.Bias[row]) : Avx.LoadVector256(st.Bias + col));
         if (st.WeightZero != null)
         {
             var wz = st.ChannelsAreRows ? Vector256.Create(st.WeightZero[row]) : Avx.LoadVector256(st.WeightZero + col);
             t = Avx2.Subtract(t, Avx2.MultiplyLow(wz, Vector256.Create(st.ActSum)));
         }
-        var v = Avx.Multiply(Avx.ConvertToVector256Single(t), mul);
+        return t;
+    }
+
+    /// <summary>v = clamp(float(t) * multiplier) for 8 columns starting at <paramref name="col"/> of row <paramref name="row"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Value(in QStore st, Vector256<int> acc, int row, int col)
+    {
+        var mul = st.ChannelsAreRows ? Vector256.Create(st.Multiplier[row]) : Avx.LoadVector256(st.Multiplier + col);
+        var v = Avx.Multiply(Avx.ConvertToVector256Single(Total(st, acc, row, col)), mul);
         v = Avx.Max(v, Vector256.Create(st.Lo));
         return Avx.Min(v, Vector256.Create(st.Hi));
     }
@@ -51,6 +48,11 @@ internal static unsafe class QVector256
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Put(in QStore st, Vector256<int> acc, int row, int col)
     {
+        if (st.Kind == QuantizedOutputKind.Int32)
+        {
+            Avx.Store((int*)st.At(row, col), Total(st, acc, row, col));
+            return;
+        }
         var v = Value(st, acc, row, col);
         byte* p = st.At(row, col);
         switch (st.Kind)
@@ -130,23 +132,18 @@ internal static unsafe class QVector128
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Put(in QStore st, Vector128<int> acc, int row, int col)
     {
-        Vector128<int> t;
-        Vector128<float> mul;
-        if (st.ChannelsAreRows)
-        {
-            t = acc + Vector128.Create(st.Bias[row]);
-            mul = Vector128.Create(st.Multiplier[row]);
-        }
-        else
-        {
-            t = acc + Vector128.Load(st.Bias + col);
-            mul = Vector128.Load(st.Multiplier + col);
-        }
+        var t = acc + (st.ChannelsAreRows ? Vector128.Create(st.Bias[row]) : Vector128.Load(st.Bias + col));
         if (st.WeightZero != null)
         {
             var wz = st.ChannelsAreRows ? Vector128.Create(st.WeightZero[row]) : Vector128.Load(st.WeightZero + col);
             t -= wz * Vector128.Create(st.ActSum);
         }
+        if (st.Kind == QuantizedOutputKind.Int32)
+        {
+            t.Store((int*)st.At(row, col));
+            return;
+        }
+        var mul = st.ChannelsAreRows ? Vector128.Create(st.Multiplier[row]) : Vector128.Load(st.Multiplier + col);
         var v = Vector128.ConvertToSingle(t) * mul;
         v = Min(Max(v, Vector128.Create(st.Lo)), Vector128.Create(st.Hi));
         byte* p = st.At(row, col);

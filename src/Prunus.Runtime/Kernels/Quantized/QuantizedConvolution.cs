@@ -19,7 +19,7 @@ public sealed unsafe class QuantizedConvolution
     private readonly QIsa _isa;
     private readonly int _ldPix, _gw;
     private readonly bool _inputSigned;
-    private readonly int _inputZero;
+    private int _inputZero;
     private readonly QPackedMatrix[] _packed;
     private readonly QuantizedOutput _output;
     private readonly int[] _lowered;
@@ -86,6 +86,23 @@ public sealed unsafe class QuantizedConvolution
         // VNNI activations are stored shifted to uint8 (padding included): Σ (x_u - z_u) w_s = Σ x_u w_s - z_u Σ w_s.
         if (_isa.Bytes()) _output = output.WithBiasAdded(delta);
         _lowered = GC.AllocateArray<int>(g.Groups * _gw * Chunk * _ldPix + 16, pinned: true);
+    }
+
+    /// <summary>Sets the activation zero point of the following runs (a zero point known only at run time).</summary>
+    public void SetInputZero(int zero)
+    {
+        if (zero == _inputZero) return;
+        _inputZero = zero;
+        _sparse?.SetInputZero(zero);
+        if (!_isa.Bytes() || _packed.Length == 0) return;
+        int zu = QPack.VnniActivationZero(zero, _inputSigned);
+        var bias = _output.MutableBias;
+        for (int grp = 0; grp < _g.Groups; grp++)
+            for (int o = 0; o < _g.Kg; o++)
+            {
+                int k = grp * _g.Kg + o;
+                bias[k] = unchecked(Output.Bias[k] - zu * _packed[grp].SignedSums[o]);
+            }
     }
 
     /// <summary>A short name for profiles, e.g. "qconv-im2col-avx2(chunk 6, u8)".</summary>

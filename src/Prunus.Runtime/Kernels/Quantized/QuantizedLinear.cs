@@ -18,7 +18,7 @@ public sealed unsafe class QuantizedLinear
     private readonly QIsa _isa;
     private readonly int _m, _k, _n, _groups;
     private readonly bool _weightsSigned, _inputSigned;
-    private readonly int _inputZero;
+    private int _inputZero;
     private readonly QPackedMatrix? _packed;
     private readonly byte[]? _gemvBytes;
     private readonly int[]? _weightZero;
@@ -83,6 +83,21 @@ public sealed unsafe class QuantizedLinear
         else _packed = QPack.WeightsAsB(_isa, k, n, wb, ldw, transB);
         // Activation words, with slack for the vectorized widening's last vector.
         _words = GC.AllocateArray<int>(Math.Max(1, m) * _groups + 16, pinned: true);
+    }
+
+    /// <summary>
+    /// Sets the activation zero point of the following runs (for a zero point known only at run time, as dynamic
+    /// quantization computes it); the VNNI family's bias correction follows it.
+    /// </summary>
+    public void SetInputZero(int zero)
+    {
+        if (zero == _inputZero) return;
+        _inputZero = zero;
+        _sparse?.SetInputZero(zero);
+        if (_packed is null || !_isa.Bytes()) return;
+        int zu = QPack.VnniActivationZero(zero, _inputSigned);
+        var bias = _output.MutableBias;
+        for (int o = 0; o < _n; o++) bias[o] = unchecked(Output.Bias[o] - zu * _packed.SignedSums[o]);
     }
 
     /// <summary>A short name for profiles, e.g. "qgemm-avx2(u8)" or "qgemv-avxvnni(f32)".</summary>

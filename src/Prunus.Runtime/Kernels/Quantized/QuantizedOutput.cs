@@ -15,13 +15,16 @@ public enum QuantizedOutputKind
     Float32,
     /// <summary>float values round(v) * scale: the output quantized and dequantized again (Q then DQ) in one step.</summary>
     Float32Dequantized,
+    /// <summary>int32 values t = acc + bias, nothing else (MatMulInteger, ConvInteger).</summary>
+    Int32,
 }
 
 /// <summary>
 /// The fused output stage of an integer product, per output channel o: t = acc + Bias[o] (int32, wrapping as int32
 /// arithmetic does); v = float(t) * Multiplier[o]; v clamped to [Lo, Hi]; then by <see cref="Kind"/>: round half to
 /// even and add the zero point (uint8/int8: Lo and Hi lie within the type's range minus the zero point, so the clamp
-/// is the saturation and also a fused Relu or Clip), or v itself, or round(v) * <see cref="DequantScale"/>. A quantized
+/// is the saturation and also a fused Relu or Clip), or v itself, or round(v) * <see cref="DequantScale"/>; or, for
+/// <see cref="QuantizedOutputKind.Int32"/>, t itself. A quantized
 /// op y_q = Q(act(x_s w_s (x_q - z_x)(w_q - z_w) + b)) has Multiplier = s_x s_w / s_y and Bias = b / (s_x s_w).
 /// Values are pinned for the object's life so that kernels can hold raw pointers.
 /// </summary>
@@ -94,6 +97,10 @@ public sealed unsafe class QuantizedOutput
         float min = float.NegativeInfinity, float max = float.PositiveInfinity)
         => new(QuantizedOutputKind.Float32, channels, scale, bias, 0, min, max, 1);
 
+    /// <summary>An int32 output t = acc + bias (no scaling): the result of MatMulInteger and ConvInteger.</summary>
+    public static QuantizedOutput Integer(int channels, ReadOnlySpan<int> bias = default)
+        => new(QuantizedOutputKind.Int32, channels, [1f], bias, 0, float.NegativeInfinity, float.PositiveInfinity, 1);
+
     /// <summary>
     /// A float output on the grid of a quantized type: (q - zero point) * <paramref name="outputScale"/> where q is what
     /// <see cref="Quantized"/> with the same arguments would store (so Q then DQ in one step).
@@ -129,6 +136,7 @@ public sealed unsafe class QuantizedOutput
     {
         QuantizedOutputKind.UInt8 => DataType.UInt8,
         QuantizedOutputKind.Int8 => DataType.Int8,
+        QuantizedOutputKind.Int32 => DataType.Int32,
         _ => DataType.Float32,
     };
 
@@ -138,8 +146,12 @@ public sealed unsafe class QuantizedOutput
         QuantizedOutputKind.UInt8 => "u8",
         QuantizedOutputKind.Int8 => "s8",
         QuantizedOutputKind.Float32 => "f32",
+        QuantizedOutputKind.Int32 => "s32",
         _ => "f32q",
     };
+
+    /// <summary>The bias array itself, for layers that own their copy and update it when a run-time zero point changes.</summary>
+    internal Span<int> MutableBias => _bias.AsSpan(0, Channels);
 
     internal int* BiasPointer => (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_bias));
     internal float* MultiplierPointer => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_multiplier));
@@ -166,6 +178,7 @@ public sealed unsafe class QuantizedOutput
     public double Reference(int acc, int channel)
     {
         int t = unchecked(acc + _bias[channel]);
+        if (Kind == QuantizedOutputKind.Int32) return t;
         float v = (float)t * _multiplier[channel];
         v = v > Lo ? v : Lo;
         v = v < Hi ? v : Hi;
@@ -216,6 +229,11 @@ internal unsafe struct QStore
         int o = ChannelsAreRows ? row : col;
         int t = unchecked(acc + Bias[o]);
         if (WeightZero != null) t = unchecked(t - WeightZero[o] * ActSum);
+        if (Kind == QuantizedOutputKind.Int32)
+        {
+            *(int*)At(row, col) = t;
+            return;
+        }
         float v = (float)t * Multiplier[o];
         // The forms of maxps/minps: the first operand when the comparison holds, else the second.
         v = v > Lo ? v : Lo;

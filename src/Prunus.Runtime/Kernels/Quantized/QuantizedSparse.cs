@@ -10,6 +10,8 @@ public sealed class QuantizedSparseLinear
 
     public string Describe() => "qsparse";
 
+    public void SetInputZero(int zero) { }
+
     public void Forward(ReadOnlySpan<byte> x, Span<byte> y, WorkerPool? pool) => throw new NotSupportedException();
 }
 
@@ -20,6 +22,8 @@ public sealed class QuantizedSparseConvolution
         bool inputSigned, int inputZero, QuantizedOutput output) => null;
 
     public string Describe() => "qsparse";
+
+    public void SetInputZero(int zero) { }
 
     public void Forward(ReadOnlySpan<byte> x, Span<byte> y, WorkerPool? pool) => throw new NotSupportedException();
 }
