@@ -444,17 +444,17 @@ public unsafe class QuantizedKernelTests
     {
         var g = Geometry(1, 3, 7, 9, 2, 1, 3, 3, 2, 1, 1);
         var x = Bytes(5, g.C * g.InPlane);
-        int width = (g.OutPlane + 15) / 16 * 16;
-        var row = new short[width];
-        var bytes = new byte[width];
+        var taps = QTap.Table(g);
+        var row = new short[g.OutPlane];
+        var bytes = new byte[g.OutPlane];
         for (int r = 0; r < g.ColRows; r++)
             foreach (bool signed in new[] { false, true })
             {
                 fixed (byte* px = x, pb = bytes)
                 fixed (short* pr = row)
                 {
-                    QIm2Col.RowPairs(g, px, r, signed, 9, pr, width);
-                    QIm2Col.RowBytes(g, px, r, signed, (byte)QPack.VnniActivationZero(9, signed), pb, width);
+                    QIm2Col.RowPairs(g, px, taps[r], signed, 9, pr);
+                    QIm2Col.RowBytes(g, px, taps[r], signed, (byte)QPack.VnniActivationZero(9, signed), pb);
                 }
                 for (int p = 0; p < g.OutPlane; p++)
                 {
@@ -462,7 +462,89 @@ public unsafe class QuantizedKernelTests
                     Assert.Equal(e, row[p]);
                     Assert.Equal(e, bytes[p] - QPack.VnniActivationZero(9, signed));
                 }
-                for (int p = g.OutPlane; p < width; p++) Assert.Equal(0, row[p]);
             }
+    }
+
+    /// <summary>Stride 1: word rows from runs of the padded planes against the reference values.</summary>
+    [Theory]
+    [InlineData(1, 28, 28, 5, 2, 1)]
+    [InlineData(3, 12, 12, 5, 0, 1)]
+    [InlineData(2, 7, 5, 3, 1, 2)]
+    [InlineData(2, 1, 17, 1, 0, 1)]
+    [InlineData(1, 3, 40, 3, 1, 1)]
+    public void Runs_of_padded_planes_match_reference(int c, int h, int w, int k, int pad, int dilation)
+    {
+        var g = Geometry(1, c, h, w, 2, 1, k, k, 1, pad, dilation);
+        var x = Bytes(c * h + w, g.C * g.InPlane);
+        var taps = QTap.Table(g);
+        var (hp, wp) = QIm2Col.PaddedSize(g);
+        foreach (bool signed in new[] { false, true })
+        {
+            int zero = signed ? 4 : 131;
+            var planes = new short[g.C * hp * wp];
+            var bplanes = new byte[g.C * hp * wp];
+            var zeros = new short[g.OW + 32];
+            var bzeros = new byte[g.OW + 32];
+            var words = new int[g.OutPlane];
+            fixed (byte* px = x, pb = bplanes, pbz = bzeros)
+            fixed (short* pp = planes, pz = zeros)
+            fixed (int* pw = words)
+            {
+                QIm2Col.PadPairs(g, px, signed, zero, pp, 0, g.C);
+                QIm2Col.PadBytes(g, px, signed, (byte)QPack.VnniActivationZero(zero, signed), pb, 0, g.C);
+                for (int r = 0; r < g.ColRows; r += 2)
+                {
+                    bool second = r + 1 < g.ColRows;
+                    QIm2Col.RunPairs(g, pp, taps[r], taps[second ? r + 1 : r], second, pz, pw);
+                    for (int p = 0; p < g.OutPlane; p++)
+                        Assert.Equal(QPack.Pair(QIm2Col.ReferenceValue(g, x, r, p, signed, zero), second ? QIm2Col.ReferenceValue(g, x, r + 1, p, signed, zero) : 0), words[p]);
+                }
+                for (int r = 0; r < g.ColRows; r += 4)
+                {
+                    int count = Math.Min(4, g.ColRows - r);
+                    QIm2Col.RunQuads(g, pb, taps.AsSpan(r, count), count, pbz, pw);
+                    for (int p = 0; p < g.OutPlane; p++)
+                        for (int s = 0; s < count; s++)
+                            Assert.Equal(QIm2Col.ReferenceValue(g, x, r + s, p, signed, zero) + QPack.VnniActivationZero(zero, signed), (words[p] >> (8 * s)) & 0xFF);
+                }
+            }
+        }
+    }
+
+    public static TheoryData<int, int, int, int, int, int> PoolData()
+    {
+        var d = new TheoryData<int, int, int, int, int, int>();
+        foreach (int w in TensorAssert.Sizes.Where(s => s > 0 && s < 300)) d.Add(2, w, w, 2, 2, 0);
+        d.Add(3, 24, 24, 2, 2, 0);
+        d.Add(2, 8, 8, 2, 2, 0);
+        d.Add(2, 9, 13, 3, 2, 1);
+        d.Add(1, 5, 6, 2, 1, 0);
+        d.Add(2, 33, 40, 2, 2, 0);
+        d.Add(1, 4, 4, 3, 3, 2);
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(PoolData))]
+    public void Max_pooling_matches_reference(int c, int h, int w, int k, int stride, int pad)
+    {
+        var g = new ConvGeometry
+        {
+            N = 2, C = c, H = h, W = w, K = c, Groups = c, KH = k, KW = k, StrideH = stride, StrideW = stride,
+            PadTop = pad, PadLeft = pad, PadBottom = pad, PadRight = pad,
+            OH = ConvGeometry.OutputSize(h, k, stride, 1, pad, pad), OW = ConvGeometry.OutputSize(w, k, stride, 1, pad, pad),
+        };
+        var x = Bytes(h * w + c, g.N * g.C * g.InPlane);
+        foreach (bool signed in new[] { false, true })
+        {
+            var expected = new byte[g.N * g.C * g.OutPlane];
+            QuantizedPooling.Reference(g, x, expected, signed);
+            foreach (var pool in new[] { null, Two })
+            {
+                var actual = new byte[expected.Length];
+                new QuantizedPooling(g, signed).Forward(x, actual, pool);
+                Assert.Equal(expected, actual);
+            }
+        }
     }
 }

@@ -192,15 +192,16 @@ internal static unsafe class QPack
 
     /// <summary>
     /// Interleaves rows of int16 values into a row of pair words: dst[j] = (r0[j], r1[j]) for j &lt; n, the B operand's
-    /// layout (k pairs down, columns across).
+    /// layout (k pairs down, columns across). Whole vectors, then one last vector ending at n (rewriting what it overlaps).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InterleavePairs(short* r0, short* r1, int n, int* dst)
     {
-        int j = 0;
-        if (Avx2.IsSupported)
-            for (; j + 16 <= n; j += 16)
+        if (Avx2.IsSupported && n >= 16)
+        {
+            for (int j = 0; ; j += 16)
             {
+                if (j > n - 16) j = n - 16;
                 var a = Avx.LoadVector256(r0 + j);
                 var b = Avx.LoadVector256(r1 + j);
                 // unpack works within 128-bit lanes: lo holds pairs 0-3 and 8-11, hi 4-7 and 12-15.
@@ -208,18 +209,33 @@ internal static unsafe class QPack
                 var hi = Avx2.UnpackHigh(a, b);
                 Avx.Store((short*)(dst + j), Avx2.Permute2x128(lo, hi, 0x20));
                 Avx.Store((short*)(dst + j + 8), Avx2.Permute2x128(lo, hi, 0x31));
+                if (j == n - 16) return;
             }
-        for (; j < n; j++) dst[j] = Pair(r0[j], r1[j]);
+        }
+        if (Sse2.IsSupported && n >= 8)
+        {
+            for (int j = 0; ; j += 8)
+            {
+                if (j > n - 8) j = n - 8;
+                var a = Sse2.LoadVector128(r0 + j);
+                var b = Sse2.LoadVector128(r1 + j);
+                Sse2.Store((short*)(dst + j), Sse2.UnpackLow(a, b));
+                Sse2.Store((short*)(dst + j + 4), Sse2.UnpackHigh(a, b));
+                if (j == n - 8) return;
+            }
+        }
+        for (int j = 0; j < n; j++) dst[j] = Pair(r0[j], r1[j]);
     }
 
     /// <summary>Interleaves four rows of bytes into a row of quad words: dst[j] = (r0[j], r1[j], r2[j], r3[j]).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InterleaveQuads(byte* r0, byte* r1, byte* r2, byte* r3, int n, int* dst)
     {
-        int j = 0;
-        if (Avx2.IsSupported)
-            for (; j + 16 <= n; j += 16)
+        if (Sse2.IsSupported && n >= 16)
+        {
+            for (int j = 0; ; j += 16)
             {
+                if (j > n - 16) j = n - 16;
                 var a = Sse2.LoadVector128(r0 + j);
                 var b = Sse2.LoadVector128(r1 + j);
                 var c = Sse2.LoadVector128(r2 + j);
@@ -232,8 +248,22 @@ internal static unsafe class QPack
                 Sse2.Store((short*)(dst + j + 4), Sse2.UnpackHigh(ab0, cd0));
                 Sse2.Store((short*)(dst + j + 8), Sse2.UnpackLow(ab1, cd1));
                 Sse2.Store((short*)(dst + j + 12), Sse2.UnpackHigh(ab1, cd1));
+                if (j == n - 16) return;
             }
-        for (; j < n; j++) dst[j] = r0[j] | r1[j] << 8 | r2[j] << 16 | r3[j] << 24;
+        }
+        if (Sse2.IsSupported && n >= 8)
+        {
+            for (int j = 0; ; j += 8)
+            {
+                if (j > n - 8) j = n - 8;
+                var ab = Sse2.UnpackLow(Vector128.CreateScalar(*(ulong*)(r0 + j)).AsByte(), Vector128.CreateScalar(*(ulong*)(r1 + j)).AsByte()).AsInt16();
+                var cd = Sse2.UnpackLow(Vector128.CreateScalar(*(ulong*)(r2 + j)).AsByte(), Vector128.CreateScalar(*(ulong*)(r3 + j)).AsByte()).AsInt16();
+                Sse2.Store((short*)(dst + j), Sse2.UnpackLow(ab, cd));
+                Sse2.Store((short*)(dst + j + 4), Sse2.UnpackHigh(ab, cd));
+                if (j == n - 8) return;
+            }
+        }
+        for (int j = 0; j < n; j++) dst[j] = r0[j] | r1[j] << 8 | r2[j] << 16 | r3[j] << 24;
     }
 
     /// <summary>

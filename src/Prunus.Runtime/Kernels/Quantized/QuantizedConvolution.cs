@@ -8,7 +8,8 @@ namespace Prunus.Kernels;
 /// output stage's type [N,K,OH,OW]. Runs as one integer GEMM per group and chunk of images: the weights are the A
 /// operand, packed once here; the images are lowered (<see cref="QIm2Col"/>) straight into the B operand's words,
 /// each image's columns padded to whole panels, and the output stage writes y in place, image by image (no staging
-/// copy). A 1x1 stride-1 convolution lowers by widening its channel rows only. Fixed shapes: one instance per plan.
+/// copy). Stride-1 convolutions (1x1 ones included) widen each image once into padded planes and build every word row
+/// from contiguous runs of them; other strides lower tap by tap. Fixed shapes: one instance per plan.
 /// </summary>
 public sealed unsafe class QuantizedConvolution
 {
@@ -23,12 +24,20 @@ public sealed unsafe class QuantizedConvolution
     private readonly QPackedMatrix[] _packed;
     private readonly QuantizedOutput _output;
     private readonly int[] _lowered;
-    private readonly ParallelBody _lowerBody;
+    private readonly ParallelBody _lowerBody, _padBody;
     private readonly QuantizedSparseConvolution? _sparse;
+    private readonly QTap[] _taps;
+    private readonly bool _direct;
+    private readonly int _planeElements;
+    // Stride 1: the chunk's images as padded planes (int16 or VNNI bytes), and a row of zeros (pad values) for absent taps.
+    private readonly byte[] _planes = [];
+    private readonly byte[] _zeros = [];
 
-    // Operands of the current chunk, read by the lowering body.
+    // Operands of the current chunk, read by the lowering bodies.
     private byte* _x;
     private int* _dst;
+    private byte* _planesPtr;
+    private byte* _zerosPtr;
     private int _n0, _nc;
 
     /// <summary>The shapes.</summary>
@@ -69,6 +78,11 @@ public sealed unsafe class QuantizedConvolution
         Chunk = (int)Math.Clamp(LoweringBudgetWords / Math.Max(1L, (long)g.Groups * _gw * _ldPix), 1, n);
         if (chunk is { } forced) Chunk = Math.Clamp(forced, 1, n);
         _lowerBody = new ParallelBody(LowerWordRow);
+        _padBody = new ParallelBody(PadPlane);
+        _taps = QTap.Table(g);
+        _direct = g.StrideH == 1 && g.StrideW == 1;
+        var (hp, wp) = QIm2Col.PaddedSize(g);
+        _planeElements = hp * wp;
         _packed = [];
         _lowered = [];
         _output = output;
@@ -86,6 +100,13 @@ public sealed unsafe class QuantizedConvolution
         // VNNI activations are stored shifted to uint8 (padding included): Σ (x_u - z_u) w_s = Σ x_u w_s - z_u Σ w_s.
         if (_isa.Bytes()) _output = output.WithBiasAdded(delta);
         _lowered = GC.AllocateArray<int>(g.Groups * _gw * Chunk * _ldPix + 16, pinned: true);
+        if (_direct)
+        {
+            int elem = _isa.Bytes() ? 1 : 2;
+            _planes = GC.AllocateArray<byte>(Chunk * g.C * _planeElements * elem + 64, pinned: true);
+            _zeros = GC.AllocateArray<byte>((g.OW + 32) * elem, pinned: true);
+            if (_isa.Bytes()) _zeros.AsSpan().Fill((byte)QPack.VnniActivationZero(inputZero, inputSigned));
+        }
     }
 
     /// <summary>Sets the activation zero point of the following runs (a zero point known only at run time).</summary>
@@ -96,6 +117,7 @@ public sealed unsafe class QuantizedConvolution
         _sparse?.SetInputZero(zero);
         if (!_isa.Bytes() || _packed.Length == 0) return;
         int zu = QPack.VnniActivationZero(zero, _inputSigned);
+        _zeros.AsSpan().Fill((byte)zu);
         var bias = _output.MutableBias;
         for (int grp = 0; grp < _g.Groups; grp++)
             for (int o = 0; o < _g.Kg; o++)
@@ -122,16 +144,19 @@ public sealed unsafe class QuantizedConvolution
             return;
         }
         int p = g.OutPlane, elem = Output.ElementSize;
-        fixed (byte* px = x, py = y)
+        fixed (byte* px = x, py = y, planes = _planes, zeros = _zeros)
         fixed (int* lowered = _lowered)
         {
             _x = px;
             _dst = lowered;
+            _planesPtr = planes;
+            _zerosPtr = zeros;
             for (int n0 = 0; n0 < g.N; n0 += Chunk)
             {
                 _n0 = n0;
                 _nc = Math.Min(Chunk, g.N - n0);
                 int ld = _nc * _ldPix;
+                if (_direct) _padBody.For(pool, _nc * g.C, (long)_nc * g.C * _planeElements);
                 _lowerBody.For(pool, g.Groups * _gw, (long)g.ColRows * ld);
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
@@ -151,44 +176,71 @@ public sealed unsafe class QuantizedConvolution
             }
             _x = null;
             _dst = null;
+            _planesPtr = _zerosPtr = null;
         }
         GC.KeepAlive(_packed);
         GC.KeepAlive(_output);
+    }
+
+    /// <summary>Plane <paramref name="item"/> = (image, channel) of the current chunk, widened and padded (stride 1).</summary>
+    private void PadPlane(int item)
+    {
+        var g = _g;
+        int t = item / g.C, c = item % g.C;
+        byte* image = _x + (nint)(_n0 + t) * g.C * g.InPlane;
+        nint offset = (nint)t * g.C * _planeElements;
+        if (_isa.Bytes())
+            QIm2Col.PadBytes(g, image, _inputSigned, (byte)QPack.VnniActivationZero(_inputZero, _inputSigned), _planesPtr + offset, c, c + 1);
+        else
+            QIm2Col.PadPairs(g, image, _inputSigned, _inputZero, (short*)_planesPtr + offset, c, c + 1);
     }
 
     /// <summary>Word row <paramref name="wr"/> (group wr / gw, word wr % gw) of the current chunk, for every image in it.</summary>
     private void LowerWordRow(int wr)
     {
         var g = _g;
-        int grp = wr / _gw, q = wr % _gw, gcr = g.GroupColRows, ld = _nc * _ldPix;
+        int grp = wr / _gw, q = wr % _gw, gcr = g.GroupColRows, ld = _nc * _ldPix, p = g.OutPlane;
         int r0 = grp * gcr;
         int* dst = _dst + (nint)wr * ld;
         if (!_isa.Bytes())
         {
-            short* t0 = (short*)GemmScratch.Get(1, _ldPix + 16);
-            short* t1 = t0 + _ldPix + 16;
+            int ra = r0 + 2 * q, rb = ra + 1;
             bool second = 2 * q + 1 < gcr;
-            if (!second) new Span<short>(t1, _ldPix).Clear();
+            if (_direct)
+            {
+                for (int t = 0; t < _nc; t++)
+                    QIm2Col.RunPairs(g, (short*)_planesPtr + (nint)t * g.C * _planeElements, _taps[ra], _taps[second ? rb : ra], second,
+                        (short*)_zerosPtr, dst + t * _ldPix);
+                return;
+            }
+            short* t0 = (short*)GemmScratch.Get(1, p + 16);
+            short* t1 = t0 + p + 16;
+            if (!second) new Span<short>(t1, p).Clear();
             for (int t = 0; t < _nc; t++)
             {
                 byte* image = _x + (nint)(_n0 + t) * g.C * g.InPlane;
-                QIm2Col.RowPairs(g, image, r0 + 2 * q, _inputSigned, _inputZero, t0, _ldPix);
-                if (second) QIm2Col.RowPairs(g, image, r0 + 2 * q + 1, _inputSigned, _inputZero, t1, _ldPix);
-                QPack.InterleavePairs(t0, t1, _ldPix, dst + t * _ldPix);
+                QIm2Col.RowPairs(g, image, _taps[ra], _inputSigned, _inputZero, t0);
+                if (second) QIm2Col.RowPairs(g, image, _taps[rb], _inputSigned, _inputZero, t1);
+                QPack.InterleavePairs(t0, t1, p, dst + t * _ldPix);
             }
             return;
         }
-        byte* rows = (byte*)GemmScratch.Get(1, _ldPix + 16);
+        int first = r0 + 4 * q, count = Math.Min(4, gcr - 4 * q);
+        if (_direct)
+        {
+            for (int t = 0; t < _nc; t++)
+                QIm2Col.RunQuads(g, _planesPtr + (nint)t * g.C * _planeElements, _taps.AsSpan(first, count), count, _zerosPtr, dst + t * _ldPix);
+            return;
+        }
+        byte* rows = (byte*)GemmScratch.Get(1, p + 16);
         byte pad = (byte)QPack.VnniActivationZero(_inputZero, _inputSigned);
-        int stride = _ldPix + 16;
-        for (int s = 0; s < 4; s++)
-            if (4 * q + s >= gcr) new Span<byte>(rows + s * stride, _ldPix).Clear();
+        int stride = p + 16;
+        for (int s = count; s < 4; s++) new Span<byte>(rows + s * stride, p).Fill(pad);
         for (int t = 0; t < _nc; t++)
         {
             byte* image = _x + (nint)(_n0 + t) * g.C * g.InPlane;
-            for (int s = 0; s < 4 && 4 * q + s < gcr; s++)
-                QIm2Col.RowBytes(g, image, r0 + 4 * q + s, _inputSigned, pad, rows + s * stride, _ldPix);
-            QPack.InterleaveQuads(rows, rows + stride, rows + 2 * stride, rows + 3 * stride, _ldPix, dst + t * _ldPix);
+            for (int s = 0; s < count; s++) QIm2Col.RowBytes(g, image, _taps[first + s], _inputSigned, pad, rows + s * stride);
+            QPack.InterleaveQuads(rows, rows + stride, rows + 2 * stride, rows + 3 * stride, p, dst + t * _ldPix);
         }
     }
 }

@@ -9,13 +9,15 @@ namespace Prunus.Kernels;
 /// max commutes with a dequantization of positive scale, so pooling quantized values equals quantizing pooled ones.
 /// int8 values are mapped to uint8 order by flipping the top bit, pooled unsigned and flipped back. Each output row
 /// first takes the elementwise maximum of its KH input rows (SIMD over the row), then the maximum of each window's KW
-/// columns; 2-wide windows with stride 2 (the usual 2x2 pool) take both maxima of 8 or 16 outputs at once. Pads never
-/// win; a window entirely in padding yields the type's minimum. One instance per plan; the row buffers are its own.
+/// columns; 2-wide windows with stride 2 (the usual 2x2 pool) take both maxima of 4 or 8 outputs per vector, the last
+/// vector overlapping the previous one. Pads never win; a window entirely in padding yields the type's minimum. The
+/// valid taps of every output row and column are tabulated once (no divisions in the loops). One instance per plan.
 /// </summary>
 public sealed unsafe class QuantizedPooling
 {
     private readonly ConvGeometry _g;
-    private readonly bool _signed;
+    private readonly bool _signed, _pairs;
+    private readonly int[] _rowLo, _rowHi, _colLo, _colHi;
     private byte[][] _rows = [];
     private readonly ParallelBody _body;
     private int _parts;
@@ -28,6 +30,13 @@ public sealed unsafe class QuantizedPooling
         g.Validate();
         _g = g;
         _signed = signed;
+        _pairs = g.KW == 2 && g.StrideW == 2 && g.DilationW == 1 && g.PadLeft == 0 && 2 * g.OW <= g.W && g.OW >= 4;
+        _rowLo = new int[g.OH];
+        _rowHi = new int[g.OH];
+        for (int oh = 0; oh < g.OH; oh++) (_rowLo[oh], _rowHi[oh]) = Im2Col.ValidRange(oh * g.StrideH - g.PadTop, g.DilationH, g.H, g.KH);
+        _colLo = new int[g.OW];
+        _colHi = new int[g.OW];
+        for (int ow = 0; ow < g.OW; ow++) (_colLo[ow], _colHi[ow]) = Im2Col.ValidRange(ow * g.StrideW - g.PadLeft, g.DilationW, g.W, g.KW);
         _body = new ParallelBody(Part);
     }
 
@@ -61,64 +70,97 @@ public sealed unsafe class QuantizedPooling
         int begin = (int)((long)planes * part / _parts), end = (int)((long)planes * (part + 1) / _parts);
         byte flip = _signed ? (byte)0x80 : (byte)0;
         fixed (byte* buf = _rows[part])
+        fixed (int* rowLo = _rowLo, rowHi = _rowHi, colLo = _colLo, colHi = _colHi)
+        {
+            var t = new Tables { RowLo = rowLo, RowHi = rowHi, ColLo = colLo, ColHi = colHi };
             for (int plane = begin; plane < end; plane++)
-                Plane(g, _x + (nint)plane * g.InPlane, _y + (nint)plane * g.OutPlane, buf, flip);
+                Plane(g, _x + (nint)plane * g.InPlane, _y + (nint)plane * g.OutPlane, buf, flip, _pairs, t);
+        }
+    }
+
+    private struct Tables
+    {
+        public int* RowLo, RowHi, ColLo, ColHi;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Plane(ConvGeometry g, byte* x, byte* y, byte* buf, byte flip)
+    private static void Plane(ConvGeometry g, byte* x, byte* y, byte* buf, byte flip, bool pairs, in Tables t)
     {
-        int w = g.W;
-        bool pairs = g.KW == 2 && g.StrideW == 2 && g.DilationW == 1 && g.PadLeft == 0 && 2 * g.OW <= w;
+        int w = g.W, ow = g.OW, dh = g.DilationH, sw = g.StrideW, dw = g.DilationW;
+        var f = Vector128.Create(flip);
         for (int oh = 0; oh < g.OH; oh++)
         {
-            byte* yrow = y + (nint)oh * g.OW;
-            int ih0 = oh * g.StrideH - g.PadTop;
-            var (iLo, iHi) = Im2Col.ValidRange(ih0, g.DilationH, g.H, g.KH);
+            byte* yrow = y + (nint)oh * ow;
+            int iLo = t.RowLo[oh], iHi = t.RowHi[oh];
             if (iHi <= iLo)
             {
-                new Span<byte>(yrow, g.OW).Fill(flip);
+                new Span<byte>(yrow, ow).Fill(flip);
                 continue;
             }
-            // Rows reduced in the unsigned order (int8 flipped), so that one max serves both types.
-            byte* first = x + (nint)(ih0 + iLo * g.DilationH) * w;
-            int c = 0;
-            if (Vector128.IsHardwareAccelerated)
+            // The window's rows reduced elementwise, in unsigned order (int8 flipped).
+            byte* first = x + (nint)(oh * g.StrideH - g.PadTop + iLo * dh) * w;
+            nint step = (nint)dh * w;
+            int rows = iHi - iLo;
+            if (w >= 16)
             {
-                var f = Vector128.Create(flip);
-                for (; c + 16 <= w; c += 16)
+                for (int c = 0; ; c += 16)
                 {
+                    if (c > w - 16) c = w - 16;
                     var m = Vector128.Load(first + c) ^ f;
-                    for (int i = iLo + 1; i < iHi; i++) m = Vector128.Max(m, Vector128.Load(x + (nint)(ih0 + i * g.DilationH) * w + c) ^ f);
+                    for (int i = 1; i < rows; i++) m = Vector128.Max(m, Vector128.Load(first + i * step + c) ^ f);
                     m.Store(buf + c);
+                    if (c == w - 16) break;
                 }
             }
-            for (; c < w; c++)
+            else if (w >= 8)
             {
-                byte m = (byte)(first[c] ^ flip);
-                for (int i = iLo + 1; i < iHi; i++) m = Math.Max(m, (byte)(x[(nint)(ih0 + i * g.DilationH) * w + c] ^ flip));
-                buf[c] = m;
-            }
-
-            int ow = 0;
-            if (pairs && Vector128.IsHardwareAccelerated)
-            {
-                var f = Vector128.Create(flip);
-                for (; 2 * ow + 16 <= w && ow + 8 <= g.OW; ow += 8)
+                for (int c = 0; ; c += 8)
                 {
-                    var v = Vector128.Load(buf + 2 * ow).AsUInt16();
-                    var m = Vector128.Max(v & Vector128.Create((ushort)0xFF), v >> 8);
-                    var bytes = Vector128.Narrow(m, m) ^ f;
-                    *(ulong*)(yrow + ow) = bytes.AsUInt64().ToScalar();
+                    if (c > w - 8) c = w - 8;
+                    var m = Vector128.CreateScalar(*(ulong*)(first + c)).AsByte() ^ f;
+                    for (int i = 1; i < rows; i++) m = Vector128.Max(m, Vector128.CreateScalar(*(ulong*)(first + i * step + c)).AsByte() ^ f);
+                    *(ulong*)(buf + c) = m.AsUInt64().ToScalar();
+                    if (c == w - 8) break;
                 }
             }
-            for (; ow < g.OW; ow++)
+            else
+                for (int c = 0; c < w; c++)
+                {
+                    byte m = (byte)(first[c] ^ flip);
+                    for (int i = 1; i < rows; i++) m = Math.Max(m, (byte)(first[i * step + c] ^ flip));
+                    buf[c] = m;
+                }
+
+            if (pairs)
             {
-                int iw0 = ow * g.StrideW - g.PadLeft;
-                var (jLo, jHi) = Im2Col.ValidRange(iw0, g.DilationW, w, g.KW);
+                // Outputs o..o+7 (or o..o+3) from bytes 2o..2o+15: the max of each adjacent pair.
+                var low = Vector128.Create((ushort)0xFF);
+                if (ow >= 8)
+                    for (int o = 0; ; o += 8)
+                    {
+                        if (o > ow - 8) o = ow - 8;
+                        var v = Vector128.Load(buf + 2 * o).AsUInt16();
+                        var m = Vector128.Max(v & low, v >> 8);
+                        *(ulong*)(yrow + o) = (Vector128.Narrow(m, m) ^ f).AsUInt64().ToScalar();
+                        if (o == ow - 8) break;
+                    }
+                else
+                    for (int o = 0; ; o += 4)
+                    {
+                        if (o > ow - 4) o = ow - 4;
+                        var v = Vector128.CreateScalar(*(ulong*)(buf + 2 * o)).AsUInt16();
+                        var m = Vector128.Max(v & low, v >> 8);
+                        *(uint*)(yrow + o) = (Vector128.Narrow(m, m) ^ f).AsUInt32().ToScalar();
+                        if (o == ow - 4) break;
+                    }
+                continue;
+            }
+            for (int o = 0; o < ow; o++)
+            {
+                int iw0 = o * sw - g.PadLeft;
                 byte m = 0;
-                for (int j = jLo; j < jHi; j++) m = Math.Max(m, buf[iw0 + j * g.DilationW]);
-                yrow[ow] = (byte)(m ^ flip);
+                for (int j = t.ColLo[o]; j < t.ColHi[o]; j++) m = Math.Max(m, buf[iw0 + j * dw]);
+                yrow[o] = (byte)(m ^ flip);
             }
         }
     }
