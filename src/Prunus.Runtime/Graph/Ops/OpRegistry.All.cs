@@ -129,5 +129,9 @@ public static partial class OpRegistry
         new FusedMatMulOp(),
         new PrunusAliasOp(new GeluOp()),
         new PrunusAliasOp(new LayerNormalizationOp()),
+
+        // Integer execution (domain ai.prunus): made by the quantization lowering
+        new QLinearFusedConvOp(),
+        new QLinearFusedGemmOp(),
     ];
 }

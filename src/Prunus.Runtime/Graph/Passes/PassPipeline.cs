@@ -33,8 +33,9 @@ public sealed record PassReport(IReadOnlyDictionary<string, int> Rewrites, int R
 /// LayerNormalization and Gelu fusions when the model's opset has those ops. The result is standard ONNX.</item>
 /// <item><see cref="ForInference"/>: all of the above plus fusion into Prunus's own ops (domain ai.prunus): activations
 /// and residual Adds into FusedConv, activations into FusedGemm, bias and activations into FusedMatMul (see
-/// <see cref="ActivationFusionPass"/>), and LayerNormalization/Gelu fusion into that domain for older opsets. The result runs on Prunus (and is written to ONNX with the ai.prunus domain, which other runtimes do
-/// not know).</item>
+/// <see cref="ActivationFusionPass"/>), LayerNormalization/Gelu fusion into that domain for older opsets, and the lowering
+/// of quantized (QDQ) patterns to integer ops (<see cref="QuantizationLoweringPass"/>). The result runs on Prunus (and is
+/// written to ONNX with the ai.prunus domain, which other runtimes do not know).</item>
 /// </list>
 /// <para>Both assume inference: Dropout is removed and BatchNormalization's running statistics are folded in, so train
 /// first and optimize after. Usage:</para>
@@ -63,7 +64,7 @@ public sealed class PassPipeline
     public static PassPipeline ForExport => new(Standard(allowInternalOps: false));
 
     /// <summary>Every pass, including fusions into Prunus's internal ops (see the remarks).</summary>
-    public static PassPipeline ForInference => new([.. Standard(allowInternalOps: true), new ActivationFusionPass()]);
+    public static PassPipeline ForInference => new([.. Standard(allowInternalOps: true), new QuantizationLoweringPass(), new ActivationFusionPass()]);
 
     private static IGraphPass[] Standard(bool allowInternalOps) =>
     [

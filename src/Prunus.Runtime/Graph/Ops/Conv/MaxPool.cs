@@ -32,8 +32,11 @@ public sealed class MaxPoolOp : Operator
         if (PoolShapes.IsNd(ctx)) return new MaxPoolNdKernel(PoolShapes.ResolveNd(ctx));
         var pooling = new Pooling(PoolShapes.Resolve(ctx, allowBytes: true), PoolKind.Max, false);
         bool columnMajor = ctx.Int("storage_order", 0) == 1;
-        return ctx.Input(0).Type == DataType.Float32 ? new MaxPoolKernel(pooling, columnMajor)
-            : new ByteMaxPoolKernel(pooling, columnMajor, ctx.Input(0).Length, ctx.OutputInfos[0].Length);
+        if (ctx.Input(0).Type == DataType.Float32) return new MaxPoolKernel(pooling, columnMajor);
+        // Without Indices, bytes pool as bytes; Indices take the float reference path.
+        bool indices = ctx.Node.Outputs.Count > 1 && ctx.Node.Outputs[1].Length > 0;
+        if (!indices) return new QuantizedMaxPoolKernel(new QuantizedPooling(pooling.Geometry, ctx.Input(0).Type == DataType.Int8));
+        return new ByteMaxPoolKernel(pooling, columnMajor, ctx.Input(0).Length, ctx.OutputInfos[0].Length);
     }
 
     /// <summary>Three or more spatial axes: the direct loops of <see cref="WindowNd"/>.</summary>
@@ -50,7 +53,16 @@ public sealed class MaxPoolOp : Operator
         }
     }
 
-    /// <summary>Int8 and uint8: pooled as floats (which hold every byte value exactly) in scratch buffers.</summary>
+    /// <summary>Int8 and uint8 without Indices: pooled on the stored integers (<see cref="QuantizedPooling"/>).</summary>
+    private sealed class QuantizedMaxPoolKernel(QuantizedPooling pooling) : ForwardOnlyKernel
+    {
+        public override string Algorithm => pooling.Describe();
+
+        public override void Forward(RunContext ctx) =>
+            pooling.Forward(Inputs[0].Bytes(), Outputs[0].Bytes(), ctx.Pool);
+    }
+
+    /// <summary>Int8 and uint8 with Indices: pooled as floats (which hold every byte value exactly) in scratch buffers.</summary>
     private sealed class ByteMaxPoolKernel(Pooling pooling, bool columnMajor, int inputLength, int outputLength) : ForwardOnlyKernel
     {
         private readonly float[] _x = new float[inputLength], _y = new float[outputLength];

@@ -1,0 +1,133 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Prunus.Kernels;
+
+/// <summary>
+/// 6 x 16 integer micro-kernel on int16 pairs (AVX2): per word step, two B loads, six broadcasts and twelve vpmaddwd
+/// into twelve int32 accumulators, 192 multiply-adds. Exact: each sum of a pair of products fits int32, and int32
+/// accumulation wraps as the reference's does.
+/// </summary>
+internal unsafe struct QKernel256 : IQMicroKernel
+{
+    public static QIsa Isa => QIsa.Vector256;
+    public static int MR => 6;
+    public static int NR => 16;
+
+    public static void Tile(int rows, int groups, int* a, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0)
+    {
+        switch (rows)
+        {
+            case 6: Run<R6>(groups, a, b, bs, tile, full, st, row0, col0); break;
+            case 5: Run<R5>(groups, a, b, bs, tile, full, st, row0, col0); break;
+            case 4: Run<R4>(groups, a, b, bs, tile, full, st, row0, col0); break;
+            case 3: Run<R3>(groups, a, b, bs, tile, full, st, row0, col0); break;
+            case 2: Run<R2>(groups, a, b, bs, tile, full, st, row0, col0); break;
+            default: Run<R1>(groups, a, b, bs, tile, full, st, row0, col0); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run<TR>(int groups, int* a, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0)
+        where TR : struct, IRows
+    {
+        Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<int> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int q = 0; q < groups; q++)
+        {
+            var b0 = Avx.LoadVector256(b);
+            var b1 = Avx.LoadVector256(b + 8);
+            var x = Vector256.Create(a[0]);
+            c00 = QVector256.Madd(c00, x, b0); c01 = QVector256.Madd(c01, x, b1);
+            if (TR.Value > 1) { x = Vector256.Create(a[1]); c10 = QVector256.Madd(c10, x, b0); c11 = QVector256.Madd(c11, x, b1); }
+            if (TR.Value > 2) { x = Vector256.Create(a[2]); c20 = QVector256.Madd(c20, x, b0); c21 = QVector256.Madd(c21, x, b1); }
+            if (TR.Value > 3) { x = Vector256.Create(a[3]); c30 = QVector256.Madd(c30, x, b0); c31 = QVector256.Madd(c31, x, b1); }
+            if (TR.Value > 4) { x = Vector256.Create(a[4]); c40 = QVector256.Madd(c40, x, b0); c41 = QVector256.Madd(c41, x, b1); }
+            if (TR.Value > 5) { x = Vector256.Create(a[5]); c50 = QVector256.Madd(c50, x, b0); c51 = QVector256.Madd(c51, x, b1); }
+            a += 6;
+            b += bs;
+        }
+        Out(c00, c01, 0, tile, full, st, row0, col0);
+        if (TR.Value > 1) Out(c10, c11, 1, tile, full, st, row0, col0);
+        if (TR.Value > 2) Out(c20, c21, 2, tile, full, st, row0, col0);
+        if (TR.Value > 3) Out(c30, c31, 3, tile, full, st, row0, col0);
+        if (TR.Value > 4) Out(c40, c41, 4, tile, full, st, row0, col0);
+        if (TR.Value > 5) Out(c50, c51, 5, tile, full, st, row0, col0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Out(Vector256<int> v0, Vector256<int> v1, int r, int* tile, bool full, in QStore st, int row0, int col0)
+    {
+        if (full) QVector256.Put16(st, v0, v1, row0 + r, col0);
+        else
+        {
+            Avx.Store(tile + r * 16, v0);
+            Avx.Store(tile + r * 16 + 8, v1);
+        }
+    }
+}
+
+/// <summary>6 x 8 integer micro-kernel on int16 pairs with 4-lane vectors (SSE2, or portable Vector128 elsewhere).</summary>
+internal unsafe struct QKernel128 : IQMicroKernel
+{
+    public static QIsa Isa => QIsa.Vector128;
+    public static int MR => 6;
+    public static int NR => 8;
+
+    public static void Tile(int rows, int groups, int* a, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0)
+    {
+        switch (rows)
+        {
+            case 6: Run<R6>(groups, a, b, bs, tile, full, st, row0, col0); break;
+            case 5: Run<R5>(groups, a, b, bs, tile, full, st, row0, col0); break;
+            case 4: Run<R4>(groups, a, b, bs, tile, full, st, row0, col0); break;
+            case 3: Run<R3>(groups, a, b, bs, tile, full, st, row0, col0); break;
+            case 2: Run<R2>(groups, a, b, bs, tile, full, st, row0, col0); break;
+            default: Run<R1>(groups, a, b, bs, tile, full, st, row0, col0); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run<TR>(int groups, int* a, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0)
+        where TR : struct, IRows
+    {
+        Vector128<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector128<int> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int q = 0; q < groups; q++)
+        {
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 4);
+            var x = Vector128.Create(a[0]);
+            c00 = QVector128.Madd(c00, x, b0); c01 = QVector128.Madd(c01, x, b1);
+            if (TR.Value > 1) { x = Vector128.Create(a[1]); c10 = QVector128.Madd(c10, x, b0); c11 = QVector128.Madd(c11, x, b1); }
+            if (TR.Value > 2) { x = Vector128.Create(a[2]); c20 = QVector128.Madd(c20, x, b0); c21 = QVector128.Madd(c21, x, b1); }
+            if (TR.Value > 3) { x = Vector128.Create(a[3]); c30 = QVector128.Madd(c30, x, b0); c31 = QVector128.Madd(c31, x, b1); }
+            if (TR.Value > 4) { x = Vector128.Create(a[4]); c40 = QVector128.Madd(c40, x, b0); c41 = QVector128.Madd(c41, x, b1); }
+            if (TR.Value > 5) { x = Vector128.Create(a[5]); c50 = QVector128.Madd(c50, x, b0); c51 = QVector128.Madd(c51, x, b1); }
+            a += 6;
+            b += bs;
+        }
+        Out(c00, c01, 0, tile, full, st, row0, col0);
+        if (TR.Value > 1) Out(c10, c11, 1, tile, full, st, row0, col0);
+        if (TR.Value > 2) Out(c20, c21, 2, tile, full, st, row0, col0);
+        if (TR.Value > 3) Out(c30, c31, 3, tile, full, st, row0, col0);
+        if (TR.Value > 4) Out(c40, c41, 4, tile, full, st, row0, col0);
+        if (TR.Value > 5) Out(c50, c51, 5, tile, full, st, row0, col0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Out(Vector128<int> v0, Vector128<int> v1, int r, int* tile, bool full, in QStore st, int row0, int col0)
+    {
+        if (full)
+        {
+            QVector128.Put(st, v0, row0 + r, col0);
+            QVector128.Put(st, v1, row0 + r, col0 + 4);
+        }
+        else
+        {
+            v0.Store(tile + r * 8);
+            v1.Store(tile + r * 8 + 4);
+        }
+    }
+}

@@ -1,0 +1,550 @@
+using System.Runtime.InteropServices;
+using Prunus.Kernels;
+using Prunus.Tensors;
+using Prunus.Tests.Support;
+using Prunus.Threading;
+
+namespace Prunus.Tests.Kernels;
+
+/// <summary>
+/// The integer kernels against plain references, bit for bit: the tiled GEMM of every family the machine runs (the
+/// VNNI layouts and kernels also through an AVX2 emulation of vpdpbusd, so they are exercised on machines without
+/// VNNI), the batch-1 GEMV, the lowering and the convolution, with int8 and uint8 operands, per-tensor and
+/// per-channel zero points, every output kind, fused clamps, and one or two threads.
+/// </summary>
+[Trait("Category", "Kernel")]
+public unsafe class QuantizedKernelTests
+{
+    private static readonly WorkerPool Two = new(2);
+
+    /// <summary>The families this machine can run (the emulated VNNI one needs AVX2), by name (QIsa is internal).</summary>
+    internal static IEnumerable<string> Families() =>
+        new[] { QIsa.Vector128, QIsa.Vector256, QIsa.Vnni256, QIsa.Vnni256Emulated }.Where(i => i.Runs()).Select(i => i.ToString());
+
+    private static QIsa Isa(string name) => Enum.Parse<QIsa>(name);
+
+    internal static byte[] Bytes(int seed, int n)
+    {
+        var rng = new Random(seed);
+        var a = new byte[n];
+        rng.NextBytes(a);
+        return a;
+    }
+
+    /// <summary>Weight zero points a family accepts: any for pairs, 0 (int8) or 128 (uint8) for VNNI.</summary>
+    private static int[] WeightZeros(QIsa isa, bool signed, int channels, bool perChannel, int seed)
+    {
+        var rng = new Random(seed);
+        var z = new int[perChannel ? channels : 1];
+        for (int i = 0; i < z.Length; i++)
+            z[i] = isa.Bytes() ? (signed ? 0 : 128) : signed ? rng.Next(-128, 128) : rng.Next(0, 256);
+        return z;
+    }
+
+    private static QuantizedOutput Stage(QuantizedOutputKind kind, int channels, int seed, bool relu, int k)
+    {
+        var rng = new Random(seed);
+        // Multipliers of the size a real layer has (about 1 / (K * 128)), so that outputs spread over the byte range.
+        var mul = Enumerable.Range(0, channels).Select(_ => (float)(rng.NextDouble() * 4 + 0.5) / (Math.Max(k, 1) * 64f)).ToArray();
+        var bias = Enumerable.Range(0, channels).Select(_ => rng.Next(-20000, 20000)).ToArray();
+        return kind switch
+        {
+            QuantizedOutputKind.UInt8 => QuantizedOutput.Quantized(DataType.UInt8, channels, mul, bias, 120, relu ? 120 : null),
+            QuantizedOutputKind.Int8 => QuantizedOutput.Quantized(DataType.Int8, channels, mul, bias, -3, relu ? -3 : null, relu ? 100 : null),
+            QuantizedOutputKind.Float32 => QuantizedOutput.Float(channels, mul, bias, relu ? 0 : float.NegativeInfinity),
+            _ => QuantizedOutput.Dequantized(DataType.UInt8, channels, mul, bias, 7, 0.25f, relu ? 7 : null),
+        };
+    }
+
+    /// <summary>Element <paramref name="i"/> of an output buffer of <paramref name="kind"/>.</summary>
+    private static double Read(QuantizedOutputKind kind, byte[] y, int i) => kind switch
+    {
+        QuantizedOutputKind.UInt8 => y[i],
+        QuantizedOutputKind.Int8 => (sbyte)y[i],
+        _ => MemoryMarshal.Cast<byte, float>(y)[i],
+    };
+
+    private static void Expect(QuantizedOutput stage, int[] acc, int rows, int cols, bool channelsAreRows, byte[] y, int ldy, string what)
+    {
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+            {
+                double e = stage.Reference(acc[i * cols + j], channelsAreRows ? i : j);
+                double a = Read(stage.Kind, y, i * ldy + j);
+                Assert.True(e == a, $"{what} [{i},{j}]: expected {e}, got {a} (acc {acc[i * cols + j]})");
+            }
+    }
+
+    // ---- output stage ----
+
+    [Theory]
+    [InlineData(5, 12.0)]   // 2.5 -> 2
+    [InlineData(7, 14.0)]   // 3.5 -> 4
+    [InlineData(-5, 8.0)]   // -2.5 -> -2
+    [InlineData(-7, 6.0)]   // -3.5 -> -4
+    [InlineData(1000, 255.0)]
+    [InlineData(-1000, 0.0)]
+    public void Output_stage_reference_values(int acc, double expected)
+    {
+        var s = QuantizedOutput.Quantized(DataType.UInt8, 1, [0.5f], [0], 10);
+        Assert.Equal(expected, s.Reference(acc, 0));
+    }
+
+    [Fact]
+    public void Output_stage_clamps_relu_and_clip_in_the_quantized_domain()
+    {
+        var relu = QuantizedOutput.Quantized(DataType.Int8, 1, [1f], [0], -5, min: -5);
+        Assert.Equal(-5.0, relu.Reference(-20, 0));
+        Assert.Equal(5.0, relu.Reference(10, 0));
+        var clip = QuantizedOutput.Quantized(DataType.Int8, 1, [1f], [3], 0, min: -10, max: 20);
+        Assert.Equal(20.0, clip.Reference(50, 0));
+        Assert.Equal(-10.0, clip.Reference(-50, 0));
+        Assert.Equal(-125.0, QuantizedOutput.Quantized(DataType.Int8, 1, [1f], [0], 0).Reference(-125, 0));
+        Assert.Equal(-128.0, QuantizedOutput.Quantized(DataType.Int8, 1, [1f], [0], 0).Reference(-1000, 0));
+        var grid = QuantizedOutput.Dequantized(DataType.UInt8, 1, [0.5f], [0], 100, 0.1f);
+        Assert.Equal(MathF.Round(2.5f) * 0.1f, (float)grid.Reference(5, 0));
+        Assert.Equal(-100 * 0.1f, (float)grid.Reference(-1000, 0));
+    }
+
+    // ---- packing helpers ----
+
+    [Theory]
+    [MemberData(nameof(TensorAssert.SizeData), MemberType = typeof(TensorAssert))]
+    public void Interleaving_matches_scalar(int n)
+    {
+        var r = Bytes(n + 5, 4 * n + 64);
+        var s0 = new short[n + 16];
+        var s1 = new short[n + 16];
+        for (int j = 0; j < n; j++) { s0[j] = (short)(r[j] * 3 - 300); s1[j] = (short)(r[n + j] - 128); }
+        var pairs = new int[n + 1];
+        var quads = new int[n + 1];
+        fixed (short* p0 = s0, p1 = s1)
+        fixed (int* pp = pairs, pq = quads)
+        fixed (byte* pr = r)
+        {
+            QPack.InterleavePairs(p0, p1, n, pp);
+            QPack.InterleaveQuads(pr, pr + n, pr + 2 * n, pr + 3 * n, n, pq);
+        }
+        for (int j = 0; j < n; j++)
+        {
+            Assert.Equal(QPack.Pair(s0[j], s1[j]), pairs[j]);
+            Assert.Equal(r[j] | r[n + j] << 8 | r[2 * n + j] << 16 | r[3 * n + j] << 24, quads[j]);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TensorAssert.SizeData), MemberType = typeof(TensorAssert))]
+    public void Activation_rows_match_scalar(int k)
+    {
+        var x = Bytes(k + 11, k + 32);
+        foreach (bool signed in new[] { false, true })
+        {
+            var pairs = new short[k + 2];
+            var quads = new byte[k + 4];
+            fixed (byte* px = x)
+            fixed (short* pp = pairs)
+            fixed (byte* pq = quads)
+            {
+                QPack.ActivationPairs(px, k, signed, signed ? -7 : 130, pp);
+                QPack.ActivationQuads(px, k, signed, pq);
+            }
+            for (int t = 0; t < k; t++)
+            {
+                Assert.Equal((signed ? (sbyte)x[t] : x[t]) - (signed ? -7 : 130), pairs[t]);
+                Assert.Equal(QPack.VnniActivation(x[t], signed), quads[t]);
+            }
+            if ((k & 1) != 0) Assert.Equal(0, pairs[k]);
+            for (int t = k; t % 4 != 0; t++) Assert.Equal(0, quads[t]);
+        }
+    }
+
+    // ---- GEMM ----
+
+    public static TheoryData<string, int, int, int> ShapeData()
+    {
+        var d = new TheoryData<string, int, int, int>();
+        foreach (var isa in Families())
+        {
+            foreach (int s in TensorAssert.Sizes)
+            {
+                d.Add(isa, s, 5, 9);
+                d.Add(isa, 3, s, 7);
+                d.Add(isa, 7, 17, s);
+            }
+            d.Add(isa, 13, 33, 29);
+            d.Add(isa, 64, 120, 400);
+            d.Add(isa, 150, 19, 3);
+        }
+        return d;
+    }
+
+    /// <summary>
+    /// Dense layer form: A = activations [M, K] (widened at run time), B = constant weights packed as NR-column
+    /// panels, channels along C's columns; every operand signedness, zero-point form and output kind.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ShapeData))]
+    public void Gemm_with_packed_weights_matches_reference(string family, int m, int n, int k)
+    {
+        var isa = Isa(family);
+        int seed = m * 7919 + n * 31 + k;
+        int variant = 0;
+        foreach (bool aSigned in new[] { false, true })
+            foreach (bool wSigned in new[] { true, false })
+                foreach (var kind in Enum.GetValues<QuantizedOutputKind>())
+                {
+                    variant++;
+                    bool perChannel = variant % 2 == 0, transB = variant % 3 == 0, relu = variant % 4 == 1;
+                    var x = Bytes(seed + variant, m * k);
+                    var w = Bytes(seed + 100 + variant, k * n);
+                    int za = aSigned ? -11 : 133;
+                    var zw = WeightZeros(isa, wSigned, n, perChannel, seed + variant);
+                    var stage = Stage(kind, n, seed + variant, relu, k);
+                    var acc = QGemm.Reference(m, n, k, new QBytes(x, aSigned, [za]), k, new QBytes(w, wSigned, zw), transB ? k : n, transB);
+
+                    int groups = QPack.Groups(isa, k);
+                    var packed = QPack.WeightsAsB(isa, k, n, new QBytes(w, wSigned, zw), transB ? k : n, transB);
+                    var effective = stage;
+                    if (isa.Bytes())
+                    {
+                        int zu = QPack.VnniActivationZero(za, aSigned);
+                        effective = stage.WithBiasAdded(packed.SignedSums.ToArray().Select(s => -zu * s).ToArray());
+                    }
+                    var words = new int[Math.Max(1, m) * groups + 16];
+                    var y = new byte[Math.Max(1, m * n * stage.ElementSize)];
+                    foreach (var pool in new[] { null, Two })
+                    {
+                        Array.Clear(y);
+                        fixed (byte* px = x, py = y)
+                        fixed (int* pw = words)
+                        {
+                            QPack.ActivationRows(isa, px, k, m, k, aSigned, za, pw, groups);
+                            var args = new QGemmArgs
+                            {
+                                M = m, N = n, Groups = groups, A = pw, Lda = groups, PackedB = packed.Data,
+                                Store = effective.Store(py, n, channelsAreRows: false),
+                            };
+                            args.OneSegment();
+                            QGemm.Run(isa, args, pool);
+                        }
+                        Expect(stage, acc, m, n, false, y, n, $"{isa} {m}x{n}x{k} a{(aSigned ? "s" : "u")} w{(wSigned ? "s" : "u")} {kind} pool {pool?.Threads ?? 1}");
+                    }
+                }
+    }
+
+    /// <summary>
+    /// Convolution form: A = constant weights packed as MR-row panels, B = activation columns as a word matrix read in
+    /// place or packed per panel, channels along C's rows, C written in segments with padded columns.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ShapeData))]
+    public void Gemm_with_packed_rows_matches_reference(string family, int m, int n, int k)
+    {
+        var isa = Isa(family);
+        int seed = m * 31 + n * 7 + k * 3 + 1;
+        int variant = 0;
+        foreach (bool aSigned in new[] { false, true })
+            foreach (var kind in new[] { QuantizedOutputKind.UInt8, QuantizedOutputKind.Int8, QuantizedOutputKind.Float32, QuantizedOutputKind.Float32Dequantized })
+            {
+                variant++;
+                bool wSigned = variant % 2 == 1, perChannel = variant % 3 != 0, relu = variant % 2 == 0;
+                var w = Bytes(seed + variant, m * k);
+                var x = Bytes(seed + 50 + variant, k * n);
+                int zx = aSigned ? 5 : 77;
+                var zw = WeightZeros(isa, wSigned, m, perChannel, seed + variant);
+                var stage = Stage(kind, m, seed + variant, relu, k);
+                // Reference: C[M, N] = W[M, K] X[K, N].
+                var acc = QGemm.Reference(m, n, k, new QBytes(w, wSigned, zw), k, new QBytes(x, aSigned, [zx]), n, false);
+
+                int groups = QPack.Groups(isa, k);
+                var packed = QPack.WeightsAsA(isa, m, k, new QBytes(w, wSigned, zw), k);
+                var effective = stage;
+                if (isa.Bytes())
+                {
+                    int zu = QPack.VnniActivationZero(zx, aSigned);
+                    effective = stage.WithBiasAdded(packed.SignedSums.ToArray().Select(s => -zu * s).ToArray());
+                }
+                // Columns in segments as a chunk of two images has them: `seg` valid columns each, padded to 16.
+                int seg = Math.Max(1, n % 2 == 0 ? n / 2 : n), ldSeg = (seg + 15) / 16 * 16, segs = (n + seg - 1) / seg;
+                int nPadded = Math.Max(1, segs) * ldSeg;
+                var wordsB = new int[groups * nPadded + 16];
+                var xPadded = new byte[k * nPadded];
+                for (int t = 0; t < k; t++)
+                    for (int j = 0; j < n; j++) xPadded[t * nPadded + j / seg * ldSeg + j % seg] = x[t * n + j];
+                var scratch = new int[4 * nPadded + 64];
+                var y = new byte[Math.Max(1, m * n * stage.ElementSize)];
+                foreach (var pool in new[] { null, Two })
+                {
+                    Array.Clear(y);
+                    fixed (byte* px = xPadded, py = y)
+                    fixed (int* pw = wordsB, ps = scratch)
+                    {
+                        QPack.ActivationColumns(isa, px, nPadded, k, nPadded, aSigned, zx, pw, nPadded, ps);
+                        // C holds segment s's rows at y + s * seg (row stride n): the images of a chunk side by side.
+                        var args = new QGemmArgs
+                        {
+                            M = m, N = n == 0 ? 0 : nPadded, Groups = groups, PackedA = packed.Data, B = pw, Ldb = nPadded,
+                            Store = effective.Store(py, n, channelsAreRows: true),
+                            SegCols = ldSeg, SegValid = seg, SegStride = seg,
+                        };
+                        QGemm.Run(isa, args, pool);
+                    }
+                    Expect(stage, acc, m, n, true, y, n, $"{isa} rows {m}x{n}x{k} a{(aSigned ? "s" : "u")} {kind} pool {pool?.Threads ?? 1}");
+                }
+            }
+    }
+
+    // ---- layers ----
+
+    public static TheoryData<string, int, int, int> LinearData()
+    {
+        var d = new TheoryData<string, int, int, int>();
+        foreach (var isa in Families())
+        {
+            foreach (int s in TensorAssert.Sizes)
+            {
+                d.Add(isa, 1, s, 37);
+                d.Add(isa, 1, 19, s);
+            }
+            d.Add(isa, 1, 300, 784);
+            d.Add(isa, 2, 33, 65);
+            d.Add(isa, 64, 84, 120);
+        }
+        return d;
+    }
+
+    /// <summary>The dense layer, batch 1 (GEMV: bytes widened on the fly, weight zero points corrected in the output stage) and above.</summary>
+    [Theory]
+    [MemberData(nameof(LinearData))]
+    public void Linear_layer_matches_reference(string family, int m, int n, int k)
+    {
+        var isa = Isa(family);
+        int seed = 17 * m + 3 * n + k;
+        int variant = 0;
+        foreach (bool aSigned in new[] { false, true })
+            foreach (bool wSigned in new[] { true, false })
+                foreach (var kind in Enum.GetValues<QuantizedOutputKind>())
+                {
+                    variant++;
+                    bool perChannel = variant % 2 == 1, transB = variant % 3 == 1, relu = variant % 4 == 0;
+                    var x = Bytes(seed + variant, m * k);
+                    var w = Bytes(seed + 1000 + variant, k * n);
+                    int za = aSigned ? 3 : 200;
+                    var zw = WeightZeros(isa, wSigned, n, perChannel, seed + variant);
+                    var stage = Stage(kind, n, seed + variant, relu, k);
+                    var acc = QGemm.Reference(m, n, k, new QBytes(x, aSigned, [za]), k, new QBytes(w, wSigned, zw), transB ? k : n, transB);
+                    var layer = new QuantizedLinear(m, k, n, w, wSigned, zw, transB, aSigned, za, stage, isa, allowSparse: false);
+                    var y = new byte[Math.Max(1, m * n * stage.ElementSize)];
+                    foreach (var pool in new[] { null, Two })
+                    {
+                        Array.Clear(y);
+                        layer.Forward(x, y, pool);
+                        Expect(stage, acc, m, n, false, y, n, $"{layer.Describe()} {m}x{n}x{k} a{(aSigned ? "s" : "u")} w{(wSigned ? "s" : "u")} zw {string.Join(",", zw.Take(3))} pool {pool?.Threads ?? 1}");
+                    }
+                }
+    }
+
+    /// <summary>Direct-loop reference of the integer convolution's sums: [N, K, OH*OW].</summary>
+    internal static int[] ConvReference(ConvGeometry g, byte[] x, bool xSigned, int zx, byte[] w, bool wSigned, int[] zw)
+    {
+        var acc = new int[g.N * g.K * g.OutPlane];
+        int gcr = g.GroupColRows;
+        for (int n = 0; n < g.N; n++)
+            for (int k = 0; k < g.K; k++)
+            {
+                int grp = k / g.Kg, z = zw.Length == 1 ? zw[0] : zw[k];
+                for (int p = 0; p < g.OutPlane; p++)
+                {
+                    int s = 0;
+                    for (int r = 0; r < gcr; r++)
+                    {
+                        int xv = QIm2Col.ReferenceValue(g, x.AsSpan((n * g.C + grp * g.Cg) * g.InPlane), r, p, xSigned, zx);
+                        int wv = (wSigned ? (sbyte)w[k * gcr + r] : w[k * gcr + r]) - z;
+                        s += xv * wv;
+                    }
+                    acc[(n * g.K + k) * g.OutPlane + p] = s;
+                }
+            }
+        return acc;
+    }
+
+    private static ConvGeometry Geometry(int n, int c, int h, int w, int k, int groups, int kh, int kw, int stride, int pad, int dilation)
+    {
+        int oh = ConvGeometry.OutputSize(h, kh, stride, dilation, pad, pad), ow = ConvGeometry.OutputSize(w, kw, stride, dilation, pad, pad);
+        return new ConvGeometry
+        {
+            N = n, C = c, H = h, W = w, K = k, Groups = groups, KH = kh, KW = kw, StrideH = stride, StrideW = stride,
+            DilationH = dilation, DilationW = dilation, PadTop = pad, PadLeft = pad, PadBottom = pad, PadRight = pad, OH = oh, OW = ow,
+        };
+    }
+
+    public static TheoryData<string, string> ConvData()
+    {
+        var d = new TheoryData<string, string>();
+        foreach (var isa in Families())
+            foreach (var name in ConvCases.Keys) d.Add(isa, name);
+        return d;
+    }
+
+    private static readonly Dictionary<string, (ConvGeometry G, int? Chunk)> ConvCases = new()
+    {
+        ["lenet-conv1"] = (Geometry(2, 1, 28, 28, 6, 1, 5, 5, 1, 2, 1), null),
+        ["lenet-conv2"] = (Geometry(3, 6, 14, 14, 16, 1, 5, 5, 1, 0, 1), 2),
+        ["stride2-pad1"] = (Geometry(2, 5, 9, 11, 7, 1, 3, 3, 2, 1, 1), null),
+        ["dilation2"] = (Geometry(1, 3, 8, 8, 4, 1, 3, 3, 1, 2, 2), null),
+        ["groups2"] = (Geometry(3, 4, 6, 7, 6, 2, 3, 3, 1, 1, 1), 2),
+        ["depthwise"] = (Geometry(2, 4, 5, 5, 4, 4, 3, 3, 1, 1, 1), 1),
+        ["pointwise"] = (Geometry(2, 13, 7, 5, 9, 1, 1, 1, 1, 0, 1), null),
+        ["one-dimensional"] = (Geometry(2, 3, 1, 17, 5, 1, 1, 3, 1, 0, 1) with { PadLeft = 1, PadRight = 1, OW = 17 }, null),
+        ["empty-batch"] = (Geometry(0, 2, 5, 5, 3, 1, 3, 3, 1, 0, 1), null),
+        ["chunks"] = (Geometry(7, 2, 6, 6, 3, 1, 3, 3, 1, 1, 1), 3),
+    };
+
+    /// <summary>The convolution (lowering, GEMM, output stage in place) against direct loops.</summary>
+    [Theory]
+    [MemberData(nameof(ConvData))]
+    public void Convolution_matches_reference(string family, string name)
+    {
+        var isa = Isa(family);
+        var (g, chunk) = ConvCases[name];
+        int seed = name.Length * 101;
+        int variant = 0;
+        foreach (bool aSigned in new[] { false, true })
+            foreach (var kind in Enum.GetValues<QuantizedOutputKind>())
+            {
+                variant++;
+                bool wSigned = variant % 2 == 0, perChannel = variant % 3 != 2, relu = variant % 2 == 1;
+                var x = Bytes(seed + variant, g.N * g.C * g.InPlane);
+                var w = Bytes(seed + 7 + variant, g.K * g.GroupColRows);
+                int zx = aSigned ? -20 : 90;
+                var zw = WeightZeros(isa, wSigned, g.K, perChannel, seed + variant);
+                var stage = Stage(kind, g.K, seed + variant, relu, g.GroupColRows);
+                var acc = ConvReference(g, x, aSigned, zx, w, wSigned, zw);
+                var conv = new QuantizedConvolution(g, w, wSigned, zw, aSigned, zx, stage, isa, allowSparse: false, chunk);
+                var y = new byte[Math.Max(1, g.N * g.K * g.OutPlane * stage.ElementSize)];
+                foreach (var pool in new[] { null, Two })
+                {
+                    Array.Clear(y);
+                    conv.Forward(x, y, pool);
+                    // Rows are (image, channel) pairs, columns pixels.
+                    for (int n = 0; n < g.N; n++)
+                        for (int k = 0; k < g.K; k++)
+                            for (int p = 0; p < g.OutPlane; p++)
+                            {
+                                int i = (n * g.K + k) * g.OutPlane + p;
+                                double e = stage.Reference(acc[i], k), a = Read(stage.Kind, y, i);
+                                Assert.True(e == a, $"{conv.Describe()} {name} a{(aSigned ? "s" : "u")} w{(wSigned ? "s" : "u")} {kind} pool {pool?.Threads ?? 1} [{n},{k},{p}]: expected {e}, got {a}");
+                            }
+                }
+            }
+    }
+
+    [Fact]
+    public void Lowered_rows_match_reference()
+    {
+        var g = Geometry(1, 3, 7, 9, 2, 1, 3, 3, 2, 1, 1);
+        var x = Bytes(5, g.C * g.InPlane);
+        var taps = QTap.Table(g);
+        var row = new short[g.OutPlane];
+        var bytes = new byte[g.OutPlane];
+        for (int r = 0; r < g.ColRows; r++)
+            foreach (bool signed in new[] { false, true })
+            {
+                fixed (byte* px = x, pb = bytes)
+                fixed (short* pr = row)
+                {
+                    QIm2Col.RowPairs(g, px, taps[r], signed, 9, pr);
+                    QIm2Col.RowBytes(g, px, taps[r], signed, (byte)QPack.VnniActivationZero(9, signed), pb);
+                }
+                for (int p = 0; p < g.OutPlane; p++)
+                {
+                    int e = QIm2Col.ReferenceValue(g, x, r, p, signed, 9);
+                    Assert.Equal(e, row[p]);
+                    Assert.Equal(e, bytes[p] - QPack.VnniActivationZero(9, signed));
+                }
+            }
+    }
+
+    /// <summary>Stride 1: word rows from runs of the padded planes against the reference values.</summary>
+    [Theory]
+    [InlineData(1, 28, 28, 5, 2, 1)]
+    [InlineData(3, 12, 12, 5, 0, 1)]
+    [InlineData(2, 7, 5, 3, 1, 2)]
+    [InlineData(2, 1, 17, 1, 0, 1)]
+    [InlineData(1, 3, 40, 3, 1, 1)]
+    public void Runs_of_padded_planes_match_reference(int c, int h, int w, int k, int pad, int dilation)
+    {
+        var g = Geometry(1, c, h, w, 2, 1, k, k, 1, pad, dilation);
+        var x = Bytes(c * h + w, g.C * g.InPlane);
+        var taps = QTap.Table(g);
+        var (hp, wp) = QIm2Col.PaddedSize(g);
+        foreach (bool signed in new[] { false, true })
+        {
+            int zero = signed ? 4 : 131;
+            var planes = new short[g.C * hp * wp];
+            var bplanes = new byte[g.C * hp * wp];
+            var zeros = new short[g.OW + 32];
+            var bzeros = new byte[g.OW + 32];
+            var words = new int[g.OutPlane];
+            fixed (byte* px = x, pb = bplanes, pbz = bzeros)
+            fixed (short* pp = planes, pz = zeros)
+            fixed (int* pw = words)
+            {
+                QIm2Col.PadPairs(g, px, signed, zero, pp, 0, g.C);
+                QIm2Col.PadBytes(g, px, signed, (byte)QPack.VnniActivationZero(zero, signed), pb, 0, g.C);
+                for (int r = 0; r < g.ColRows; r += 2)
+                {
+                    bool second = r + 1 < g.ColRows;
+                    QIm2Col.RunPairs(g, pp, taps[r], taps[second ? r + 1 : r], second, pz, pw);
+                    for (int p = 0; p < g.OutPlane; p++)
+                        Assert.Equal(QPack.Pair(QIm2Col.ReferenceValue(g, x, r, p, signed, zero), second ? QIm2Col.ReferenceValue(g, x, r + 1, p, signed, zero) : 0), words[p]);
+                }
+                for (int r = 0; r < g.ColRows; r += 4)
+                {
+                    int count = Math.Min(4, g.ColRows - r);
+                    QIm2Col.RunQuads(g, pb, taps.AsSpan(r, count), count, pbz, pw);
+                    for (int p = 0; p < g.OutPlane; p++)
+                        for (int s = 0; s < count; s++)
+                            Assert.Equal(QIm2Col.ReferenceValue(g, x, r + s, p, signed, zero) + QPack.VnniActivationZero(zero, signed), (words[p] >> (8 * s)) & 0xFF);
+                }
+            }
+        }
+    }
+
+    public static TheoryData<int, int, int, int, int, int> PoolData()
+    {
+        var d = new TheoryData<int, int, int, int, int, int>();
+        foreach (int w in TensorAssert.Sizes.Where(s => s > 0 && s < 300)) d.Add(2, w, w, 2, 2, 0);
+        d.Add(3, 24, 24, 2, 2, 0);
+        d.Add(2, 8, 8, 2, 2, 0);
+        d.Add(2, 9, 13, 3, 2, 1);
+        d.Add(1, 5, 6, 2, 1, 0);
+        d.Add(2, 33, 40, 2, 2, 0);
+        d.Add(1, 4, 4, 3, 3, 2);
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(PoolData))]
+    public void Max_pooling_matches_reference(int c, int h, int w, int k, int stride, int pad)
+    {
+        var g = new ConvGeometry
+        {
+            N = 2, C = c, H = h, W = w, K = c, Groups = c, KH = k, KW = k, StrideH = stride, StrideW = stride,
+            PadTop = pad, PadLeft = pad, PadBottom = pad, PadRight = pad,
+            OH = ConvGeometry.OutputSize(h, k, stride, 1, pad, pad), OW = ConvGeometry.OutputSize(w, k, stride, 1, pad, pad),
+        };
+        var x = Bytes(h * w + c, g.N * g.C * g.InPlane);
+        foreach (bool signed in new[] { false, true })
+        {
+            var expected = new byte[g.N * g.C * g.OutPlane];
+            QuantizedPooling.Reference(g, x, expected, signed);
+            foreach (var pool in new[] { null, Two })
+            {
+                var actual = new byte[expected.Length];
+                new QuantizedPooling(g, signed).Forward(x, actual, pool);
+                Assert.Equal(expected, actual);
+            }
+        }
+    }
+}
