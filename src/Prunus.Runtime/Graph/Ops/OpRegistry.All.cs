@@ -120,5 +120,8 @@ public static partial class OpRegistry
         new FusedMatMulOp(),
         new PrunusAliasOp(new GeluOp()),
         new PrunusAliasOp(new LayerNormalizationOp()),
+
+        // Quantization-aware training (domain ai.prunus)
+        new FakeQuantizeOp(),
     ];
 }
