@@ -145,29 +145,21 @@ public static class Calibration
 }
 
 /// <summary>
-/// Inference plans (one per batch size) over a fixed list of calibration images that keep the layers' inputs
-/// readable; they read the graph's weights at every run, so statistics reflect weights changed in between.
+/// Runs the calibration images through an <see cref="ActivationSweep"/> that keeps the layers' inputs readable and
+/// feeds them to the statistics; it reads the graph's weights at every run, so statistics reflect weights changed in between.
 /// </summary>
 internal sealed class ActivationRunner
 {
-    private readonly ModelGraph _graph;
-    private readonly ImageDataset _data;
-    private readonly int[] _order;
+    private readonly ActivationSweep _sweep;
     private readonly CalibrationOptions _options;
-    private readonly Dictionary<int, (Plan Plan, Dictionary<string, LayerRows> Rows)> _plans = [];
-    private readonly HashSet<string> _keep;
+    private readonly Dictionary<Plan, Dictionary<string, LayerRows>> _rows = [];
     private readonly IReadOnlyList<PrunableLayer> _layers;
-    private readonly int[] _labels;
 
     public ActivationRunner(ModelGraph graph, IReadOnlyList<PrunableLayer> layers, ImageDataset data, int[] order, CalibrationOptions options)
     {
-        _graph = graph;
-        _data = data;
-        _order = order;
         _options = options;
         _layers = layers;
-        _keep = new HashSet<string>(layers.Select(l => l.InputName), StringComparer.Ordinal);
-        _labels = new int[options.BatchSize];
+        _sweep = new ActivationSweep(graph, data, order, options.BatchSize, layers.Select(l => l.InputName), options.Pool);
     }
 
     /// <summary>Runs every calibration image once and accumulates the statistics of <paramref name="layers"/>.</summary>
@@ -186,25 +178,20 @@ internal sealed class ActivationRunner
             return new StatisticsAccumulator(l.Reduction, l.Groups, squares, hessian, pool, transposed);
         }, StringComparer.Ordinal);
         var scratch = new double[LayerRows.BlockRows * layers.Max(l => l.Reduction)];
-        for (int start = 0; start < _order.Length; start += _options.BatchSize)
+        _sweep.Run((plan, count) =>
         {
-            int count = Math.Min(_options.BatchSize, _order.Length - start);
-            var (plan, rows) = PlanFor(count);
-            _data.FillBatch(_order, start, count, plan.Input(0), _labels);
-            plan.Run();
+            var rows = RowsFor(plan);
             foreach (var l in layers)
                 rows[l.WeightName].Feed(plan.Value(l.InputName)!, count, sinks[l.WeightName], scratch);
-        }
+        });
         return sinks.ToDictionary(kv => kv.Key, kv => kv.Value.ToStatistics(), StringComparer.Ordinal);
     }
 
-    private (Plan, Dictionary<string, LayerRows>) PlanFor(int count)
+    private Dictionary<string, LayerRows> RowsFor(Plan plan)
     {
-        if (_plans.TryGetValue(count, out var entry)) return entry;
-        var plan = Planner.Compile(_graph, BatchShape.For(_graph, _data, count),
-            new PlanOptions { ConstantWeights = false, KeepValues = _keep, Pool = _options.Pool });
-        entry = (plan, _layers.ToDictionary(l => l.WeightName, l => LayerRows.For(l, plan), StringComparer.Ordinal));
-        _plans[count] = entry;
-        return entry;
+        if (_rows.TryGetValue(plan, out var rows)) return rows;
+        rows = _layers.ToDictionary(l => l.WeightName, l => LayerRows.For(l, plan), StringComparer.Ordinal);
+        _rows[plan] = rows;
+        return rows;
     }
 }
