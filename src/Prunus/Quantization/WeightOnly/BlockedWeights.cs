@@ -91,9 +91,11 @@ internal static class BlockedWeights
     /// <summary>The Prunus element type of quantized values of <paramref name="type"/>.</summary>
     public static DataType StorageOf(QuantizedType type) => type.IsSigned() ? DataType.Int8 : DataType.UInt8;
 
+    // Signed types live in sbyte[], unsigned ones in byte[] (an `is sbyte[]` test cannot tell them apart: the runtime
+    // treats byte[] and sbyte[] as convertible).
     private static void Set(Tensor t, int index, int value)
     {
-        if (t.Storage is sbyte[]) t.Span<sbyte>()[index] = checked((sbyte)value);
+        if (t.Storage.GetType() == typeof(sbyte[])) t.Span<sbyte>()[index] = checked((sbyte)value);
         else t.Span<byte>()[index] = checked((byte)value);
     }
 }
