@@ -138,6 +138,21 @@ public sealed class FakeQuantizeTests
     }
 
     [Fact]
+    public void A_negative_scale_acts_as_its_magnitude_and_its_gradient_follows_the_sign()
+    {
+        var x = TensorAssert.Random(8, -2, 2, 10);
+        var dy = TensorAssert.Random(9, -1, 1, 10);
+        OpCase Case(float s) => FakeQuantizeTests.Case().Input(x).Input(Tensor.Scalar(s)).Const(Tensor.Scalar(3f))
+            .Attr("qmin", 0L).Attr("qmax", 15L).Attr("lsq", 1L);
+        Assert.Equal(Case(0.25f).Run1().Floats.ToArray(), Case(-0.25f).Run1().Floats.ToArray());
+        var (dxPlus, dsPlus) = Gradients(Case(0.25f), dy);
+        var (dxMinus, dsMinus) = Gradients(Case(-0.25f), dy);
+        Assert.Equal(dxPlus, dxMinus);
+        Assert.NotEqual(0f, dsPlus[0]);
+        Assert.Equal(-dsPlus[0], dsMinus[0]);
+    }
+
+    [Fact]
     public void Gradients_match_finite_differences_where_the_function_is_differentiable()
     {
         // Every x saturates (|x / s| >= 20 against the grid [-8, 7]): y = (qmin or qmax - z) s, smooth in s and flat in x.

@@ -16,7 +16,8 @@ namespace Prunus.Graph.Ops;
 /// QuantizeLinear, negative counts from the end); per_channel (0 or 1: whether a scale computed from X is per channel);
 /// lsq (0 or 1: whether a gradient flows into scale); grad_scale (LSQ's gradient scale g; default 1/√(N·qmax) with N
 /// the elements of X per scale value).</para>
-/// <para>Rounding is half to even and x / scale a true division, as in QuantizeLinear, so a QuantizeLinear ->
+/// <para>The step is |scale| (a learned scale pushed through zero mirrors the grid rather than breaking it).
+/// Rounding is half to even and x / scale a true division, as in QuantizeLinear, so a QuantizeLinear ->
 /// DequantizeLinear pair with the same scale and zero point gives the same values. Gradients: dX = dY where
 /// qmin &lt;= round(X / scale) + zero_point &lt;= qmax, else 0; dscale = g Σ dY·(round(v) - v) inside the grid,
 /// dY·(qmin - zero_point) below and dY·(qmax - zero_point) above it, v = X / scale. A scale computed from X gets
@@ -104,7 +105,7 @@ public sealed class FakeQuantizeOp : Operator
         private readonly int _channels, _inner;
         private readonly float _lo, _hi, _gradScale;
         private readonly bool _fromInput;
-        private readonly float[] _scale, _zeroPoint;
+        private readonly float[] _scale, _zeroPoint, _sign;
         private readonly float[] _terms;
         private readonly double[] _sums;
         private readonly ChunkedWork _forward, _backward, _scaleTerms;
@@ -114,6 +115,7 @@ public sealed class FakeQuantizeOp : Operator
             (_channels, _inner, _lo, _hi, _fromInput, _gradScale) = (channels, Math.Max(1, inner), qmin, qmax, fromInput, gradScale);
             _scale = new float[channels];
             _zeroPoint = new float[channels];
+            _sign = new float[channels];
             _terms = new float[termLength];
             _sums = new double[channels];
             _forward = new ChunkedWork(ForwardChunk);
@@ -143,8 +145,8 @@ public sealed class FakeQuantizeOp : Operator
             for (int start = 0; start < t.Length; start += _inner)
                 _sums[start / _inner % _channels] += Sum(t.Slice(start, _inner));
             var d = ds.Floats;
-            if (d.Length == 1) d[0] += (float)(_gradScale * _sums[0]);
-            else for (int c = 0; c < _channels; c++) d[c] += (float)(_gradScale * _sums[c]);
+            if (d.Length == 1) d[0] += (float)(_gradScale * _sign[0] * _sums[0]);
+            else for (int c = 0; c < _channels; c++) d[c] += (float)(_gradScale * _sign[c] * _sums[c]);
         }
 
         private static double Sum(ReadOnlySpan<float> x)
@@ -172,8 +174,15 @@ public sealed class FakeQuantizeOp : Operator
                 for (int c = 0; c < _channels; c++) _scale[c] = FakeQuant.SymmetricScale(_scale[c], (int)_hi);
                 return;
             }
+            // The step is |scale|: a learned scale that an update pushes through zero mirrors the grid instead of
+            // breaking it (for a symmetric grid nothing changes at all), and its gradient follows the sign.
             var scale = Inputs[1].Floats;
-            for (int c = 0; c < _channels; c++) _scale[c] = scale[scale.Length == 1 ? 0 : c];
+            for (int c = 0; c < _channels; c++)
+            {
+                float v = scale[scale.Length == 1 ? 0 : c];
+                _scale[c] = MathF.Abs(v);
+                _sign[c] = v < 0 ? -1 : 1;
+            }
             if (Has(2))
             {
                 var z = Inputs[2].Floats;
