@@ -21,5 +21,6 @@ public static class CommandSet
         new EvalCommand(),
         new PruneCommand(),
         new SensitivityCommand(),
+        new QuantizeCommand(),
     ];
 }

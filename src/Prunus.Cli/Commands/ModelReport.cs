@@ -11,7 +11,7 @@ namespace Prunus.Cli.Commands;
 
 /// <summary>What a compression command reports of a model before and after.</summary>
 /// <param name="Accuracy">Test accuracy (null when not measured).</param>
-/// <param name="Params">Float weights.</param>
+/// <param name="Params">Weights: float, and the integer weights of quantized models (not their scales).</param>
 /// <param name="NonZeros">Float weights that are not zero.</param>
 /// <param name="Sparsity">Fraction of zero weights in the prunable layers (Conv, Gemm, MatMul).</param>
 /// <param name="Flops">FLOPs per image run densely.</param>

@@ -54,6 +54,7 @@ public static class DataMovement
         switch (src.Type.SizeOf())
         {
             case 1: Gather(As<byte>(src), offset, shape, strides, As<byte>(dst)); break;
+            case 2: Gather(As<short>(src), offset, shape, strides, As<short>(dst)); break;
             case 4: Gather(As<int>(src), offset, shape, strides, As<int>(dst)); break;
             case 8: Gather(As<long>(src), offset, shape, strides, As<long>(dst)); break;
             default: throw new NotSupportedException($"element width {src.Type.SizeOf()} of {src.Type}");

@@ -14,7 +14,10 @@ public sealed class Tensor
     public int[] Shape { get; }
     /// <summary>Number of elements (product of <see cref="Shape"/>).</summary>
     public int Length { get; }
-    /// <summary>Backing array: float[], long[], int[], sbyte[], byte[], bool[] or double[] according to <see cref="Type"/>.</summary>
+    /// <summary>
+    /// Backing array according to <see cref="Type"/>: float[], double[], long[], int[], short[], ushort[], sbyte[] (Int8
+    /// and Int4), byte[] (UInt8 and UInt4) or bool[].
+    /// </summary>
     public Array Storage { get; }
     /// <summary>Index of the first element in <see cref="Storage"/>.</summary>
     public int Offset { get; }
@@ -69,8 +72,10 @@ public sealed class Tensor
         DataType.Float64 => Span<double>()[i],
         DataType.Int64 => Span<long>()[i],
         DataType.Int32 => Span<int>()[i],
-        DataType.Int8 => Span<sbyte>()[i],
-        DataType.UInt8 => Span<byte>()[i],
+        DataType.Int16 => Span<short>()[i],
+        DataType.UInt16 => Span<ushort>()[i],
+        DataType.Int8 or DataType.Int4 => Span<sbyte>()[i],
+        DataType.UInt8 or DataType.UInt4 => Span<byte>()[i],
         DataType.Bool => Span<bool>()[i] ? 1 : 0,
         _ => throw new NotSupportedException(Type.ToString()),
     };

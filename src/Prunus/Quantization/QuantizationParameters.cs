@@ -58,7 +58,7 @@ public sealed class QuantizationParameters
     public Tensor ZeroPointTensor()
     {
         var t = Tensor.Zeros(Type.ToDataType(), PerChannel ? [ZeroPoints.Length] : []);
-        if (Type == QuantizedType.Int8) for (int i = 0; i < ZeroPoints.Length; i++) t.Span<sbyte>()[i] = (sbyte)ZeroPoints[i];
+        if (Type.IsSigned()) for (int i = 0; i < ZeroPoints.Length; i++) t.Span<sbyte>()[i] = (sbyte)ZeroPoints[i];
         else for (int i = 0; i < ZeroPoints.Length; i++) t.Span<byte>()[i] = (byte)ZeroPoints[i];
         return t;
     }

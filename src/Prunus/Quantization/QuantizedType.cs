@@ -39,20 +39,23 @@ public static class QuantizedTypes
         _ => 21,
     };
 
-    /// <summary>The Prunus storage type of 8-bit types; 4-bit types are stored by the weight-only formats.</summary>
+    /// <summary>The tensor data type (4-bit types keep one value per byte in memory and are packed in files).</summary>
     public static DataType ToDataType(this QuantizedType type) => type switch
     {
         QuantizedType.Int8 => DataType.Int8,
         QuantizedType.UInt8 => DataType.UInt8,
-        _ => throw new NotSupportedException($"{type.Name()} values have no tensor storage of their own; they are packed by the weight-only formats"),
+        QuantizedType.Int4 => DataType.Int4,
+        _ => DataType.UInt4,
     };
 
-    /// <summary>The quantized type stored as <paramref name="type"/> (Int8 or UInt8).</summary>
+    /// <summary>The quantized type of tensor data type <paramref name="type"/>.</summary>
     public static QuantizedType FromDataType(DataType type) => type switch
     {
         DataType.Int8 => QuantizedType.Int8,
         DataType.UInt8 => QuantizedType.UInt8,
-        _ => throw new ArgumentException($"{type} is not a quantized type (int8 or uint8)"),
+        DataType.Int4 => QuantizedType.Int4,
+        DataType.UInt4 => QuantizedType.UInt4,
+        _ => throw new ArgumentException($"{type} is not a quantized type (int8, uint8, int4 or uint4)"),
     };
 
     /// <summary>The lower-case name used on command lines and in reports: int8, uint8, int4, uint4.</summary>

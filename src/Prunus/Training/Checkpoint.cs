@@ -138,8 +138,10 @@ public sealed class Checkpoint
             case DataType.Float64: w.Write(MemoryMarshal.AsBytes(t.Span<double>())); break;
             case DataType.Int64: w.Write(MemoryMarshal.AsBytes(t.Span<long>())); break;
             case DataType.Int32: w.Write(MemoryMarshal.AsBytes(t.Span<int>())); break;
-            case DataType.Int8: w.Write(MemoryMarshal.AsBytes(t.Span<sbyte>())); break;
-            case DataType.UInt8: w.Write(t.Span<byte>()); break;
+            case DataType.Int16: w.Write(MemoryMarshal.AsBytes(t.Span<short>())); break;
+            case DataType.UInt16: w.Write(MemoryMarshal.AsBytes(t.Span<ushort>())); break;
+            case DataType.Int8 or DataType.Int4: w.Write(MemoryMarshal.AsBytes(t.Span<sbyte>())); break;
+            case DataType.UInt8 or DataType.UInt4: w.Write(t.Span<byte>()); break;
             case DataType.Bool: foreach (var b in t.Span<bool>()) w.Write(b); break;
             default: throw new NotSupportedException($"tensor '{name}' of type {t.Type} cannot be checkpointed");
         }
@@ -163,8 +165,10 @@ public sealed class Checkpoint
             DataType.Float64 => MemoryMarshal.AsBytes(t.Span<double>()),
             DataType.Int64 => MemoryMarshal.AsBytes(t.Span<long>()),
             DataType.Int32 => MemoryMarshal.AsBytes(t.Span<int>()),
-            DataType.Int8 => MemoryMarshal.AsBytes(t.Span<sbyte>()),
-            DataType.UInt8 => t.Span<byte>(),
+            DataType.Int16 => MemoryMarshal.AsBytes(t.Span<short>()),
+            DataType.UInt16 => MemoryMarshal.AsBytes(t.Span<ushort>()),
+            DataType.Int8 or DataType.Int4 => MemoryMarshal.AsBytes(t.Span<sbyte>()),
+            DataType.UInt8 or DataType.UInt4 => t.Span<byte>(),
             _ => default,
         };
         if (type == DataType.Bool)

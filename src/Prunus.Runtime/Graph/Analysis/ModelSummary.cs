@@ -8,7 +8,10 @@ public sealed record LayerSummary(string Name, string OpType, int[]? OutputShape
 
 /// <summary>
 /// What a model costs: per-layer output shapes, parameters, nonzero parameters and FLOPs at a given batch size.
-/// FLOPs count a multiply-add as 2 for Conv, ConvTranspose, Gemm and MatMul; every other op counts one per output element.
+/// FLOPs count a multiply-add as 2 for Conv, ConvTranspose, Gemm, MatMul and MatMulInteger; every other op counts one
+/// per output element, except a DequantizeLinear of a constant (a quantized weight, expanded once per plan), which
+/// counts nothing. Parameters are the float initializers and, in quantized models, the integer weights that
+/// DequantizeLinear, MatMulInteger or ConvInteger read; scales and zero points are not counted.
 /// </summary>
 public sealed record ModelSummary(IReadOnlyList<LayerSummary> Layers, long Parameters, long NonZeros, long Flops, int Batch,
     IReadOnlyList<(string OpType, string Domain, IReadOnlyList<string> Nodes)> UnsupportedOps)
@@ -34,17 +37,37 @@ public sealed record ModelSummary(IReadOnlyList<LayerSummary> Layers, long Param
         foreach (var node in graph.Nodes)
         {
             long p = 0, nz = 0;
-            foreach (var input in node.Inputs)
-                if (input.Length > 0 && graph.Initializers.TryGetValue(input, out var t) && t.Type == DataType.Float32 && counted.Add(input))
+            for (int index = 0; index < node.Inputs.Count; index++)
+            {
+                var input = node.Inputs[index];
+                if (input.Length > 0 && graph.Initializers.TryGetValue(input, out var t) && IsParameter(node, index, t) && counted.Add(input))
                 {
                     p += t.Length;
-                    nz += CountNonZeros(t.Floats);
+                    nz += t.Type == DataType.Float32 ? CountNonZeros(t.Floats) : CountNonZeros(t);
                 }
+            }
             int[]? outShape = infos is not null && node.Outputs.Count > 0 && infos.TryGetValue(node.Outputs[0], out var oi) ? oi.Shape : null;
-            long flops = infos is null ? 0 : NodeFlops(node, infos);
+            bool constantDequantize = node.OpType == "DequantizeLinear" && node.Inputs.Count > 0 && graph.Initializers.ContainsKey(node.Inputs[0]);
+            long flops = infos is null || constantDequantize ? 0 : NodeFlops(node, infos);
             layers.Add(new LayerSummary(node.Name, node.OpType, outShape, p, nz, flops));
         }
         return new ModelSummary(layers, layers.Sum(l => l.Parameters), layers.Sum(l => l.NonZeros), layers.Sum(l => l.Flops), batch, unsupported);
+    }
+
+    /// <summary>Whether input <paramref name="index"/> of <paramref name="node"/>, the initializer <paramref name="t"/>, is a model parameter.</summary>
+    private static bool IsParameter(Node node, int index, Tensor t) => node.OpType switch
+    {
+        // Scales and zero points describe the quantization of a parameter; they are not parameters themselves.
+        "QuantizeLinear" or "DequantizeLinear" => index == 0 && (t.Type == DataType.Float32 || t.Type.IsInteger()),
+        "MatMulInteger" or "ConvInteger" => index < 2 && t.Type.IsInteger(),
+        _ => t.Type == DataType.Float32,
+    };
+
+    private static long CountNonZeros(Tensor t)
+    {
+        long n = 0;
+        for (int i = 0; i < t.Length; i++) if (t.GetAsDouble(i) != 0) n++;
+        return n;
     }
 
     private static long CountNonZeros(ReadOnlySpan<float> s)
@@ -80,7 +103,7 @@ public sealed record ModelSummary(IReadOnlyList<LayerSummary> Layers, long Param
                 long k = transA ? a[0] : a[1];
                 return 2 * Size(outShape) * k;
             }
-            case "MatMul" or "FusedMatMul":
+            case "MatMul" or "FusedMatMul" or "MatMulInteger":
             {
                 var a = Shape(node.Inputs[0]);
                 return 2 * Size(outShape) * (a.Length > 0 ? a[^1] : 1);

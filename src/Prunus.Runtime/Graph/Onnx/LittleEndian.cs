@@ -33,7 +33,10 @@ internal static class LittleEndian
                     dst[i] = BFloat16ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(source.Slice(2 * i, 2)));
                 return;
             }
-            case OnnxDataTypes.Int16 or OnnxDataTypes.UInt16 or OnnxDataTypes.UInt32 or OnnxDataTypes.UInt64:
+            case OnnxDataTypes.Int4 or OnnxDataTypes.UInt4:
+                UnpackFourBit(source, onnxType == OnnxDataTypes.Int4, storage);
+                return;
+            case OnnxDataTypes.Int16 or OnnxDataTypes.UInt16 or OnnxDataTypes.UInt32 or OnnxDataTypes.UInt64 when storage is long[]:
             {
                 // Sparse indices of the integer types Prunus has no tensors of, widened to int64.
                 var dst = (long[])storage;
@@ -65,6 +68,7 @@ internal static class LittleEndian
     /// <summary>The elements of <paramref name="t"/> in ONNX's little-endian byte encoding (a new array).</summary>
     public static byte[] Encode(Tensor t)
     {
+        if (t.Type is DataType.Int4 or DataType.UInt4) return PackFourBit(t);
         if (t.Type == DataType.Bool)
         {
             var src = t.Span<bool>();
@@ -78,6 +82,8 @@ internal static class LittleEndian
             DataType.Float64 => MemoryMarshal.AsBytes(t.Span<double>()).ToArray(),
             DataType.Int64 => MemoryMarshal.AsBytes(t.Span<long>()).ToArray(),
             DataType.Int32 => MemoryMarshal.AsBytes(t.Span<int>()).ToArray(),
+            DataType.Int16 => MemoryMarshal.AsBytes(t.Span<short>()).ToArray(),
+            DataType.UInt16 => MemoryMarshal.AsBytes(t.Span<ushort>()).ToArray(),
             DataType.Int8 => MemoryMarshal.AsBytes(t.Span<sbyte>()).ToArray(),
             DataType.UInt8 => t.Span<byte>().ToArray(),
             _ => throw new ModelException($"tensor {t} has a data type that cannot be written to ONNX"),
@@ -93,6 +99,8 @@ internal static class LittleEndian
         double[] a => MemoryMarshal.AsBytes(a.AsSpan()),
         long[] a => MemoryMarshal.AsBytes(a.AsSpan()),
         int[] a => MemoryMarshal.AsBytes(a.AsSpan()),
+        short[] a => MemoryMarshal.AsBytes(a.AsSpan()),
+        ushort[] a => MemoryMarshal.AsBytes(a.AsSpan()),
         sbyte[] a => MemoryMarshal.AsBytes(a.AsSpan()),
         byte[] a => a,
         _ => throw new InvalidOperationException($"no byte view for {storage.GetType().Name}"),
@@ -104,6 +112,37 @@ internal static class LittleEndian
         if (BitConverter.IsLittleEndian) return;
         int size = DataTypes.Of(storage).SizeOf();
         if (size > 1) SwapInPlace(Bytes(storage), size);
+    }
+
+    /// <summary>
+    /// 4-bit elements packed two per byte, the first in the low nibble; with an odd count the last high nibble is 0.
+    /// Values are taken modulo 16 (a Prunus Int4/UInt4 tensor holds them in range).
+    /// </summary>
+    public static byte[] PackFourBit(Tensor t)
+    {
+        var packed = new byte[(t.Length + 1) / 2];
+        var values = t.Type == DataType.Int4 ? MemoryMarshal.AsBytes(t.Span<sbyte>()) : t.Span<byte>();
+        for (int i = 0; i < values.Length; i++)
+            packed[i >> 1] |= (byte)((values[i] & 0xF) << ((i & 1) * 4));
+        return packed;
+    }
+
+    /// <summary>
+    /// Unpacks two 4-bit elements per byte (low nibble first) into one per element of <paramref name="storage"/>
+    /// (sbyte[] sign-extended when <paramref name="signed"/>, else byte[]).
+    /// </summary>
+    public static void UnpackFourBit(ReadOnlySpan<byte> source, bool signed, Array storage)
+    {
+        if (signed)
+        {
+            var dst = (sbyte[])storage;
+            for (int i = 0; i < dst.Length; i++) dst[i] = (sbyte)((sbyte)(source[i >> 1] >> ((i & 1) * 4) << 4) >> 4);
+        }
+        else
+        {
+            var dst = (byte[])storage;
+            for (int i = 0; i < dst.Length; i++) dst[i] = (byte)((source[i >> 1] >> ((i & 1) * 4)) & 0xF);
+        }
     }
 
     /// <summary>bfloat16 is the upper half of a float32's bits.</summary>

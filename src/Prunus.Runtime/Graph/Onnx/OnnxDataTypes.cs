@@ -11,6 +11,8 @@ internal static class OnnxDataTypes
     public const int Int16 = 5;
     public const int UInt32 = 12;
     public const int UInt64 = 13;
+    public const int UInt4 = 21;
+    public const int Int4 = 22;
 
     /// <summary>
     /// Integer types Prunus stores no tensors of but reads as sparse indices (widened to int64): ONNX Runtime writes
@@ -31,22 +33,32 @@ internal static class OnnxDataTypes
 
     /// <summary>
     /// The Prunus storage type for an ONNX element type, or null when Prunus cannot hold it. float16 and bfloat16 are
-    /// widened to float32 on import (Prunus computes in float32; the file's precision is not kept).
+    /// widened to float32 on import (Prunus computes in float32; the file's precision is not kept); the 4-bit types are
+    /// unpacked to one value per byte.
     /// </summary>
     public static DataType? StorageFor(int onnxType) => onnxType switch
     {
         (int)DataType.Float32 or (int)DataType.UInt8 or (int)DataType.Int8 or (int)DataType.Int32
-            or (int)DataType.Int64 or (int)DataType.Bool or (int)DataType.Float64 => (DataType)onnxType,
+            or (int)DataType.Int64 or (int)DataType.Bool or (int)DataType.Float64
+            or Int16 or UInt16 or Int4 or UInt4 => (DataType)onnxType,
         Float16 or BFloat16 => DataType.Float32,
         _ => null,
     };
 
-    /// <summary>Bytes per element of the file's encoding (raw_data or external data) of a type StorageFor accepts.</summary>
-    public static int FileElementSize(int onnxType) => onnxType switch
+    /// <summary>Whether the type packs two elements per byte in files (uint4, int4).</summary>
+    public static bool IsFourBit(int onnxType) => onnxType is Int4 or UInt4;
+
+    /// <summary>
+    /// Bytes of the file's encoding (raw_data or external data) of <paramref name="count"/> elements of a type
+    /// StorageFor or IsWideIndexType accepts: 4-bit types pack two elements per byte, the last byte half filled when
+    /// the count is odd.
+    /// </summary>
+    public static long FileBytes(int onnxType, long count) => onnxType switch
     {
-        Float16 or BFloat16 or Int16 or UInt16 => 2,
-        UInt32 => 4,
-        UInt64 => 8,
-        _ => ((DataType)onnxType).SizeOf(),
+        Int4 or UInt4 => (count + 1) / 2,
+        Float16 or BFloat16 or Int16 or UInt16 => 2 * count,
+        UInt32 => 4 * count,
+        UInt64 => 8 * count,
+        _ => ((DataType)onnxType).SizeOf() * count,
     };
 }

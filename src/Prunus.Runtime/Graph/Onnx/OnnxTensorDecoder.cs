@@ -38,7 +38,7 @@ internal sealed class OnnxTensorDecoder
         var shape = Shape(t.Dims, what);
         int count = CountOf(shape);
         Reserve((long)count * type.SizeOf(), what, shape, type);
-        long fileBytes = (long)count * OnnxDataTypes.FileElementSize(onnxType);
+        long fileBytes = OnnxDataTypes.FileBytes(onnxType, count);
 
         var storage = DataTypes.NewStorage(type, count);
         if (t.HasDataLocation && t.DataLocation == OnnxDataLocation.External)
@@ -114,7 +114,7 @@ internal sealed class OnnxTensorDecoder
         var shape = Shape(t.Dims, what);
         int count = CountOf(shape);
         Reserve((long)count * sizeof(long), what, shape, DataType.Int64);
-        long fileBytes = (long)count * OnnxDataTypes.FileElementSize(onnxType);
+        long fileBytes = OnnxDataTypes.FileBytes(onnxType, count);
         var storage = new long[count];
         if (t.HasDataLocation && t.DataLocation == OnnxDataLocation.External)
             ReadExternal(t, onnxType, storage, fileBytes, what);
@@ -192,15 +192,30 @@ internal sealed class OnnxTensorDecoder
                 Check(t.Int32Data.Count, "int32_data");
                 t.Int32Data.CopyTo((int[])storage, 0);
                 break;
+            case OnnxDataTypes.Int4 or OnnxDataTypes.UInt4:
+            {
+                // Two 4-bit elements per int32_data entry, the first in the low nibble.
+                int entries = (count + 1) / 2;
+                if (t.Int32Data.Count != entries)
+                    throw t.Int32Data.Count == 0
+                        ? Error($"{what} has no data for the {count} elements of its shape {ShapeMath.Format(shape)} (neither raw_data nor int32_data)")
+                        : Error($"{what} has {t.Int32Data.Count} values in int32_data but its shape {ShapeMath.Format(shape)} of 4-bit elements needs {entries} (two per entry)");
+                var packed = new byte[entries];
+                for (int i = 0; i < entries; i++) packed[i] = unchecked((byte)t.Int32Data[i]);
+                LittleEndian.Decode(packed, onnxType, storage);
+                break;
+            }
             default:
             {
-                // int8, uint8, bool and the 16-bit floats travel one element per int32_data entry.
+                // int8, uint8, int16, uint16, bool and the 16-bit floats travel one element per int32_data entry.
                 Check(t.Int32Data.Count, "int32_data");
                 var src = t.Int32Data;
                 switch (storage)
                 {
                     case sbyte[] s: for (int i = 0; i < count; i++) s[i] = unchecked((sbyte)src[i]); break;
                     case byte[] b: for (int i = 0; i < count; i++) b[i] = unchecked((byte)src[i]); break;
+                    case short[] s: for (int i = 0; i < count; i++) s[i] = unchecked((short)src[i]); break;
+                    case ushort[] u: for (int i = 0; i < count; i++) u[i] = unchecked((ushort)src[i]); break;
                     case bool[] b: for (int i = 0; i < count; i++) b[i] = src[i] != 0; break;
                     case float[] f when onnxType == OnnxDataTypes.Float16:
                         for (int i = 0; i < count; i++) f[i] = (float)BitConverter.UInt16BitsToHalf(unchecked((ushort)src[i]));
@@ -296,6 +311,8 @@ internal sealed class OnnxTensorDecoder
             case double[] v: Scatter(v, linear, (double[])dense); break;
             case long[] v: Scatter(v, linear, (long[])dense); break;
             case int[] v: Scatter(v, linear, (int[])dense); break;
+            case short[] v: Scatter(v, linear, (short[])dense); break;
+            case ushort[] v: Scatter(v, linear, (ushort[])dense); break;
             case sbyte[] v: Scatter(v, linear, (sbyte[])dense); break;
             case byte[] v: Scatter(v, linear, (byte[])dense); break;
             case bool[] v: Scatter(v, linear, (bool[])dense); break;

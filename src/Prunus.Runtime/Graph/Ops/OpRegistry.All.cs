@@ -114,6 +114,15 @@ public static partial class OpRegistry
         new CosOp(),
         new GatherElementsOp(),
 
+        // quantization
+        new QuantizeLinearOp(),
+        new DequantizeLinearOp(),
+        new DynamicQuantizeLinearOp(),
+        new MatMulIntegerOp(),
+        new ConvIntegerOp(),
+        new QLinearMatMulOp(),
+        new QLinearConvOp(),
+
         // Fused (domain ai.prunus): made by the inference passes
         new FusedConvOp(),
         new FusedGemmOp(),

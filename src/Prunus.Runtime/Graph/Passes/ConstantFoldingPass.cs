@@ -9,7 +9,7 @@ namespace Prunus.Graph.Passes;
 /// </summary>
 /// <remarks>
 /// Only the folded values that unfolded nodes read become initializers (a folded chain leaves one initializer, not one
-/// per step). Nodes that write a graph output stay, DequantizeLinear stays (it keeps quantized weights small), and so do folds that would blow the model up (an Expand or Tile of a
+/// per step). Nodes that write a graph output stay, DequantizeLinear and QuantizeLinear stay (see KeptForQuantization), and so do folds that would blow the model up (an Expand or Tile of a
 /// small constant into a large one, beyond <see cref="MaxGrowth"/>).
 /// </remarks>
 public sealed class ConstantFoldingPass : IGraphPass
@@ -49,9 +49,14 @@ public sealed class ConstantFoldingPass : IGraphPass
         return folded.Count;
     }
 
-    // A DequantizeLinear of constant integer weights is how a quantized model stores them: folding it would turn int8
-    // weights back into float ones, and the planner lowers the pattern to integer kernels.
-    private static bool KeptForQuantization(Node node) => node.OpType == "DequantizeLinear";
+    // Quantization nodes on constants are the quantized model itself, not arithmetic to precompute. DequantizeLinear of
+    // an int8 (or int4) weight is how a QDQ model stores that weight: folding it would write the weight back as float32
+    // (4 to 8 times larger) and erase the pattern that integer kernels (QLinearConv, MatMulInteger, ...) are chosen
+    // from. QuantizeLinear of a float initializer is where quantization-aware graphs keep the float master weight that
+    // training and pruning still update; folding it would freeze one int8 copy in its place. Both stay for the planner,
+    // which evaluates them once per plan when the weights are constant.
+    private static bool KeptForQuantization(Node node) =>
+        node.Domain is "" or "ai.onnx" && node.OpType is "DequantizeLinear" or "QuantizeLinear";
 
     private bool TooLarge(ShapeFacts facts, Node node, long outputLength)
     {

@@ -170,8 +170,10 @@ internal sealed class ShapeFacts
             DataType.Float64 => MemoryMarshal.Cast<double, long>(a.Span<double>()).SequenceEqual(MemoryMarshal.Cast<double, long>(b.Span<double>())),
             DataType.Int64 => a.Span<long>().SequenceEqual(b.Span<long>()),
             DataType.Int32 => a.Span<int>().SequenceEqual(b.Span<int>()),
-            DataType.Int8 => a.Span<sbyte>().SequenceEqual(b.Span<sbyte>()),
-            DataType.UInt8 => a.Span<byte>().SequenceEqual(b.Span<byte>()),
+            DataType.Int16 => a.Span<short>().SequenceEqual(b.Span<short>()),
+            DataType.UInt16 => a.Span<ushort>().SequenceEqual(b.Span<ushort>()),
+            DataType.Int8 or DataType.Int4 => a.Span<sbyte>().SequenceEqual(b.Span<sbyte>()),
+            DataType.UInt8 or DataType.UInt4 => a.Span<byte>().SequenceEqual(b.Span<byte>()),
             DataType.Bool => a.Span<bool>().SequenceEqual(b.Span<bool>()),
             _ => false,
         };

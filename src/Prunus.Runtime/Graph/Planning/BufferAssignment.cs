@@ -4,7 +4,7 @@ namespace Prunus.Graph.Planning;
 
 /// <summary>
 /// Gives every planned value a tensor. Inference plans reuse a buffer once its last reader has run (best fit by size,
-/// per element type); training plans keep every value, since backward reads them. View ops share their input's buffer.
+/// per storage type); training plans keep every value, since backward reads them. View ops share their input's buffer.
 /// </summary>
 internal static class BufferAssignment
 {
@@ -60,7 +60,7 @@ internal static class BufferAssignment
                 {
                     int best = -1;
                     for (int f = 0; f < free.Count; f++)
-                        if (DataTypes.Of(free[f]) == info.Type && free[f].Length >= info.Length && (best < 0 || free[f].Length < free[best].Length))
+                        if (DataTypes.Of(free[f]) == info.Type.StorageType() && free[f].Length >= info.Length && (best < 0 || free[f].Length < free[best].Length))
                             best = f;
                     if (best >= 0) { storage = free[best]; free.RemoveAt(best); }
                 }

@@ -18,6 +18,8 @@ public sealed class Histogram
     public double Range { get; private set; }
     /// <summary>Values added (NaNs are skipped).</summary>
     public double Total { get; private set; }
+    /// <summary>Values added that are exactly zero (ReLU outputs hold many; quantization represents them exactly).</summary>
+    public double Zeros { get; private set; }
     /// <summary>Smallest value added.</summary>
     public double Min { get; private set; } = double.PositiveInfinity;
     /// <summary>Largest value added.</summary>
@@ -51,15 +53,17 @@ public sealed class Histogram
         Max = Math.Max(Max, max);
         int last = FineBins - 1;
         double perUnit = Range > 0 ? FineBins / Range : 0;
-        long n = 0;
+        long n = 0, zeros = 0;
         foreach (var v in values)
         {
             if (float.IsNaN(v)) continue;
             n++;
+            if (v == 0) zeros++;
             if (v >= 0) _positive[Math.Min((int)(v * perUnit), last)]++;
             else _negative[Math.Min((int)(-v * perUnit), last)]++;
         }
         Total += n;
+        Zeros += zeros;
     }
 
     /// <summary>Widens the range to hold <paramref name="maxAbs"/>: the first nonzero value sets it, later ones double it.</summary>
@@ -97,46 +101,49 @@ public sealed class Histogram
 
     /// <summary>
     /// Counts of |x| in <paramref name="bins"/> equal bins over [0, <see cref="MaxAbs"/>] (the layout TensorRT's
-    /// entropy calibration searches). Returns the bin width too (0 when every value is zero).
+    /// entropy calibration searches), leaving out exact zeros when <paramref name="withoutZeros"/>. Returns the bin
+    /// width too (0 when every value is zero).
     /// </summary>
-    public (double[] Counts, double Width) Absolute(int bins)
+    public (double[] Counts, double Width) Absolute(int bins, bool withoutZeros = false)
     {
         if (bins < 1) throw new ArgumentOutOfRangeException(nameof(bins), bins, "at least one bin");
         var counts = new double[bins];
         double top = MaxAbs;
         if (top == 0)
         {
-            counts[0] = Total;
+            counts[0] = withoutZeros ? 0 : Total;
             return (counts, 0);
         }
         double w = Width;
         for (int i = 0; i < FineBins; i++)
         {
-            double c = _negative[i] + _positive[i];
+            double c = _negative[i] + _positive[i] - (withoutZeros && i == 0 ? Zeros : 0);
             if (c != 0) Spread(counts, 0, top, i * w, (i + 1) * w, c);
         }
         return (counts, top / bins);
     }
 
     /// <summary>
-    /// Counts in <paramref name="bins"/> equal bins over [<see cref="Min"/>, <see cref="Max"/>], and the bin width
-    /// (0 when all values are equal: everything is then in bin 0).
+    /// Counts in <paramref name="bins"/> equal bins over [<see cref="Min"/>, <see cref="Max"/>], leaving out exact
+    /// zeros when <paramref name="withoutZeros"/>, and the bin width (0 when all values are equal: everything is then
+    /// in bin 0).
     /// </summary>
-    public (double[] Counts, double Width) Signed(int bins)
+    public (double[] Counts, double Width) Signed(int bins, bool withoutZeros = false)
     {
         if (bins < 1) throw new ArgumentOutOfRangeException(nameof(bins), bins, "at least one bin");
         var counts = new double[bins];
         if (Total == 0) return (counts, 0);
         if (!(Max > Min))
         {
-            counts[0] = Total;
+            counts[0] = withoutZeros ? Total - Zeros : Total;
             return (counts, 0);
         }
         double w = Width;
         for (int i = 0; i < FineBins; i++)
         {
+            double positive = _positive[i] - (withoutZeros && i == 0 ? Zeros : 0);
             if (_negative[i] != 0) Spread(counts, Min, Max, -(i + 1) * w, -i * w, _negative[i]);
-            if (_positive[i] != 0) Spread(counts, Min, Max, i * w, (i + 1) * w, _positive[i]);
+            if (positive != 0) Spread(counts, Min, Max, i * w, (i + 1) * w, positive);
         }
         return (counts, (Max - Min) / bins);
     }

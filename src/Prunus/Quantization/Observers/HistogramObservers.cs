@@ -61,7 +61,10 @@ public sealed class PercentileObserver : HistogramObserver
 /// Entropy calibration (TensorRT; ONNX Runtime's "Entropy"): the threshold t on |x| whose clipped and quantized
 /// distribution is closest in KL divergence to the observed one, searched over a histogram of |x| in 2048 bins.
 /// The quantized distribution has as many levels as the type offers on one side of zero: 2^(bits-1), or 2^bits for
-/// asymmetric quantization of values that are all of one sign (ReLU outputs in uint8).
+/// asymmetric quantization of values that are all of one sign (ReLU outputs in uint8). Exact zeros are left out of the
+/// histogram: quantization represents them exactly, and the spike of a ReLU's zeros, spread over the first merged level
+/// of the quantized candidate, would otherwise dominate the divergence and favour harsh clipping (on LeNet-5's fc1
+/// output, 63% zeros, the threshold fell from 5.9 to 1.7 of a maximum of 6.8).
 /// </summary>
 public sealed class EntropyObserver : HistogramObserver
 {
@@ -81,8 +84,8 @@ public sealed class EntropyObserver : HistogramObserver
     /// <inheritdoc/>
     protected override (float Min, float Max) Propose(QuantizationSpec spec)
     {
-        var (counts, width) = Histogram.Absolute(Bins);
-        if (width == 0) return (Min, Max);
+        var (counts, width) = Histogram.Absolute(Bins, withoutZeros: true);
+        if (width == 0 || counts.Sum() == 0) return (Min, Max);
         int i = RangeSearch.EntropyBins(counts, Math.Min(Levels(spec), Bins));
         return Clip(i * width);
     }
@@ -91,6 +94,7 @@ public sealed class EntropyObserver : HistogramObserver
 /// <summary>
 /// The clipping range that minimizes the expected squared quantization error over the observed distribution
 /// (rounding noise scale²/12 inside the range, squared distance outside), searched on a histogram of 2048 bins.
+/// Exact zeros are left out: quantization represents them exactly, so they add no error at any range.
 /// </summary>
 public sealed class MseObserver : HistogramObserver
 {
@@ -103,8 +107,8 @@ public sealed class MseObserver : HistogramObserver
     /// <inheritdoc/>
     protected override (float Min, float Max) Propose(QuantizationSpec spec)
     {
-        var (counts, width) = Histogram.Signed(Bins);
-        if (width == 0) return (Min, Max);
+        var (counts, width) = Histogram.Signed(Bins, withoutZeros: true);
+        if (width == 0 || counts.Sum() == 0) return (Min, Max);
         var (lo, hi) = RangeSearch.MseRange(counts, Min, Max, spec);
         return ((float)lo, (float)hi);
     }

@@ -47,6 +47,8 @@ public sealed class ClipOp : Operator
                 case DataType.Int32: Run<int>(); break;
                 case DataType.Int8: Run<sbyte>(); break;
                 case DataType.UInt8: Run<byte>(); break;
+                case DataType.Int16: Run<short>(); break;
+                case DataType.UInt16: Run<ushort>(); break;
                 default: throw new NotSupportedException($"element type {Outputs[0].Type}");
             }
         }

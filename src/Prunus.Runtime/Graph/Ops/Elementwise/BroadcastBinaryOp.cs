@@ -38,7 +38,8 @@ public abstract class BroadcastBinaryOp : Operator
 
     /// <summary>Types with arithmetic: the float and integer types Prunus stores (not bool).</summary>
     internal static bool IsNumeric(DataType t) =>
-        t is DataType.Float32 or DataType.Float64 or DataType.Int64 or DataType.Int32 or DataType.Int8 or DataType.UInt8;
+        t is DataType.Float32 or DataType.Float64 or DataType.Int64 or DataType.Int32 or DataType.Int16 or DataType.UInt16
+            or DataType.Int8 or DataType.UInt8;
 
     /// <summary>
     /// The shapes the kernels broadcast: the inputs' shapes, except that before opset 7 a B given with
@@ -178,6 +179,8 @@ internal sealed class BroadcastScalarKernel<TFamily> : ForwardOnlyKernel where T
             case DataType.Float32: Map<float>(); break;
             case DataType.Int8: Map<sbyte>(); break;
             case DataType.UInt8: Map<byte>(); break;
+            case DataType.Int16: Map<short>(); break;
+            case DataType.UInt16: Map<ushort>(); break;
             default: throw new NotSupportedException($"element type {Outputs[0].Type}");
         }
     }

@@ -21,7 +21,7 @@ public sealed class CastOp : Operator
         long to = ctx.Int("to", 0);
         var type = (DataType)to;
         if (!Enum.IsDefined(type) || type == DataType.Undefined)
-            throw ctx.Error($"target type {to} ({OnnxTypeName(to)}) has no storage in Prunus; supported: float, double, int64, int32, int8, uint8, bool");
+            throw ctx.Error($"target type {to} ({OnnxTypeName(to)}) has no storage in Prunus; supported: float, double, int64, int32, int16, uint16, int8, uint8, int4, uint4, bool");
         return type;
     }
 

@@ -141,6 +141,8 @@ internal sealed class ExtremumScalarKernel<TFamily> : ForwardOnlyKernel where TF
             case DataType.Float64: Fold<double>(); break;
             case DataType.Int8: Fold<sbyte>(); break;
             case DataType.UInt8: Fold<byte>(); break;
+            case DataType.Int16: Fold<short>(); break;
+            case DataType.UInt16: Fold<ushort>(); break;
             default: throw new NotSupportedException($"element type {Outputs[0].Type}");
         }
     }

@@ -56,6 +56,8 @@ public sealed class PowOp : BroadcastBinaryOp
                 case DataType.Int32: for (int i = 0; i < _y.Length; i++) z.Span<int>()[i] = (int)_y[i]; break;
                 case DataType.Int8: for (int i = 0; i < _y.Length; i++) z.Span<sbyte>()[i] = (sbyte)_y[i]; break;
                 case DataType.UInt8: for (int i = 0; i < _y.Length; i++) z.Span<byte>()[i] = (byte)_y[i]; break;
+                case DataType.Int16: for (int i = 0; i < _y.Length; i++) z.Span<short>()[i] = (short)_y[i]; break;
+                case DataType.UInt16: for (int i = 0; i < _y.Length; i++) z.Span<ushort>()[i] = (ushort)_y[i]; break;
                 default: throw new NotSupportedException($"element type {z.Type}");
             }
         }

@@ -31,7 +31,9 @@ public sealed class SignOp : Operator
                 case DataType.Float64: Apply<double>(); break;
                 case DataType.Int64: Apply<long>(); break;
                 case DataType.Int32: Apply<int>(); break;
-                case DataType.Int8: Apply<sbyte>(); break;
+                case DataType.Int8 or DataType.Int4: Apply<sbyte>(); break;
+                case DataType.Int16: Apply<short>(); break;
+                case DataType.UInt16: Apply<ushort>(); break;
                 default: Apply<byte>(); break;
             }
         }

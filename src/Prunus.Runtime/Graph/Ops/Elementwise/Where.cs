@@ -37,6 +37,7 @@ public sealed class WhereOp : Operator
             switch (dst.Type.SizeOf())
             {
                 case 1: BroadcastLogic.Select<byte>(_layout, c, DataMovement.As<byte>(Inputs[1]), DataMovement.As<byte>(Inputs[2]), DataMovement.As<byte>(dst)); break;
+                case 2: BroadcastLogic.Select<short>(_layout, c, DataMovement.As<short>(Inputs[1]), DataMovement.As<short>(Inputs[2]), DataMovement.As<short>(dst)); break;
                 case 4: BroadcastLogic.Select<int>(_layout, c, DataMovement.As<int>(Inputs[1]), DataMovement.As<int>(Inputs[2]), DataMovement.As<int>(dst)); break;
                 default: BroadcastLogic.Select<long>(_layout, c, DataMovement.As<long>(Inputs[1]), DataMovement.As<long>(Inputs[2]), DataMovement.As<long>(dst)); break;
             }

@@ -45,6 +45,8 @@ public abstract class ComparisonOp<TCmp> : Operator where TCmp : struct, ICompar
                 case DataType.Int32: BroadcastLogic.Compare<int, TCmp>(layout, a.Span<int>(), b.Span<int>(), y); break;
                 case DataType.Int8: BroadcastLogic.Compare<sbyte, TCmp>(layout, a.Span<sbyte>(), b.Span<sbyte>(), y); break;
                 case DataType.UInt8: BroadcastLogic.Compare<byte, TCmp>(layout, a.Span<byte>(), b.Span<byte>(), y); break;
+                case DataType.Int16: BroadcastLogic.Compare<short, TCmp>(layout, a.Span<short>(), b.Span<short>(), y); break;
+                case DataType.UInt16: BroadcastLogic.Compare<ushort, TCmp>(layout, a.Span<ushort>(), b.Span<ushort>(), y); break;
                 // Bools are stored as 0 and 1, so they compare as bytes.
                 default: BroadcastLogic.Compare<byte, TCmp>(layout, MemoryMarshal.AsBytes(a.Span<bool>()), MemoryMarshal.AsBytes(b.Span<bool>()), y); break;
             }

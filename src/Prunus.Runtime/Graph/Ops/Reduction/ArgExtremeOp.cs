@@ -48,7 +48,9 @@ public abstract class ArgExtremeOp : Operator
                 case DataType.Float64: Run<double>(); break;
                 case DataType.Int64: Run<long>(); break;
                 case DataType.Int32: Run<int>(); break;
-                case DataType.Int8: Run<sbyte>(); break;
+                case DataType.Int8 or DataType.Int4: Run<sbyte>(); break;
+                case DataType.Int16: Run<short>(); break;
+                case DataType.UInt16: Run<ushort>(); break;
                 default: Run<byte>(); break;
             }
         }

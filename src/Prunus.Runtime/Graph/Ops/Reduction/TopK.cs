@@ -56,7 +56,9 @@ public sealed class TopKOp : Operator
             DataType.Float64 => new TopKKernel<double>(geometry),
             DataType.Int64 => new TopKKernel<long>(geometry),
             DataType.Int32 => new TopKKernel<int>(geometry),
-            DataType.Int8 => new TopKKernel<sbyte>(geometry),
+            DataType.Int8 or DataType.Int4 => new TopKKernel<sbyte>(geometry),
+            DataType.Int16 => new TopKKernel<short>(geometry),
+            DataType.UInt16 => new TopKKernel<ushort>(geometry),
             _ => new TopKKernel<byte>(geometry),
         };
     }

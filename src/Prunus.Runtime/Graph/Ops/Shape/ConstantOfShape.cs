@@ -40,6 +40,7 @@ public sealed class ConstantOfShapeOp : Operator
             switch (y.Type.SizeOf())
             {
                 case 1: DataMovement.As<byte>(y).Fill(DataMovement.As<byte>(value)[0]); break;
+                case 2: DataMovement.As<short>(y).Fill(DataMovement.As<short>(value)[0]); break;
                 case 4: DataMovement.As<int>(y).Fill(DataMovement.As<int>(value)[0]); break;
                 default: DataMovement.As<long>(y).Fill(DataMovement.As<long>(value)[0]); break;
             }

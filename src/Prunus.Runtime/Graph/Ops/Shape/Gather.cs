@@ -56,6 +56,7 @@ public sealed class GatherOp : Operator
             switch (x.Type.SizeOf())
             {
                 case 1: IndexedMovement.GatherBlocks<byte>(DataMovement.As<byte>(x), outer, n, inner, _index, DataMovement.As<byte>(y)); break;
+                case 2: IndexedMovement.GatherBlocks<short>(DataMovement.As<short>(x), outer, n, inner, _index, DataMovement.As<short>(y)); break;
                 case 4: IndexedMovement.GatherBlocks<int>(DataMovement.As<int>(x), outer, n, inner, _index, DataMovement.As<int>(y)); break;
                 default: IndexedMovement.GatherBlocks<long>(DataMovement.As<long>(x), outer, n, inner, _index, DataMovement.As<long>(y)); break;
             }

@@ -89,6 +89,7 @@ public sealed class GatherElementsOp : Operator
             switch (x.Type.SizeOf())
             {
                 case 1: Gather<byte>(DataMovement.As<byte>(x), offsets, _index, stride, DataMovement.As<byte>(y)); break;
+                case 2: Gather<short>(DataMovement.As<short>(x), offsets, _index, stride, DataMovement.As<short>(y)); break;
                 case 4: Gather<int>(DataMovement.As<int>(x), offsets, _index, stride, DataMovement.As<int>(y)); break;
                 default: Gather<long>(DataMovement.As<long>(x), offsets, _index, stride, DataMovement.As<long>(y)); break;
             }

@@ -73,6 +73,7 @@ public sealed class PadOp : Operator
             switch (x.Type.SizeOf())
             {
                 case 1: layout.Forward<byte>(DataMovement.As<byte>(x), DataMovement.As<byte>(fill)[0], DataMovement.As<byte>(y)); break;
+                case 2: layout.Forward<short>(DataMovement.As<short>(x), DataMovement.As<short>(fill)[0], DataMovement.As<short>(y)); break;
                 case 4: layout.Forward<int>(DataMovement.As<int>(x), DataMovement.As<int>(fill)[0], DataMovement.As<int>(y)); break;
                 default: layout.Forward<long>(DataMovement.As<long>(x), DataMovement.As<long>(fill)[0], DataMovement.As<long>(y)); break;
             }

@@ -1,0 +1,264 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Prunus.Cli.Console;
+using Prunus.Data;
+using Prunus.Graph;
+using Prunus.Pruning;
+using Prunus.Quantization;
+using Prunus.Quantization.Dynamic;
+using Prunus.Quantization.Observers;
+using Prunus.Quantization.Static;
+using Prunus.Threading;
+
+namespace Prunus.Cli.Commands;
+
+/// <summary>
+/// prunus quantize MODEL.onnx --out Q.onnx [--mode static|dynamic] ...: quantizes a classifier to int8 in ONNX
+/// Runtime's QDQ (static) or dynamic format, and prints the same before/after table as prune. The input file is never
+/// modified.
+/// </summary>
+public sealed class QuantizeCommand : ICliCommand
+{
+    /// <summary>Every --mode name; <see cref="ParseMode"/> decides which run.</summary>
+    internal static readonly string[] Modes = ["static", "dynamic", "weight-only", "qat"];
+
+    /// <summary>The modes that run.</summary>
+    internal enum Mode { Static, Dynamic }
+
+    public Command Build(Func<Reporter> reporter)
+    {
+        var model = new Argument<string>("model") { Description = "ONNX classifier (input images [N,1,28,28] or [N,784], output logits [N,10])" };
+        var output = new Option<string>("--out") { Description = "Where to write the quantized model (ONNX)", Required = true, HelpName = "file" };
+        var mode = new Option<string>("--mode") { Description = "static: calibrated QDQ int8 (Conv, Gemm, MatMul); dynamic: int8 weights with activations quantized at run time (Gemm, MatMul)", DefaultValueFactory = _ => "static" }.OneOf(Modes);
+        var calibration = new Option<string>("--calibration") { Description = "How activation ranges are calibrated (static)", DefaultValueFactory = _ => "minmax" }.OneOf([.. CalibrationMethods.Names]);
+        var percentile = new Option<double>("--percentile") { Description = "Percentile kept by --calibration percentile", DefaultValueFactory = _ => 99.99, HelpName = "p" };
+        var perChannel = new Option<bool>("--per-channel") { Description = "One weight scale per output channel (the default)" };
+        var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per weight tensor" };
+        var symmetric = new Option<bool>("--symmetric") { Description = "Symmetric ranges for activations as well as weights (zero point at the middle)" };
+        var asymmetric = new Option<bool>("--asymmetric") { Description = "Asymmetric ranges for weights as well as activations (by default activations are asymmetric, weights symmetric)" };
+        var activations = new Option<string>("--activations") { Description = "Integer type of quantized activations (static)", DefaultValueFactory = _ => "uint8" }.OneOf("uint8", "int8");
+        var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights, as ONNX Runtime advises for x86 CPUs without VNNI (its AVX2 and AVX-512 int8 kernels saturate on full-range weights)" };
+        var bits = new Option<int>("--bits") { Description = "Bits per weight", DefaultValueFactory = _ => 8, HelpName = "n" };
+        var data = CliOptions.Data();
+        var images = new Option<int>("--calibration-images") { Description = "Training images that calibrate activation ranges and bias correction", DefaultValueFactory = _ => 1024, HelpName = "n" };
+        var maxLoss = new Option<double?>("--max-loss") { Description = "Accuracy points the quantized model may lose on a held-out split of the training set; the most sensitive layers stay in float until it loses no more", HelpName = "points" };
+        var validation = new Option<int>("--validation") { Description = "Images at the end of the training set held out to measure --max-loss", DefaultValueFactory = _ => 5000, HelpName = "n" };
+        var noBiasCorrection = new Option<bool>("--no-bias-correction") { Description = "Keep biases as they are (by default each layer's mean output shift on the calibration images is folded into its bias)" };
+        var exclude = new Option<string?>("--exclude") { Description = "Layers (node or weight names, comma-separated) kept in float", HelpName = "names" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the calibration image draw", DefaultValueFactory = _ => 0, HelpName = "n" };
+        var threads = CliOptions.Threads();
+        var latency = new Option<string>("--latency-batch") { Description = "Batch sizes at which latency is measured before and after (comma-separated; 0: none)", DefaultValueFactory = _ => "1,64", HelpName = "n,n" };
+        var cmd = new Command("quantize", "Quantize a model to int8 (static QDQ or dynamic) and compare it with the original")
+        {
+            model, output, mode, calibration, percentile, perChannel, perTensor, symmetric, asymmetric, activations, reduceRange, bits, data, images, maxLoss,
+            validation, noBiasCorrection, exclude, seed, threads, latency,
+        };
+        cmd.SetAction(p =>
+        {
+            var m = ParseMode(p.GetValue(mode)!);
+            CheckBits(p.GetValue(bits));
+            if (p.GetValue(perChannel) && p.GetValue(perTensor)) throw new UsageException("--per-channel and --per-tensor exclude each other: give one");
+            if (p.GetValue(symmetric) && p.GetValue(asymmetric)) throw new UsageException("--symmetric and --asymmetric exclude each other: give one");
+            var granularity = p.GetValue(perTensor) ? ScaleGranularity.PerTensor : ScaleGranularity.PerChannel;
+            bool? allSymmetric = p.GetValue(symmetric) ? true : p.GetValue(asymmetric) ? false : null;
+            var settings = new Settings
+            {
+                Model = p.GetValue(model)!,
+                Output = p.GetValue(output)!,
+                Mode = m,
+                Calibration = CalibrationMethods.Parse(p.GetValue(calibration)!),
+                Percentile = Check.InRange("--percentile", p.GetValue(percentile), 1e-9, 100),
+                Weights = new QuantizationSpec(QuantizedType.Int8, allSymmetric ?? true, granularity, p.GetValue(reduceRange)),
+                Activations = new QuantizationSpec(QuantizedTypes.Parse(p.GetValue(activations)!), allSymmetric ?? false),
+                CalibrationImages = Check.AtLeast("--calibration-images", p.GetValue(images), 1),
+                MaxLoss = p.GetValue(maxLoss) is { } ml ? Check.InRange("--max-loss", ml, 0, 100) : null,
+                Validation = Check.AtLeast("--validation", p.GetValue(validation), 1),
+                BiasCorrection = !p.GetValue(noBiasCorrection),
+                Exclude = (p.GetValue(exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Data = p.GetValue(data),
+                Seed = p.GetValue(seed),
+                Threads = Check.AtLeast("--threads", p.GetValue(threads), 1),
+                LatencyBatches = PruneCommand.ParseBatches(p.GetValue(latency)!),
+            };
+            if (m == Mode.Dynamic) CheckDynamic(p.GetResult(calibration) is { Implicit: false }, settings);
+            return Run(reporter(), settings);
+        });
+        return cmd;
+    }
+
+    /// <summary>The one switch over --mode: modes this build runs, and those still to come.</summary>
+    internal static Mode ParseMode(string mode) => mode switch
+    {
+        "static" => Mode.Static,
+        "dynamic" => Mode.Dynamic,
+        "weight-only" or "qat" => throw new UsageException($"--mode {mode} is not available yet; use --mode static or --mode dynamic"),
+        _ => throw new UsageException($"--mode '{mode}' is not one of: {string.Join(", ", Modes)}"),
+    };
+
+    /// <summary>Static and dynamic quantization store 8-bit weights; 4 bits come with weight-only quantization.</summary>
+    internal static void CheckBits(int bits)
+    {
+        if (bits == 8) return;
+        if (bits == 4) throw new UsageException("--bits 4 is not available yet (4-bit weights come with --mode weight-only); use --bits 8");
+        throw new UsageException($"--bits {bits} is not a supported bit width; use --bits 8");
+    }
+
+    private static void CheckDynamic(bool calibrationGiven, Settings s)
+    {
+        if (calibrationGiven) throw new UsageException("--calibration applies to --mode static: dynamic quantization measures activation ranges at run time");
+        if (s.MaxLoss is not null) throw new UsageException("--max-loss applies to --mode static");
+        if (s.Activations.Type != QuantizedType.UInt8 || s.Activations.Symmetric)
+            throw new UsageException("dynamic quantization quantizes activations to uint8 asymmetric at run time (DynamicQuantizeLinear): leave out --activations and --symmetric");
+    }
+
+    private sealed record Settings
+    {
+        public required string Model { get; init; }
+        public required string Output { get; init; }
+        public Mode Mode { get; init; }
+        public CalibrationMethod Calibration { get; init; }
+        public double Percentile { get; init; }
+        public required QuantizationSpec Weights { get; init; }
+        public required QuantizationSpec Activations { get; init; }
+        public int CalibrationImages { get; init; }
+        public double? MaxLoss { get; init; }
+        public int Validation { get; init; }
+        public bool BiasCorrection { get; init; }
+        public string[] Exclude { get; init; } = [];
+        public string? Data { get; init; }
+        public ulong Seed { get; init; }
+        public int Threads { get; init; }
+        public int[] LatencyBatches { get; init; } = [];
+    }
+
+    private static int Run(Reporter r, Settings s)
+    {
+        var inputPath = Check.ExistingFile("model", s.Model);
+        var files = FashionMnist.Locate(s.Data);
+        OutputPaths.CheckFile("--out", s.Output, [(inputPath, "the input model"), (files.TrainImages, "a dataset file"),
+            (files.TrainLabels, "a dataset file"), (files.TestImages, "a dataset file"), (files.TestLabels, "a dataset file")]);
+        var graph = ModelFiles.Load(inputPath);
+        var test = FashionMnist.LoadSet(files.TestImages, files.TestLabels);
+        var train = s.Mode == Mode.Static ? FashionMnist.LoadSet(files.TrainImages, files.TrainLabels) : null;
+        CheckInputShape(graph, train ?? test, inputPath);
+        ModelFiles.Naming(inputPath, () => { StaticQuantizer.CheckQuantizable(graph); return 0; });
+        using var pool = new WorkerPool(s.Threads);
+        var wall = Stopwatch.StartNew();
+
+        var before = ModelFiles.Naming(inputPath, () => r.WithProgress("measuring the input model", _ =>
+            ModelFigures.Measure(graph, new FileInfo(inputPath).Length, test, s.LatencyBatches, 1.0, pool)));
+        r.Line($"{Path.GetFileName(inputPath)}: {Fmt.Count(before.Params)} parameters, accuracy {before.Accuracy:F4}");
+
+        ModelGraph quantized;
+        IReadOnlyList<LayerDecision> layers;
+        StaticQuantizationResult? staticResult = null;
+        string description;
+        try
+        {
+            if (s.Mode == Mode.Static)
+            {
+                var (calibrationSet, validationSet) = Split(train!, s);
+                var options = new StaticQuantizationOptions
+                {
+                    Activations = s.Activations,
+                    Weights = s.Weights,
+                    Calibration = s.Calibration,
+                    Percentile = s.Percentile,
+                    Sampling = new CalibrationOptions { Images = s.CalibrationImages, Seed = s.Seed, Pool = pool },
+                    BiasCorrection = s.BiasCorrection,
+                    MaxLoss = s.MaxLoss,
+                    Exclude = s.Exclude,
+                };
+                staticResult = r.WithProgress("quantizing", progress => ModelFiles.Naming(inputPath, () =>
+                    StaticQuantizer.Quantize(graph, calibrationSet, options, validationSet, (f, what) => progress(f, what), r.Line)));
+                quantized = staticResult.Graph;
+                layers = staticResult.Layers;
+                description = $"static: weights {s.Weights}, activations {s.Activations}, {s.Calibration.Name()} calibration on " +
+                    $"{Math.Min(s.CalibrationImages, calibrationSet.Count)} images{(s.BiasCorrection ? ", bias correction" : "")}" +
+                    (s.MaxLoss is { } ml ? $", max loss {ml} pt" : "");
+            }
+            else
+            {
+                var result = ModelFiles.Naming(inputPath, () => DynamicQuantizer.Quantize(graph, new DynamicQuantizationOptions { Weights = s.Weights, Exclude = s.Exclude }));
+                quantized = result.Graph;
+                layers = result.Layers;
+                description = $"dynamic: weights {s.Weights}, activations uint8 at run time";
+            }
+        }
+        catch (ArgumentException e) when (e.Message.Contains("ignored layer", StringComparison.Ordinal) || e.Message.Contains("not quantizable layers", StringComparison.Ordinal))
+        {
+            throw new UsageException($"--exclude: {e.Message}");
+        }
+
+        quantized.Metadata.Properties["prunus.quantization"] = description;
+        ModelFiles.Save(quantized, s.Output);
+        var after = r.WithProgress("measuring the quantized model", _ =>
+            ModelFigures.Measure(quantized, new FileInfo(s.Output).Length, test, s.LatencyBatches, 1.0, pool));
+
+        r.Table("layers", ["layer", "op", "weights", "int8", "how", "alone (pt lost)"], layers.Select(l => (IReadOnlyList<string>)
+            [l.Name, l.OpType, Fmt.Count(l.Weights), l.Quantized ? "yes" : "no", l.Reason, l.SoloLoss is { } v ? $"{v:F2}" : ""]));
+        ModelFigures.Table(r, $"{Path.GetFileName(inputPath)} -> {Path.GetFileName(s.Output)}", before, after);
+        r.Line($"{layers.Count(l => l.Quantized)} of {layers.Count} layers quantized ({description}); written to {s.Output}");
+
+        var json = after.ToJson();
+        json["model"] = inputPath;
+        json["out"] = s.Output;
+        json["mode"] = s.Mode == Mode.Static ? "static" : "dynamic";
+        json["bits"] = 8;
+        json["weights"] = s.Weights.ToString();
+        json["activations"] = s.Mode == Mode.Static ? s.Activations.ToString() : "uint8 asymmetric per-tensor (run time)";
+        if (s.Mode == Mode.Static)
+        {
+            json["calibration"] = s.Calibration.Name();
+            json["calibration_images"] = s.CalibrationImages;
+            json["bias_correction"] = s.BiasCorrection;
+        }
+        json["max_loss"] = s.MaxLoss;
+        if (staticResult?.Fallback is { } f)
+            json["validation"] = new JsonObject
+            {
+                ["images"] = s.Validation,
+                ["float_accuracy"] = f.Baseline,
+                ["fully_quantized_accuracy"] = f.FullAccuracy,
+                ["accuracy"] = f.Accuracy,
+                ["loss_points"] = f.Loss,
+            };
+        json["seconds"] = wall.Elapsed.TotalSeconds;
+        json["before"] = before.ToJson();
+        json["after"] = after.ToJson();
+        json["layers"] = new JsonArray(layers.Select(l => (JsonNode)new JsonObject
+        {
+            ["name"] = l.Name,
+            ["op"] = l.OpType,
+            ["weights"] = l.Weights,
+            ["quantized"] = l.Quantized,
+            ["reason"] = l.Reason,
+            ["solo_loss_points"] = l.SoloLoss,
+        }).ToArray());
+        r.Result(json);
+        return 0;
+    }
+
+    /// <summary>Calibration images and, with --max-loss, the validation images held out at the end of the training set.</summary>
+    private static (ImageDataset Calibration, ImageDataset? Validation) Split(ImageDataset train, Settings s)
+    {
+        if (s.MaxLoss is null) return (train, null);
+        if (s.Validation >= train.Count)
+            throw new UsageException($"--validation {s.Validation}: the training set has only {train.Count} images, and calibration needs some of them; give fewer");
+        return (train.Slice(0, train.Count - s.Validation), train.Slice(train.Count - s.Validation, s.Validation));
+    }
+
+    /// <summary>The model's first input must take the data's images: [N,C,H,W] or [N,C*H*W].</summary>
+    private static void CheckInputShape(ModelGraph graph, ImageDataset data, string path)
+    {
+        var input = graph.DataInputs.FirstOrDefault() ?? throw new ModelException($"{Path.GetFileName(path)}: the model has no data input");
+        if (input.Dims is not { } dims) return;
+        var fixedDims = dims.Skip(1).Select(d => d.Value).ToArray();
+        bool image = fixedDims.Length == 3 && fixedDims.Zip(data.SampleShape).All(p => p.First is null || p.First == p.Second);
+        bool flat = fixedDims.Length == 1 && (fixedDims[0] is null || fixedDims[0] == data.ImageSize);
+        if (!image && !flat)
+            throw new DataException($"{Path.GetFileName(path)}: its input '{input.Name}' takes [{string.Join(",", dims)}], but the calibration and test images are " +
+                $"{data.Channels}x{data.Height}x{data.Width}: give a model for {data.Channels}x{data.Height}x{data.Width} images or data of the model's input shape (--data)");
+    }
+}

@@ -1,0 +1,78 @@
+using Prunus.Graph;
+
+namespace Prunus.Quantization.Static;
+
+/// <summary>
+/// Where a static QDQ model quantizes activations: the inputs and outputs of its quantized layers, each calibrated,
+/// and the tensors between them that only ops which commute with quantization (MaxPool, Flatten, Reshape, Squeeze,
+/// Unsqueeze, Transpose) produce, which share the parameters of the tensor they come from, as ONNX Runtime requires
+/// to run those ops on integers.
+/// </summary>
+public sealed class QdqLayout
+{
+    /// <summary>Ops whose output is a rearrangement or a selection of their input's values.</summary>
+    public static IReadOnlySet<string> PassThroughOps { get; } =
+        new HashSet<string>(["MaxPool", "GlobalMaxPool", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose"], StringComparer.Ordinal);
+
+    private readonly ModelGraph _graph;
+    private readonly Dictionary<string, Node> _producers = new(StringComparer.Ordinal);
+
+    /// <summary>The quantizable layers, in graph order.</summary>
+    public IReadOnlyList<QuantizableLayer> Layers { get; }
+
+    /// <summary>The layout of <paramref name="layers"/> (found in <paramref name="graph"/>).</summary>
+    public QdqLayout(ModelGraph graph, IReadOnlyList<QuantizableLayer> layers)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(layers);
+        _graph = graph;
+        Layers = layers;
+        foreach (var n in graph.Nodes)
+            foreach (var o in n.Outputs)
+                if (o.Length > 0) _producers[o] = n;
+    }
+
+    /// <summary>
+    /// The activation tensors to quantize when <paramref name="quantized"/> are the quantized layers, each mapped to
+    /// the tensor whose calibrated parameters it uses (itself, or the source of a pass-through chain).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Points(IEnumerable<QuantizableLayer> quantized)
+    {
+        var own = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var l in quantized)
+        {
+            own.Add(l.Input);
+            own.Add(l.Output);
+        }
+        var source = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var t in own) Resolve(t, own, source);
+        return source;
+    }
+
+    /// <summary>Every tensor that <see cref="Points"/> may map to when all layers are quantized: what calibration observes.</summary>
+    public IReadOnlyCollection<string> CalibratedTensors() => Points(Layers).Values.Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// Maps <paramref name="tensor"/> (and the tensors of its pass-through chain) to its source: walking back through
+    /// pass-through producers, the first tensor that is itself a layer's point; the tensor itself when none is.
+    /// </summary>
+    private void Resolve(string tensor, HashSet<string> own, Dictionary<string, string> source)
+    {
+        if (source.ContainsKey(tensor)) return;
+        var chain = new List<string> { tensor };
+        var at = tensor;
+        while (_producers.TryGetValue(at, out var p) && PassThroughOps.Contains(p.OpType) && p.Domain is "" or "ai.onnx"
+            && p.Outputs[0] == at && p.InputOrNull(0) is { } input && !_graph.Initializers.ContainsKey(input))
+        {
+            if (own.Contains(input))
+            {
+                Resolve(input, own, source);
+                foreach (var c in chain) source[c] = source[input];
+                return;
+            }
+            chain.Add(input);
+            at = input;
+        }
+        source[tensor] = tensor;
+    }
+}
