@@ -6,7 +6,10 @@ namespace Prunus.Quantization.Qat;
 /// <summary>How <see cref="QatPreparation"/> makes a float model ready for quantization-aware training.</summary>
 public sealed record QatOptions
 {
-    /// <summary>Weights: int8 symmetric per output channel by default (ONNX Runtime's default); int4 symmetric also works.</summary>
+    /// <summary>
+    /// Weights: int8 symmetric per output channel by default (ONNX Runtime's default); int4 symmetric also works. A
+    /// reduced range (7-bit weights) keeps ONNX Runtime's u8s8 kernels on x86 CPUs without VNNI from saturating.
+    /// </summary>
     public QuantizationSpec Weights { get; init; } = QuantizationSpec.DefaultWeights;
     /// <summary>Activations: uint8 asymmetric per tensor by default (ONNX Runtime's default), or int8.</summary>
     public QuantizationSpec Activations { get; init; } = QuantizationSpec.DefaultActivations;
@@ -16,21 +19,12 @@ public sealed record QatOptions
     /// stay at their calibrated values.
     /// </summary>
     public bool LearnedScales { get; init; }
-    /// <summary>
-    /// Weights use one bit less (levels [-63, 63] for int8), as ONNX Runtime's reduce_range does. Its u8s8 integer
-    /// kernels on x86 CPUs without VNNI add pairs of uint8 x int8 products in 16 bits, which saturate with full-range
-    /// weights (255·127·2 &gt; 32767) and then compute something else than the model; 7-bit weights cannot saturate.
-    /// </summary>
-    public bool ReduceRange { get; init; }
     /// <summary>Which observer sets the initial activation ranges on the calibration images.</summary>
     public CalibrationMethod Calibration { get; init; } = CalibrationMethod.MinMax;
     /// <summary>Calibration images and batches of the initial activation ranges.</summary>
     public CalibrationOptions CalibrationImages { get; init; } = new() { Images = 512 };
     /// <summary>Names of layers (nodes or weights) to keep in float.</summary>
     public IReadOnlyCollection<string> Ignore { get; init; } = [];
-
-    /// <summary>The weight levels: the spec's symmetric range, halved with <see cref="ReduceRange"/>.</summary>
-    public (int Min, int Max) WeightLevels => ReduceRange ? (-(Weights.QMax >> 1), Weights.QMax >> 1) : (Weights.QMin, Weights.QMax);
 
     /// <summary>Throws with a message naming the bad value.</summary>
     public void Validate()

@@ -6,6 +6,7 @@ using Prunus.Graph.Planning;
 using Prunus.Pruning;
 using Prunus.Quantization.Calibration;
 using Prunus.Quantization.Observers;
+using Prunus.Quantization.Static;
 using Prunus.Tensors;
 using Prunus.Training;
 
@@ -13,25 +14,16 @@ namespace Prunus.Quantization.Qat;
 
 /// <summary>
 /// Makes a float model ready for quantization-aware training: BatchNormalization folded into the Conv (or Gemm)
-/// before it, and FakeQuantize nodes (domain ai.prunus) where static quantization puts QuantizeLinear/DequantizeLinear:
-/// on each Conv/Gemm/MatMul weight (per output channel), on each such op's input activation, and on its output after
-/// a following Relu or Clip. Activation ranges start from a short calibration on the float model. The result trains
-/// with the ordinary <see cref="Trainer"/> (straight-through gradients; LSQ scales as parameters when asked) and
-/// becomes a standard QDQ model with <see cref="QatExport.ToQdq"/>.
+/// before it, and FakeQuantize nodes (domain ai.prunus) exactly where static quantization puts QuantizeLinear ->
+/// DequantizeLinear (<see cref="QdqLayout"/>): on each quantizable layer's input activation, on its output after a
+/// following Relu or Clip, on the tensors between layers that only pass-through ops produce (sharing their source's
+/// parameters), and on each Conv/Gemm/MatMul weight (per output channel). Activation ranges start from a short
+/// calibration of the float model. The result trains with the ordinary <see cref="Trainer"/> (straight-through
+/// gradients; LSQ scales as parameters when asked) and becomes the static quantizer's QDQ file with
+/// <see cref="QatExport.ToQdq"/>.
 /// </summary>
-/// <remarks>
-/// An input reached from another quantized activation through ops that only move or select values (MaxPool, Flatten,
-/// Reshape, Transpose, Squeeze, Unsqueeze, Identity) shares that activation's scale and zero point: its values are
-/// already on the grid, so the quantizer there changes nothing, and the exported file gets the QuantizeLinear ->
-/// DequantizeLinear pair in front of the consumer that integer kernels look for.
-/// </remarks>
 public static class QatPreparation
 {
-    private static readonly HashSet<string> GridPreserving = new(StringComparer.Ordinal)
-    {
-        "MaxPool", "GlobalMaxPool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Identity",
-    };
-
     /// <summary>
     /// A new graph made from <paramref name="graph"/> (unchanged) for QAT, its activation ranges calibrated on
     /// <paramref name="calibration"/>.
@@ -45,30 +37,18 @@ public static class QatPreparation
         if (calibration.Count == 0) throw new DataException($"{calibration.Source}: the calibration set is empty");
         var g = graph.Clone();
         new BatchNormFoldingPass().Apply(g);
-        var layers = PrunableLayers.Find(g, options.Ignore);
+        var layers = QuantizableLayer.Find(g, options.Ignore);
         if (layers.Count == 0)
             throw new ArgumentException($"model '{graph.Name}' has nothing to quantize: no Conv, Gemm or MatMul reads a constant float weight" +
                 (options.Ignore.Count > 0 ? " that is not ignored" : ""));
+        var points = new QdqLayout(g, layers).Points(layers);
 
-        // Activation points in graph order: each layer's input, and its output after a following Relu or Clip.
-        var editor = new GraphEditor(g);
-        var points = new List<string>();
-        foreach (var layer in layers)
-        {
-            points.Add(layer.InputName);
-            var output = layer.Node.Outputs[0];
-            if (editor.SoleConsumer(output) is { OpType: "Relu" or "Clip", Domain: "" or "ai.onnx" } act) output = act.Outputs[0];
-            points.Add(output);
-        }
-        points = points.Distinct(StringComparer.Ordinal).ToList();
-        var pointSet = new HashSet<string>(points, StringComparer.Ordinal);
-        var source = points.ToDictionary(p => p, p => Source(editor, p, pointSet), StringComparer.Ordinal);
-
-        // Ranges from the float model (with BN folded): one observer per point that has its own parameters.
-        var own = points.Where(p => source[p] == p).ToList();
+        // Ranges from the float model (with BN folded), one observer per tensor with its own parameters.
+        var own = points.Values.Distinct(StringComparer.Ordinal).ToList();
         var observers = ActivationCalibration.Collect(g, own, calibration, _ => options.Calibration.Create(), options.CalibrationImages);
         var features = FeaturesPerImage(g, calibration, own);
 
+        var editor = new GraphEditor(g);
         var scales = new Dictionary<string, (string Scale, string Zero)>(StringComparer.Ordinal);
         foreach (var p in own)
         {
@@ -76,33 +56,20 @@ public static class QatPreparation
             var (s, z) = QuantMath.Parameters(min, max, options.Activations);
             scales[p] = (editor.AddInitializer(p + "_scale", Tensor.Scalar(s)), editor.AddInitializer(p + "_zero_point", Tensor.Scalar((float)z)));
         }
-        foreach (var p in points)
+        // In graph order, as static quantization inserts its pairs.
+        var order = g.DataInputs.Select(i => i.Name).Concat(g.Nodes.SelectMany(n => n.Outputs)).Where(points.ContainsKey).Distinct().ToList();
+        foreach (var p in order)
         {
-            var (scale, zero) = scales[source[p]];
+            var (scale, zero) = scales[points[p]];
             var fq = FakeQuantize(editor, p + "_FakeQuantize", options.Activations.QMin, options.Activations.QMax, options.LearnedScales);
             fq.Inputs.AddRange([p, scale, zero]);
-            if (options.LearnedScales) fq.Attributes["grad_scale"] = AttributeValue.Of(GradScale(features[source[p]], options.Activations.QMax));
+            if (options.LearnedScales) fq.Attributes["grad_scale"] = AttributeValue.Of(GradScale(features[points[p]], options.Activations.QMax));
             Insert(editor, fq, p);
         }
-        foreach (var layer in layers) QuantizeWeight(editor, layer, options);
+        foreach (var layer in layers) QuantizeWeight(editor, layer.Layer, options);
         editor.Commit();
         editor.ImportPrunusDomain();
         return g;
-    }
-
-    /// <summary>
-    /// The point whose parameters <paramref name="point"/> uses: itself, or the quantized activation it is reached
-    /// from through grid-preserving ops only.
-    /// </summary>
-    private static string Source(GraphEditor editor, string point, HashSet<string> points)
-    {
-        var v = point;
-        while (editor.Producer(v) is { } p && GridPreserving.Contains(p.OpType) && p.Domain is "" or "ai.onnx" && p.InputOrNull(0) is { } input)
-        {
-            v = input;
-            if (points.Contains(v)) return v;
-        }
-        return point;
     }
 
     /// <summary>Elements per image of each value (LSQ's N for an activation: the features of one sample).</summary>
@@ -147,7 +114,7 @@ public static class QatPreparation
     private static void QuantizeWeight(GraphEditor editor, PrunableLayer layer, QatOptions options)
     {
         var spec = options.Weights;
-        var (qmin, qmax) = options.WeightLevels;
+        int qmin = spec.QMin, qmax = spec.QMax;
         var fq = FakeQuantize(editor, layer.WeightName + "_FakeQuantize", qmin, qmax, options.LearnedScales);
         fq.Inputs.Add(layer.WeightName);
         bool perChannel = spec.Granularity == ScaleGranularity.PerChannel;

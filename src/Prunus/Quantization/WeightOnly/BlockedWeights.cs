@@ -85,11 +85,8 @@ internal static class BlockedWeights
         return values + zeros + 4L * m.Scales.Length;
     }
 
-    /// <summary>A zero tensor holding values of <paramref name="type"/>.</summary>
-    private static Tensor Integers(QuantizedType type, int[] shape) => Tensor.Zeros(StorageOf(type), shape);
-
-    /// <summary>The Prunus element type of quantized values of <paramref name="type"/>.</summary>
-    public static DataType StorageOf(QuantizedType type) => type.IsSigned() ? DataType.Int8 : DataType.UInt8;
+    /// <summary>A zero tensor holding values of <paramref name="type"/> (4-bit types one per byte; files pack them).</summary>
+    private static Tensor Integers(QuantizedType type, int[] shape) => Tensor.Zeros(type.ToDataType(), shape);
 
     // Signed types live in sbyte[], unsigned ones in byte[] (an `is sbyte[]` test cannot tell them apart: the runtime
     // treats byte[] and sbyte[] as convertible).

@@ -131,14 +131,14 @@ public sealed class QatTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Reduced_range_weights_use_seven_bits()
+    public void Reduced_range_weights_keep_to_seven_bits()
     {
         var data = QatFixtures.Data(64, 6);
-        var qat = QatPreparation.Prepare(QatFixtures.Trained(data, epochs: 1), data, Options() with { ReduceRange = true });
+        var qat = QatPreparation.Prepare(QatFixtures.Trained(data, epochs: 1), data, Options() with { Weights = QuantizationSpec.DefaultWeights with { ReduceRange = true } });
         Assert.All(FakeQuantizers(qat).Where(n => qat.Initializers.ContainsKey(n.Inputs[0])), n =>
         {
-            Assert.Equal(-63, n.Attributes["qmin"].Int);
-            Assert.Equal(63, n.Attributes["qmax"].Int);
+            Assert.Equal(-64, n.Attributes["qmin"].Int);
+            Assert.Equal(64, n.Attributes["qmax"].Int);
         });
         var q = QatExport.ToQdq(qat);
         var weights = q.Nodes.Where(n => n.OpType == "DequantizeLinear" && q.Initializers.GetValueOrDefault(n.Inputs[0])?.Type == DataType.Int8).ToList();
@@ -146,8 +146,8 @@ public sealed class QatTests(ITestOutputHelper output)
         foreach (var dq in weights)
         {
             var v = q.Initializers[dq.Inputs[0]].Span<sbyte>().ToArray();
-            Assert.All(v, x => Assert.InRange(x, -63, 63));
-            Assert.Contains(v, x => Math.Abs(x) == 63);
+            Assert.All(v, x => Assert.InRange(x, -64, 64));
+            Assert.Contains(v, x => Math.Abs(x) == 64);
         }
     }
 

@@ -79,7 +79,8 @@ public sealed class WeightOnlyQuantizerTests
         var dq = q.Producer(reshape.Inputs[0])!;
         Assert.Equal([6, 18], q.Initializers[dq.Inputs[0]].Shape);
         Assert.Equal([6, 4], q.Initializers[dq.Inputs[1]].Shape); // 18 in groups of 5: 5, 5, 5, 3
-        Assert.Equal(DataType.UInt8, q.Initializers[dq.Inputs[2]].Type); // uint4 zero points, stored in bytes
+        Assert.Equal(DataType.UInt4, q.Initializers[dq.Inputs[0]].Type);
+        Assert.Equal(DataType.UInt4, q.Initializers[dq.Inputs[2]].Type);
         Assert.All(q.Initializers[dq.Inputs[0]].Span<byte>().ToArray(), v => Assert.InRange(v, 0, 15));
 
         // Running the materialized file gives the outputs of the float model carrying the dequantized weights.
@@ -145,6 +146,33 @@ public sealed class WeightOnlyQuantizerTests
         var expected = new InferenceSession(WithWeights(g, q), new PlanOptions { Pool = TestPools.One }).Run(new Dictionary<string, Tensor> { ["x"] = x });
         var actual = new InferenceSession(BlockedDequantizeReference.Materialize(q), new PlanOptions { Pool = TestPools.One }).Run(new Dictionary<string, Tensor> { ["x"] = x });
         TensorAssert.Close(expected["m"], actual["m"]);
+    }
+
+    [Theory]
+    [InlineData(4, 128, 7.0)]
+    [InlineData(4, 32, 6.0)]
+    [InlineData(8, 0, 3.9)]
+    public void Files_shrink_with_the_bits_per_weight(int bits, int group, double atLeast)
+    {
+        // mlp: 266,610 weights against 410 biases, so the file is nearly all weights.
+        var g = Prunus.Models.ModelZoo.Create("mlp", new Prunus.Models.ZooOptions { Seed = 1 });
+        var q = WeightOnlyQuantizer.Quantize(g, Options(bits: bits, group: group)).Graph;
+        long before = Prunus.Graph.Onnx.OnnxWriter.ToBytes(g).Length, after = Prunus.Graph.Onnx.OnnxWriter.ToBytes(q).Length;
+        double ratio = (double)before / after;
+        Assert.True(ratio >= atLeast, $"{bits}-bit group {group}: {before} -> {after} bytes, {ratio:F2}x smaller; expected at least {atLeast}x");
+        Assert.True(ratio <= 32.0 / bits, $"{ratio:F2}x is more than {bits}-bit values allow");
+    }
+
+    [Fact]
+    public void Prunus_runs_the_file_it_writes()
+    {
+        var g = ConvModel();
+        var q = WeightOnlyQuantizer.Quantize(g, Options(bits: 4, group: 5, symmetric: false)).Graph;
+        var loaded = Prunus.Graph.Onnx.OnnxReader.Load(Prunus.Graph.Onnx.OnnxWriter.ToBytes(q));
+        var dq = loaded.Nodes.First(n => n.OpType == "DequantizeLinear");
+        Assert.Equal(DataType.UInt4, loaded.Initializers[dq.Inputs[0]].Type);
+        var x = TensorAssert.Random(4, 0, 1, 2, 4, 5, 5);
+        TensorAssert.Close(Run(BlockedDequantizeReference.Materialize(q), x), Run(loaded, x), 1e-5, 1e-6);
     }
 
     [Fact]
