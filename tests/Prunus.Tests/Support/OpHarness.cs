@@ -14,8 +14,13 @@ public sealed class OpCase
     public string OpType { get; }
     public int OutputCount { get; private set; } = 1;
     public long Opset { get; private set; } = 17;
+    /// <summary>The node's domain ("" is the ONNX default domain).</summary>
+    public string Domain { get; private set; } = "";
 
     public OpCase(string opType) => OpType = opType;
+
+    /// <summary>Puts the node in <paramref name="domain"/> (imported by the graph at version 1).</summary>
+    public OpCase InDomain(string domain) { Domain = domain; return this; }
 
     /// <summary>A varying input (a graph input; gradient-checked if float).</summary>
     public OpCase Input(Tensor t) { _inputs.Add(($"in{_inputs.Count}", t, false)); return this; }
@@ -39,6 +44,8 @@ public sealed class OpCase
         g.Metadata.Opsets[""] = Opset;
         var node = new Node(OpType, "node", _inputs.Select(i => i.Name), Enumerable.Range(0, OutputCount).Select(i => $"out{i}"));
         foreach (var (k, v) in _attributes) node.Attributes[k] = v;
+        node.Domain = Domain;
+        if (Domain.Length > 0) g.Metadata.Opsets[Domain] = 1;
         g.Nodes.Add(node);
         foreach (var (name, value, constant) in _inputs)
         {

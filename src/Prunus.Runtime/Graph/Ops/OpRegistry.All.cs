@@ -133,5 +133,7 @@ public static partial class OpRegistry
         // Integer execution (domain ai.prunus): made by the quantization lowering
         new QLinearFusedConvOp(),
         new QLinearFusedGemmOp(),
+        // Quantization-aware training (domain ai.prunus)
+        new FakeQuantizeOp(),
     ];
 }

@@ -24,6 +24,12 @@ public abstract class Operator
     public virtual bool IsDifferentiable(int index) => true;
 
     /// <summary>
+    /// Whether a gradient flows into input <paramref name="index"/> of <paramref name="node"/>: <see cref="IsDifferentiable(int)"/>
+    /// unless the op's attributes decide it (a fake quantizer's scale learns only when the node asks for it).
+    /// </summary>
+    public virtual bool IsDifferentiable(Node node, int index) => IsDifferentiable(index);
+
+    /// <summary>
     /// True when output 0 is input 0's data under a new shape (Reshape, Flatten, Squeeze, Identity, ...). The planner then
     /// makes the output a view of the input and skips the forward kernel; the kernel's backward still runs.
     /// </summary>

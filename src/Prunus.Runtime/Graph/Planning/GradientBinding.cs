@@ -17,7 +17,7 @@ internal static class GradientBinding
         {
             bool flows = false;
             for (int i = 0; i < step.Node.Inputs.Count; i++)
-                flows |= step.Node.Inputs[i].Length > 0 && requires.Contains(step.Node.Inputs[i]) && step.Op.IsDifferentiable(i);
+                flows |= step.Node.Inputs[i].Length > 0 && requires.Contains(step.Node.Inputs[i]) && step.Op.IsDifferentiable(step.Node, i);
             if (!flows) continue;
             foreach (var o in step.Node.Outputs)
                 if (o.Length > 0 && infos[o].Type == DataType.Float32) requires.Add(o);
@@ -31,7 +31,7 @@ internal static class GradientBinding
         {
             var k = step.Kernel;
             k.OutputGrads = step.Node.Outputs.Select(o => o.Length > 0 && grads.ContainsKey(o) ? grads[o] : null).ToArray();
-            k.InputGrads = step.Node.Inputs.Select((n, i) => n.Length > 0 && step.Op.IsDifferentiable(i) && grads.ContainsKey(n) ? grads[n] : null).ToArray();
+            k.InputGrads = step.Node.Inputs.Select((n, i) => n.Length > 0 && step.Op.IsDifferentiable(step.Node, i) && grads.ContainsKey(n) ? grads[n] : null).ToArray();
         }
         foreach (var o in graph.Outputs)
             if (!grads.ContainsKey(o.Name) && infos.TryGetValue(o.Name, out var info) && info.Type == DataType.Float32 && requires.Contains(o.Name))

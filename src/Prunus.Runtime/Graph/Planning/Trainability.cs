@@ -23,7 +23,7 @@ public static class Trainability
                 var name = node.Inputs[i];
                 if (name.Length == 0 || !graph.Initializers.ContainsKey(name)) continue;
                 if (!used.Contains(name)) used.Add(name);
-                if (op is null || !op.IsDifferentiable(i)) blocked.Add(name);
+                if (op is null || !op.IsDifferentiable(node, i)) blocked.Add(name);
             }
         }
         // In order of first use, so optimizer state and checkpoints line up run after run.

@@ -27,31 +27,12 @@ internal static class ObsSolver
         if (rows == 0 || cols == 0 || target.PruneCount <= 0 && target.NOfM is null) return (pruned, 0, 0);
         if (hessian.Length != cols * cols) throw new ArgumentException($"the Hessian must be {cols} x {cols}");
 
-        var h = hessian.ToArray();
-        double mean = 0;
-        int live = 0;
+        // An input that is zero on every calibration row: its weights change nothing on the calibration outputs, so
+        // they are zeroed (and then pruned first, as SparseGPT does).
+        var (u, damp, dead) = HessianInverse.Factor(hessian, cols, dampening);
         for (int j = 0; j < cols; j++)
-            if (h[j * cols + j] > 0) { mean += h[j * cols + j]; live++; }
-        mean = live == 0 ? 1 : mean / live;
-        for (int j = 0; j < cols; j++)
-        {
-            if (h[j * cols + j] > 0) continue;
-            // An input that is zero on every calibration row: its weights change nothing on the calibration outputs,
-            // so they are zeroed (and then pruned first, as SparseGPT does); a diagonal entry keeps H invertible.
-            h[j * cols + j] = mean;
-            for (int r = 0; r < rows; r++) w[r * cols + j] = 0;
-        }
-        var u = new double[(long)cols * cols];
-        double damp = dampening;
-        while (true)
-        {
-            var d = (double[])h.Clone();
-            for (int j = 0; j < cols; j++) d[j * cols + j] += damp * mean;
-            if (SpdFactor.InverseUpperFactor(d, cols, u)) break;
-            // Not numerically positive definite (collinear inputs and little damping): damp more, as the paper advises.
-            damp = Math.Max(damp * 10, 1e-6);
-            if (damp > 1e6) throw new InvalidOperationException("the input second moment is not positive definite even with heavy dampening");
-        }
+            if (dead[j])
+                for (int r = 0; r < rows; r++) w[r * cols + j] = 0;
 
         int block = Math.Max(1, blockSize);
         if (target.NOfM is { } nm) block = (block + nm.M - 1) / nm.M * nm.M; // N:M groups never straddle blocks
