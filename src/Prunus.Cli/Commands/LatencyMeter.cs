@@ -68,6 +68,8 @@ public static class LatencyMeter
         times.Sort();
         double median = times[times.Count / 2];
         double p90 = times[Math.Min(times.Count - 1, (int)(times.Count * 0.9))];
-        return new LatencyResult(batch, median, p90, batch / (median / 1000), times.Count);
+        // A run shorter than the clock's tick measures 0; throughput is then bounded by one tick, not infinite.
+        double tick = 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+        return new LatencyResult(batch, median, p90, batch / (Math.Max(median, tick) / 1000), times.Count);
     }
 }
