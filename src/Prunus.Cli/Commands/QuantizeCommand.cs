@@ -33,6 +33,7 @@ public sealed class QuantizeCommand : ICliCommand
         var mode = new Option<string>("--mode") { Description = "static: calibrated QDQ int8 (Conv, Gemm, MatMul); dynamic: int8 weights with activations quantized at run time (Gemm, MatMul)", DefaultValueFactory = _ => "static" }.OneOf(Modes);
         var calibration = new Option<string>("--calibration") { Description = "How activation ranges are calibrated (static)", DefaultValueFactory = _ => "minmax" }.OneOf([.. CalibrationMethods.Names]);
         var percentile = new Option<double>("--percentile") { Description = "Percentile kept by --calibration percentile", DefaultValueFactory = _ => 99.99, HelpName = "p" };
+        var weightRange = new Option<string>("--weight-range") { Description = "How weight ranges are chosen: the extremes, or the range with the least squared error over the weights", DefaultValueFactory = _ => "minmax" }.OneOf("minmax", "mse");
         var perChannel = new Option<bool>("--per-channel") { Description = "One weight scale per output channel (the default)" };
         var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per weight tensor" };
         var symmetric = new Option<bool>("--symmetric") { Description = "Symmetric ranges for activations as well as weights (zero point at the middle)" };
@@ -51,7 +52,7 @@ public sealed class QuantizeCommand : ICliCommand
         var latency = new Option<string>("--latency-batch") { Description = "Batch sizes at which latency is measured before and after (comma-separated; 0: none)", DefaultValueFactory = _ => "1,64", HelpName = "n,n" };
         var cmd = new Command("quantize", "Quantize a model to int8 (static QDQ or dynamic) and compare it with the original")
         {
-            model, output, mode, calibration, percentile, perChannel, perTensor, symmetric, asymmetric, activations, reduceRange, bits, data, images, maxLoss,
+            model, output, mode, calibration, percentile, weightRange, perChannel, perTensor, symmetric, asymmetric, activations, reduceRange, bits, data, images, maxLoss,
             validation, noBiasCorrection, exclude, seed, threads, latency,
         };
         cmd.SetAction(p =>
@@ -69,6 +70,7 @@ public sealed class QuantizeCommand : ICliCommand
                 Mode = m,
                 Calibration = CalibrationMethods.Parse(p.GetValue(calibration)!),
                 Percentile = Check.InRange("--percentile", p.GetValue(percentile), 1e-9, 100),
+                WeightRange = p.GetValue(weightRange) == "mse" ? WeightRangeMethod.Mse : WeightRangeMethod.MinMax,
                 Weights = new QuantizationSpec(QuantizedType.Int8, allSymmetric ?? true, granularity, p.GetValue(reduceRange)),
                 Activations = new QuantizationSpec(QuantizedTypes.Parse(p.GetValue(activations)!), allSymmetric ?? false),
                 CalibrationImages = Check.AtLeast("--calibration-images", p.GetValue(images), 1),
@@ -119,6 +121,7 @@ public sealed class QuantizeCommand : ICliCommand
         public Mode Mode { get; init; }
         public CalibrationMethod Calibration { get; init; }
         public double Percentile { get; init; }
+        public WeightRangeMethod WeightRange { get; init; }
         public required QuantizationSpec Weights { get; init; }
         public required QuantizationSpec Activations { get; init; }
         public int CalibrationImages { get; init; }
@@ -165,6 +168,7 @@ public sealed class QuantizeCommand : ICliCommand
                     Weights = s.Weights,
                     Calibration = s.Calibration,
                     Percentile = s.Percentile,
+                    WeightRange = s.WeightRange,
                     Sampling = new CalibrationOptions { Images = s.CalibrationImages, Seed = s.Seed, Pool = pool },
                     BiasCorrection = s.BiasCorrection,
                     MaxLoss = s.MaxLoss,
@@ -180,7 +184,7 @@ public sealed class QuantizeCommand : ICliCommand
             }
             else
             {
-                var result = ModelFiles.Naming(inputPath, () => DynamicQuantizer.Quantize(graph, new DynamicQuantizationOptions { Weights = s.Weights, Exclude = s.Exclude }));
+                var result = ModelFiles.Naming(inputPath, () => DynamicQuantizer.Quantize(graph, new DynamicQuantizationOptions { Weights = s.Weights, WeightRange = s.WeightRange, Exclude = s.Exclude }));
                 quantized = result.Graph;
                 layers = result.Layers;
                 description = $"dynamic: weights {s.Weights}, activations uint8 at run time";
@@ -207,6 +211,7 @@ public sealed class QuantizeCommand : ICliCommand
         json["mode"] = s.Mode == Mode.Static ? "static" : "dynamic";
         json["bits"] = 8;
         json["weights"] = s.Weights.ToString();
+        json["weight_range"] = s.WeightRange == WeightRangeMethod.Mse ? "mse" : "minmax";
         json["activations"] = s.Mode == Mode.Static ? s.Activations.ToString() : "uint8 asymmetric per-tensor (run time)";
         if (s.Mode == Mode.Static)
         {

@@ -42,7 +42,7 @@ public sealed class CliQuantizeTests(CliWorkspace ws) : IClassFixture<CliWorkspa
     [Fact]
     public void Quantize_prints_the_layers_and_a_before_after_table()
     {
-        var r = Quantize(ws.Mlp, NewOutput(), "--calibration", "entropy", "--per-tensor", "--symmetric", "--activations", "int8");
+        var r = Quantize(ws.Mlp, NewOutput(), "--calibration", "entropy", "--per-tensor", "--symmetric", "--activations", "int8", "--weight-range", "mse");
         Assert.Equal(0, r.Code);
         foreach (var row in new[] { "accuracy", "parameters", "file size", "before", "after", "layers", "fc1", "per-tensor", "int8 symmetric" })
             Assert.Contains(row, r.Out);
@@ -107,6 +107,20 @@ public sealed class CliQuantizeTests(CliWorkspace ws) : IClassFixture<CliWorkspa
         var r = Quantize(ws.Mlp, NewOutput(), a, b);
         Assert.Equal(2, r.Code);
         r.SingleError("exclude each other");
+    }
+
+    [Fact]
+    public void Dynamic_quantization_writes_matmul_integer_layers()
+    {
+        var output = NewOutput();
+        var json = Quantize(ws.Mlp, output, "--mode", "dynamic", "--json").Json();
+        Assert.Equal("dynamic", json.GetProperty("mode").GetString());
+        Assert.InRange(json.GetProperty("accuracy").GetDouble(), 0, 1);
+        Assert.True(json.GetProperty("file_bytes").GetInt64() < json.GetProperty("before").GetProperty("file_bytes").GetInt64() / 3);
+        Assert.All(json.GetProperty("layers").EnumerateArray(), l => Assert.True(l.GetProperty("quantized").GetBoolean()));
+        var graph = OnnxReader.Load(output);
+        Assert.Equal(3, graph.Nodes.Count(n => n.OpType == "MatMulInteger"));
+        Assert.Equal(3, graph.Nodes.Count(n => n.OpType == "DynamicQuantizeLinear")); // one per layer input
     }
 
     [Fact]

@@ -45,7 +45,9 @@ public static class DynamicQuantizer
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var g = PassPipeline.ForExport.Optimize(graph);
-        var layers = PrunableLayers.Find(g, options.Exclude);
+        IReadOnlyList<PrunableLayer> layers;
+        try { layers = PrunableLayers.Find(g, options.Exclude); }
+        catch (ArgumentException e) { throw new ArgumentException(e.Message.Replace("prunable", "quantizable", StringComparison.Ordinal), e); }
         var decisions = new List<LayerDecision>();
         var editor = new GraphEditor(g);
         var quantizedInputs = new Dictionary<string, (string Q, string Scale, string Zero)>(StringComparer.Ordinal);
