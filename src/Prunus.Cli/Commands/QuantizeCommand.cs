@@ -39,7 +39,7 @@ public sealed class QuantizeCommand : ICliCommand
         var symmetric = new Option<bool>("--symmetric") { Description = "Symmetric ranges for activations as well as weights (zero point at the middle)" };
         var asymmetric = new Option<bool>("--asymmetric") { Description = "Asymmetric ranges for weights as well as activations (by default activations are asymmetric, weights symmetric)" };
         var activations = new Option<string>("--activations") { Description = "Integer type of quantized activations (static)", DefaultValueFactory = _ => "uint8" }.OneOf("uint8", "int8");
-        var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights, as ONNX Runtime advises for x86 CPUs without VNNI (its AVX2 and AVX-512 int8 kernels saturate on full-range weights)" };
+        var fullRange = new Option<bool>("--full-range") { Description = "Weights in all 8 bits ([-127, 127]) rather than 7 ([-64, 64]); exact on Prunus and on CPUs with VNNI, but ONNX Runtime's int8 kernels on x86 CPUs without VNNI saturate on them" };
         var bits = new Option<int>("--bits") { Description = "Bits per weight", DefaultValueFactory = _ => 8, HelpName = "n" };
         var data = CliOptions.Data();
         var images = new Option<int>("--calibration-images") { Description = "Training images that calibrate activation ranges and bias correction", DefaultValueFactory = _ => 1024, HelpName = "n" };
@@ -52,7 +52,7 @@ public sealed class QuantizeCommand : ICliCommand
         var latency = new Option<string>("--latency-batch") { Description = "Batch sizes at which latency is measured before and after (comma-separated; 0: none)", DefaultValueFactory = _ => "1,64", HelpName = "n,n" };
         var cmd = new Command("quantize", "Quantize a model to int8 (static QDQ or dynamic) and compare it with the original")
         {
-            model, output, mode, calibration, percentile, weightRange, perChannel, perTensor, symmetric, asymmetric, activations, reduceRange, bits, data, images, maxLoss,
+            model, output, mode, calibration, percentile, weightRange, perChannel, perTensor, symmetric, asymmetric, activations, fullRange, bits, data, images, maxLoss,
             validation, noBiasCorrection, exclude, seed, threads, latency,
         };
         cmd.SetAction(p =>
@@ -71,7 +71,7 @@ public sealed class QuantizeCommand : ICliCommand
                 Calibration = CalibrationMethods.Parse(p.GetValue(calibration)!),
                 Percentile = Check.InRange("--percentile", p.GetValue(percentile), 1e-9, 100),
                 WeightRange = p.GetValue(weightRange) == "mse" ? WeightRangeMethod.Mse : WeightRangeMethod.MinMax,
-                Weights = new QuantizationSpec(QuantizedType.Int8, allSymmetric ?? true, granularity, p.GetValue(reduceRange)),
+                Weights = new QuantizationSpec(QuantizedType.Int8, allSymmetric ?? true, granularity, ReduceRange: !p.GetValue(fullRange)),
                 Activations = new QuantizationSpec(QuantizedTypes.Parse(p.GetValue(activations)!), allSymmetric ?? false),
                 CalibrationImages = Check.AtLeast("--calibration-images", p.GetValue(images), 1),
                 MaxLoss = p.GetValue(maxLoss) is { } ml ? Check.InRange("--max-loss", ml, 0, 100) : null,

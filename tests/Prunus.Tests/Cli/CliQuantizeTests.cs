@@ -35,7 +35,11 @@ public sealed class CliQuantizeTests(CliWorkspace ws) : IClassFixture<CliWorkspa
         Assert.All(layers.EnumerateArray(), l => Assert.True(l.GetProperty("quantized").GetBoolean()));
         var graph = OnnxReader.Load(output);
         Assert.Contains(graph.Nodes, n => n.OpType == "QuantizeLinear");
-        Assert.Equal(3, graph.Initializers.Values.Count(t => t.Type == DataType.Int8 && t.Rank == 2));
+        var weights = graph.Initializers.Values.Where(t => t.Type == DataType.Int8 && t.Rank == 2).ToList();
+        Assert.Equal(3, weights.Count);
+        // 7-bit weights by default: every weight's channel peaks reach 64 and nothing goes beyond.
+        Assert.All(weights, w => Assert.Equal(64, w.Span<sbyte>().ToArray().Max(v => Math.Abs((int)v))));
+        Assert.Contains("reduced range", json.GetProperty("weights").GetString());
         Assert.StartsWith("static", graph.Metadata.Properties["prunus.quantization"]);
     }
 
@@ -59,6 +63,15 @@ public sealed class CliQuantizeTests(CliWorkspace ws) : IClassFixture<CliWorkspa
         var json = Quantize(ws.Mlp, NewOutput(), "--calibration", method, "--json").Json();
         Assert.Equal(method, json.GetProperty("calibration").GetString());
         Assert.InRange(json.GetProperty("accuracy").GetDouble(), 0, 1);
+    }
+
+    [Fact]
+    public void Full_range_weights_use_all_eight_bits()
+    {
+        var output = NewOutput();
+        Assert.Equal(0, Quantize(ws.Mlp, output, "--full-range").Code);
+        var weights = OnnxReader.Load(output).Initializers.Values.Where(t => t.Type == DataType.Int8 && t.Rank == 2);
+        Assert.All(weights, w => Assert.Equal(127, w.Span<sbyte>().ToArray().Max(v => Math.Abs((int)v))));
     }
 
     [Fact]
