@@ -10,7 +10,8 @@ ONNX Runtime evaluates every float model and every QDQ file Prunus wrote. Target
 Usage: bench/quant_fmnist.py [--anchor DIR] [--work DIR] [--out docs/benchmarks.md] [--methods m1,m2] [--extra "ARGS"]
   --anchor DIR   reuse a finished torch_fmnist.py run in DIR (torch_anchor.json and the .onnx exports)
   --work DIR     keep Prunus-trained models here and reuse them when present (default: a fresh temporary folder)
-  --extra ARGS   one more Prunus configuration to add to every model (default "--full-range": 8-bit weights)
+  --extra ARGS   one more Prunus configuration to add to every model, repeatable (default: "--full-range", 8-bit
+                 weights, and "--float-outputs", logits left float)
 Prints the markdown section and inserts it at the top of the output file (after its title).
 """
 import argparse, datetime, json, os, platform, shlex, subprocess, sys, tempfile
@@ -47,7 +48,7 @@ def main():
     ap.add_argument("--work")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs/benchmarks.md"))
     ap.add_argument("--methods", default=",".join(METHODS))
-    ap.add_argument("--extra", default="--full-range")
+    ap.add_argument("--extra", action="append")
     a = ap.parse_args()
     work = a.work or tempfile.mkdtemp(prefix="prunus-quant-")
     os.makedirs(work, exist_ok=True)
@@ -63,8 +64,8 @@ def main():
     torch = json.load(open(os.path.join(anchor_dir, "torch_anchor.json")))
 
     configs = [(m, ["--calibration", m]) for m in a.methods.split(",") if m]
-    if a.extra:
-        configs.append((a.extra.replace("--", "").strip(), shlex.split(a.extra)))
+    for extra in a.extra if a.extra is not None else ["--full-range", "--float-outputs"]:
+        configs.append((extra.replace("--", "").strip(), shlex.split(extra)))
     rows, commands = [], []
     for model in ["mlp", "lenet5"]:
         own = os.path.join(work, f"{model}.onnx")

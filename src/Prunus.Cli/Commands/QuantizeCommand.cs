@@ -40,6 +40,7 @@ public sealed class QuantizeCommand : ICliCommand
         var asymmetric = new Option<bool>("--asymmetric") { Description = "Asymmetric ranges for weights as well as activations (by default activations are asymmetric, weights symmetric)" };
         var activations = new Option<string>("--activations") { Description = "Integer type of quantized activations (static)", DefaultValueFactory = _ => "uint8" }.OneOf("uint8", "int8");
         var fullRange = new Option<bool>("--full-range") { Description = "Weights in all 8 bits ([-127, 127]) rather than 7 ([-64, 64]); exact on Prunus and on CPUs with VNNI, but ONNX Runtime's int8 kernels on x86 CPUs without VNNI saturate on them" };
+        var floatOutputs = new Option<bool>("--float-outputs") { Description = "Leave the model's outputs (the logits) in float rather than quantizing them as ONNX Runtime does: 256 levels make ties between the top classes (static)" };
         var bits = new Option<int>("--bits") { Description = "Bits per weight", DefaultValueFactory = _ => 8, HelpName = "n" };
         var data = CliOptions.Data();
         var images = new Option<int>("--calibration-images") { Description = "Training images that calibrate activation ranges and bias correction", DefaultValueFactory = _ => 1024, HelpName = "n" };
@@ -52,7 +53,7 @@ public sealed class QuantizeCommand : ICliCommand
         var latency = new Option<string>("--latency-batch") { Description = "Batch sizes at which latency is measured before and after (comma-separated; 0: none)", DefaultValueFactory = _ => "1,64", HelpName = "n,n" };
         var cmd = new Command("quantize", "Quantize a model to int8 (static QDQ or dynamic) and compare it with the original")
         {
-            model, output, mode, calibration, percentile, weightRange, perChannel, perTensor, symmetric, asymmetric, activations, fullRange, bits, data, images, maxLoss,
+            model, output, mode, calibration, percentile, weightRange, perChannel, perTensor, symmetric, asymmetric, activations, fullRange, floatOutputs, bits, data, images, maxLoss,
             validation, noBiasCorrection, exclude, seed, threads, latency,
         };
         cmd.SetAction(p =>
@@ -77,6 +78,7 @@ public sealed class QuantizeCommand : ICliCommand
                 MaxLoss = p.GetValue(maxLoss) is { } ml ? Check.InRange("--max-loss", ml, 0, 100) : null,
                 Validation = Check.AtLeast("--validation", p.GetValue(validation), 1),
                 BiasCorrection = !p.GetValue(noBiasCorrection),
+                FloatOutputs = p.GetValue(floatOutputs),
                 Exclude = (p.GetValue(exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 Data = p.GetValue(data),
                 Seed = p.GetValue(seed),
@@ -110,6 +112,7 @@ public sealed class QuantizeCommand : ICliCommand
     {
         if (calibrationGiven) throw new UsageException("--calibration applies to --mode static: dynamic quantization measures activation ranges at run time");
         if (s.MaxLoss is not null) throw new UsageException("--max-loss applies to --mode static");
+        if (s.FloatOutputs) throw new UsageException("--float-outputs applies to --mode static: dynamic quantization leaves every output float");
         if (s.Activations.Type != QuantizedType.UInt8 || s.Activations.Symmetric)
             throw new UsageException("dynamic quantization quantizes activations to uint8 asymmetric at run time (DynamicQuantizeLinear): leave out --activations and --symmetric");
     }
@@ -128,6 +131,7 @@ public sealed class QuantizeCommand : ICliCommand
         public double? MaxLoss { get; init; }
         public int Validation { get; init; }
         public bool BiasCorrection { get; init; }
+        public bool FloatOutputs { get; init; }
         public string[] Exclude { get; init; } = [];
         public string? Data { get; init; }
         public ulong Seed { get; init; }
@@ -171,6 +175,7 @@ public sealed class QuantizeCommand : ICliCommand
                     WeightRange = s.WeightRange,
                     Sampling = new CalibrationOptions { Images = s.CalibrationImages, Seed = s.Seed, Pool = pool },
                     BiasCorrection = s.BiasCorrection,
+                    QuantizeOutputs = !s.FloatOutputs,
                     MaxLoss = s.MaxLoss,
                     Exclude = s.Exclude,
                 };
@@ -179,7 +184,7 @@ public sealed class QuantizeCommand : ICliCommand
                 quantized = staticResult.Graph;
                 layers = staticResult.Layers;
                 description = $"static: weights {s.Weights}, activations {s.Activations}, {s.Calibration.Name()} calibration on " +
-                    $"{Math.Min(s.CalibrationImages, calibrationSet.Count)} images{(s.BiasCorrection ? ", bias correction" : "")}" +
+                    $"{Math.Min(s.CalibrationImages, calibrationSet.Count)} images{(s.BiasCorrection ? ", bias correction" : "")}{(s.FloatOutputs ? ", float outputs" : "")}" +
                     (s.MaxLoss is { } ml ? $", max loss {ml} pt" : "");
             }
             else
@@ -218,6 +223,7 @@ public sealed class QuantizeCommand : ICliCommand
             json["calibration"] = s.Calibration.Name();
             json["calibration_images"] = s.CalibrationImages;
             json["bias_correction"] = s.BiasCorrection;
+            json["float_outputs"] = s.FloatOutputs;
         }
         json["max_loss"] = s.MaxLoss;
         if (staticResult?.Fallback is { } f)

@@ -77,7 +77,8 @@ public sealed class CliQuantizeTests(CliWorkspace ws) : IClassFixture<CliWorkspa
     [Fact]
     public void A_loss_budget_is_measured_on_a_held_out_split()
     {
-        var json = Quantize(ws.Mlp, NewOutput(), "--max-loss", "0", "--validation", "64", "--json", "--asymmetric", "--no-bias-correction").Json();
+        var json = Quantize(ws.Mlp, NewOutput(), "--max-loss", "0", "--validation", "64", "--json", "--asymmetric", "--no-bias-correction", "--float-outputs").Json();
+        Assert.True(json.GetProperty("float_outputs").GetBoolean());
         var v = json.GetProperty("validation");
         Assert.Equal(64, v.GetProperty("images").GetInt32());
         Assert.True(v.GetProperty("loss_points").GetDouble() <= 1e-9, "the final choice meets the budget");

@@ -31,6 +31,12 @@ public sealed record StaticQuantizationOptions
     /// sensitive layers stay in float until it does not. Null: quantize every layer.
     /// </summary>
     public double? MaxLoss { get; init; }
+    /// <summary>
+    /// Whether a layer output that is a model output (the logits) is quantized too, as ONNX Runtime's quantizer does
+    /// (the default). Logits in 256 levels make ties between the top classes: LeNet-5 and LeNet-300-100 lost 0.14
+    /// points to them here; false leaves them float (the last layer's weights and input stay quantized).
+    /// </summary>
+    public bool QuantizeOutputs { get; init; } = true;
     /// <summary>Layers (node or weight names) kept in float.</summary>
     public IReadOnlyCollection<string> Exclude { get; init; } = [];
 
