@@ -46,4 +46,21 @@ public class DynamicQuantizeLinearTests
         Assert.Equal((1f, (byte)0), (s, zp));
         Assert.Equal(new byte[] { 0, 0 }, y);
     }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 17)]
+    [InlineData(16, 255)]
+    public void Random_shapes_follow_the_formula(int rows, int cols)
+    {
+        var x = TensorAssert.Random(rows * cols, -1.5f, 4f, rows, cols);
+        var r = new OpCase("DynamicQuantizeLinear").Input(x).Outputs(3).Run();
+        var xs = x.Floats.ToArray();
+        float min = Math.Min(xs.Min(), 0), max = Math.Max(xs.Max(), 0);
+        float s = max == min ? 1 : (max - min) / 255f;
+        Assert.Equal(s, r[1].Floats[0]);
+        int zp = (int)Math.Clamp(MathF.Round(-min / s), 0, 255);
+        Assert.Equal(zp, r[2].Span<byte>()[0]);
+        Assert.Equal(xs.Select(v => (byte)QuantTensors.Expected(v, s, zp, 0, 255)).ToArray(), r[0].Span<byte>().ToArray());
+    }
 }
