@@ -10,7 +10,8 @@ ONNX Runtime evaluates every float model and every QDQ file Prunus wrote. Target
 Usage: bench/quant_fmnist.py [--anchor DIR] [--work DIR] [--out docs/benchmarks.md] [--methods m1,m2] [--extra "ARGS"]
   --anchor DIR   reuse a finished torch_fmnist.py run in DIR (torch_anchor.json and the .onnx exports)
   --work DIR     keep Prunus-trained models here and reuse them when present (default: a fresh temporary folder)
-  --extra ARGS   one more Prunus configuration to add to every model (e.g. "--calibration entropy --reduce-range")
+  --extra ARGS   one more Prunus configuration to add to every model, repeatable (default: "--full-range", 8-bit
+                 weights, and "--float-outputs", logits left float)
 Prints the markdown section and inserts it at the top of the output file (after its title).
 """
 import argparse, datetime, json, os, platform, shlex, subprocess, sys, tempfile
@@ -47,7 +48,7 @@ def main():
     ap.add_argument("--work")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs/benchmarks.md"))
     ap.add_argument("--methods", default=",".join(METHODS))
-    ap.add_argument("--extra", default="--reduce-range")
+    ap.add_argument("--extra", action="append")
     a = ap.parse_args()
     work = a.work or tempfile.mkdtemp(prefix="prunus-quant-")
     os.makedirs(work, exist_ok=True)
@@ -63,8 +64,8 @@ def main():
     torch = json.load(open(os.path.join(anchor_dir, "torch_anchor.json")))
 
     configs = [(m, ["--calibration", m]) for m in a.methods.split(",") if m]
-    if a.extra:
-        configs.append((a.extra.replace("--", "").strip(), shlex.split(a.extra)))
+    for extra in a.extra if a.extra is not None else ["--full-range", "--float-outputs"]:
+        configs.append((extra.replace("--", "").strip(), shlex.split(extra)))
     rows, commands = [], []
     for model in ["mlp", "lenet5"]:
         own = os.path.join(work, f"{model}.onnx")
@@ -91,10 +92,10 @@ def main():
              f"{cpu}, 2 threads. PyTorch {torch.get('torch')} (../shared/anchors/torch_fmnist.py, FX static int8 on 1000 training",
              f"images): mlp {torch['mlp']['acc']:.4f} -> {torch['mlp'].get('int8_acc', float('nan')):.4f}, lenet5 "
              f"{torch['lenet5']['acc']:.4f} -> {torch['lenet5'].get('int8_acc', float('nan')):.4f}. Prunus: `prunus quantize --mode static` "
-             "(int8 per-channel symmetric weights, uint8 asymmetric activations, 1024 calibration images, bias correction) on its",
-             "own 8-epoch models and on PyTorch's exports; ONNX Runtime 1.30 ran the same float and QDQ files. On CPUs without",
-             "VNNI (this one), ONNX Runtime's uint8 x int8 kernels saturate int16 pair sums on full-range weights; `--reduce-range`",
-             "keeps weights to 7 bits so that its sums are exact. Target: at most 0.2 points lost. Reproduce: `python3 bench/quant_fmnist.py`.", "",
+             "(int8 per-channel symmetric weights in 7 bits, uint8 asymmetric activations, 1024 calibration images, bias correction)",
+             "on its own 8-epoch models and on PyTorch's exports; ONNX Runtime 1.30 ran the same float and QDQ files. On CPUs without",
+             "VNNI (this one), ONNX Runtime's uint8 x int8 kernels saturate int16 pair sums on 8-bit weights (`full-range` rows);",
+             "7-bit weights make its sums exact. Target: at most 0.2 points lost. Reproduce: `python3 bench/quant_fmnist.py`.", "",
              "| model | trained by | calibration | Prunus float | Prunus int8 | lost (pt) | ONNX Runtime float | ONNX Runtime int8 | file (KiB) | |",
              "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for m, label, name, b, q, fo, qo, fb, qb in rows:

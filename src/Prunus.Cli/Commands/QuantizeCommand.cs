@@ -33,12 +33,14 @@ public sealed class QuantizeCommand : ICliCommand
         var mode = new Option<string>("--mode") { Description = "static: calibrated QDQ int8 (Conv, Gemm, MatMul); dynamic: int8 weights with activations quantized at run time (Gemm, MatMul)", DefaultValueFactory = _ => "static" }.OneOf(Modes);
         var calibration = new Option<string>("--calibration") { Description = "How activation ranges are calibrated (static)", DefaultValueFactory = _ => "minmax" }.OneOf([.. CalibrationMethods.Names]);
         var percentile = new Option<double>("--percentile") { Description = "Percentile kept by --calibration percentile", DefaultValueFactory = _ => 99.99, HelpName = "p" };
+        var weightRange = new Option<string>("--weight-range") { Description = "How weight ranges are chosen: the extremes, or the range with the least squared error over the weights", DefaultValueFactory = _ => "minmax" }.OneOf("minmax", "mse");
         var perChannel = new Option<bool>("--per-channel") { Description = "One weight scale per output channel (the default)" };
         var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per weight tensor" };
         var symmetric = new Option<bool>("--symmetric") { Description = "Symmetric ranges for activations as well as weights (zero point at the middle)" };
         var asymmetric = new Option<bool>("--asymmetric") { Description = "Asymmetric ranges for weights as well as activations (by default activations are asymmetric, weights symmetric)" };
         var activations = new Option<string>("--activations") { Description = "Integer type of quantized activations (static)", DefaultValueFactory = _ => "uint8" }.OneOf("uint8", "int8");
-        var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights, as ONNX Runtime advises for x86 CPUs without VNNI (its AVX2 and AVX-512 int8 kernels saturate on full-range weights)" };
+        var fullRange = new Option<bool>("--full-range") { Description = "Weights in all 8 bits ([-127, 127]) rather than 7 ([-64, 64]); exact on Prunus and on CPUs with VNNI, but ONNX Runtime's int8 kernels on x86 CPUs without VNNI saturate on them" };
+        var floatOutputs = new Option<bool>("--float-outputs") { Description = "Leave the model's outputs (the logits) in float rather than quantizing them as ONNX Runtime does: 256 levels make ties between the top classes (static)" };
         var bits = new Option<int>("--bits") { Description = "Bits per weight", DefaultValueFactory = _ => 8, HelpName = "n" };
         var data = CliOptions.Data();
         var images = new Option<int>("--calibration-images") { Description = "Training images that calibrate activation ranges and bias correction", DefaultValueFactory = _ => 1024, HelpName = "n" };
@@ -51,7 +53,7 @@ public sealed class QuantizeCommand : ICliCommand
         var latency = new Option<string>("--latency-batch") { Description = "Batch sizes at which latency is measured before and after (comma-separated; 0: none)", DefaultValueFactory = _ => "1,64", HelpName = "n,n" };
         var cmd = new Command("quantize", "Quantize a model to int8 (static QDQ or dynamic) and compare it with the original")
         {
-            model, output, mode, calibration, percentile, perChannel, perTensor, symmetric, asymmetric, activations, reduceRange, bits, data, images, maxLoss,
+            model, output, mode, calibration, percentile, weightRange, perChannel, perTensor, symmetric, asymmetric, activations, fullRange, floatOutputs, bits, data, images, maxLoss,
             validation, noBiasCorrection, exclude, seed, threads, latency,
         };
         cmd.SetAction(p =>
@@ -69,12 +71,14 @@ public sealed class QuantizeCommand : ICliCommand
                 Mode = m,
                 Calibration = CalibrationMethods.Parse(p.GetValue(calibration)!),
                 Percentile = Check.InRange("--percentile", p.GetValue(percentile), 1e-9, 100),
-                Weights = new QuantizationSpec(QuantizedType.Int8, allSymmetric ?? true, granularity, p.GetValue(reduceRange)),
+                WeightRange = p.GetValue(weightRange) == "mse" ? WeightRangeMethod.Mse : WeightRangeMethod.MinMax,
+                Weights = new QuantizationSpec(QuantizedType.Int8, allSymmetric ?? true, granularity, ReduceRange: !p.GetValue(fullRange)),
                 Activations = new QuantizationSpec(QuantizedTypes.Parse(p.GetValue(activations)!), allSymmetric ?? false),
                 CalibrationImages = Check.AtLeast("--calibration-images", p.GetValue(images), 1),
                 MaxLoss = p.GetValue(maxLoss) is { } ml ? Check.InRange("--max-loss", ml, 0, 100) : null,
                 Validation = Check.AtLeast("--validation", p.GetValue(validation), 1),
                 BiasCorrection = !p.GetValue(noBiasCorrection),
+                FloatOutputs = p.GetValue(floatOutputs),
                 Exclude = (p.GetValue(exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 Data = p.GetValue(data),
                 Seed = p.GetValue(seed),
@@ -108,6 +112,7 @@ public sealed class QuantizeCommand : ICliCommand
     {
         if (calibrationGiven) throw new UsageException("--calibration applies to --mode static: dynamic quantization measures activation ranges at run time");
         if (s.MaxLoss is not null) throw new UsageException("--max-loss applies to --mode static");
+        if (s.FloatOutputs) throw new UsageException("--float-outputs applies to --mode static: dynamic quantization leaves every output float");
         if (s.Activations.Type != QuantizedType.UInt8 || s.Activations.Symmetric)
             throw new UsageException("dynamic quantization quantizes activations to uint8 asymmetric at run time (DynamicQuantizeLinear): leave out --activations and --symmetric");
     }
@@ -119,12 +124,14 @@ public sealed class QuantizeCommand : ICliCommand
         public Mode Mode { get; init; }
         public CalibrationMethod Calibration { get; init; }
         public double Percentile { get; init; }
+        public WeightRangeMethod WeightRange { get; init; }
         public required QuantizationSpec Weights { get; init; }
         public required QuantizationSpec Activations { get; init; }
         public int CalibrationImages { get; init; }
         public double? MaxLoss { get; init; }
         public int Validation { get; init; }
         public bool BiasCorrection { get; init; }
+        public bool FloatOutputs { get; init; }
         public string[] Exclude { get; init; } = [];
         public string? Data { get; init; }
         public ulong Seed { get; init; }
@@ -165,8 +172,10 @@ public sealed class QuantizeCommand : ICliCommand
                     Weights = s.Weights,
                     Calibration = s.Calibration,
                     Percentile = s.Percentile,
+                    WeightRange = s.WeightRange,
                     Sampling = new CalibrationOptions { Images = s.CalibrationImages, Seed = s.Seed, Pool = pool },
                     BiasCorrection = s.BiasCorrection,
+                    QuantizeOutputs = !s.FloatOutputs,
                     MaxLoss = s.MaxLoss,
                     Exclude = s.Exclude,
                 };
@@ -175,12 +184,12 @@ public sealed class QuantizeCommand : ICliCommand
                 quantized = staticResult.Graph;
                 layers = staticResult.Layers;
                 description = $"static: weights {s.Weights}, activations {s.Activations}, {s.Calibration.Name()} calibration on " +
-                    $"{Math.Min(s.CalibrationImages, calibrationSet.Count)} images{(s.BiasCorrection ? ", bias correction" : "")}" +
+                    $"{Math.Min(s.CalibrationImages, calibrationSet.Count)} images{(s.BiasCorrection ? ", bias correction" : "")}{(s.FloatOutputs ? ", float outputs" : "")}" +
                     (s.MaxLoss is { } ml ? $", max loss {ml} pt" : "");
             }
             else
             {
-                var result = ModelFiles.Naming(inputPath, () => DynamicQuantizer.Quantize(graph, new DynamicQuantizationOptions { Weights = s.Weights, Exclude = s.Exclude }));
+                var result = ModelFiles.Naming(inputPath, () => DynamicQuantizer.Quantize(graph, new DynamicQuantizationOptions { Weights = s.Weights, WeightRange = s.WeightRange, Exclude = s.Exclude }));
                 quantized = result.Graph;
                 layers = result.Layers;
                 description = $"dynamic: weights {s.Weights}, activations uint8 at run time";
@@ -207,12 +216,14 @@ public sealed class QuantizeCommand : ICliCommand
         json["mode"] = s.Mode == Mode.Static ? "static" : "dynamic";
         json["bits"] = 8;
         json["weights"] = s.Weights.ToString();
+        json["weight_range"] = s.WeightRange == WeightRangeMethod.Mse ? "mse" : "minmax";
         json["activations"] = s.Mode == Mode.Static ? s.Activations.ToString() : "uint8 asymmetric per-tensor (run time)";
         if (s.Mode == Mode.Static)
         {
             json["calibration"] = s.Calibration.Name();
             json["calibration_images"] = s.CalibrationImages;
             json["bias_correction"] = s.BiasCorrection;
+            json["float_outputs"] = s.FloatOutputs;
         }
         json["max_loss"] = s.MaxLoss;
         if (staticResult?.Fallback is { } f)
