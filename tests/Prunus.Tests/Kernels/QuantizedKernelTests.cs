@@ -19,7 +19,7 @@ public unsafe class QuantizedKernelTests
 
     /// <summary>The families this machine can run (the emulated VNNI one needs AVX2), by name (QIsa is internal).</summary>
     internal static IEnumerable<string> Families() =>
-        new[] { QIsa.Vector128, QIsa.Vector256, QIsa.Vnni256, QIsa.Vnni256Emulated }.Where(i => i.Runs()).Select(i => i.ToString());
+        new[] { QIsa.Vector128, QIsa.Vector256, QIsa.Vnni256, QIsa.Vnni256Emulated, QIsa.Split256 }.Where(i => i.Runs()).Select(i => i.ToString());
 
     private static QIsa Isa(string name) => Enum.Parse<QIsa>(name);
 
