@@ -547,4 +547,48 @@ public unsafe class QuantizedKernelTests
             }
         }
     }
+
+    /// <summary>The fused input quantization against the reference QuantizeLinear kernel, ties, NaN and infinities included.</summary>
+    [Theory]
+    [MemberData(nameof(TensorAssert.SizeData), MemberType = typeof(TensorAssert))]
+    public void Input_quantization_matches_reference(int n) => CheckInputQuantization(n);
+
+    /// <summary>Large enough to be split between threads.</summary>
+    [Fact]
+    public void Input_quantization_in_parts_matches_reference() => CheckInputQuantization(40_003);
+
+    private static void CheckInputQuantization(int n)
+    {
+        var rng = new Random(n + 3);
+        var x = new float[n];
+        for (int i = 0; i < n; i++)
+            x[i] = (i % 11) switch
+            {
+                0 => float.NaN,
+                1 => float.PositiveInfinity,
+                2 => float.NegativeInfinity,
+                3 => (i % 7 - 3) * 0.05f + 0.025f,   // ties at scale 0.05
+                4 => 1e30f,
+                _ => (float)(rng.NextDouble() * 20 - 10),
+            };
+        foreach (var (signed, zero) in new[] { (false, 0), (false, 131), (true, 0), (true, -17) })
+        {
+            var layout = QuantizationLayout.PerTensor(n);
+            var expected = new byte[n];
+            var actual = new byte[n];
+            if (signed)
+            {
+                var e = new sbyte[n];
+                LinearQuantization.QuantizeReference(layout, x, [0.05f], [(sbyte)zero], e, -128, 127);
+                for (int i = 0; i < n; i++) expected[i] = (byte)e[i];
+            }
+            else LinearQuantization.QuantizeReference(layout, x, [0.05f], [(byte)zero], expected, 0, 255);
+            foreach (var pool in new[] { null, Two })
+            {
+                Array.Clear(actual);
+                new QuantizeBytes(0.05f, zero, signed).Run(x, actual, pool);
+                Assert.Equal(expected, actual);
+            }
+        }
+    }
 }
