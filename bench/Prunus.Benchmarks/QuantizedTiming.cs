@@ -119,10 +119,14 @@ public static unsafe class QuantizedTiming
                 double f = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 t0 = Stopwatch.GetTimestamp();
                 // kc k values are kc/2 pair words.
-                for (int i = 0; i < calls; i++) QKernel256.Tile(mr, kc / 2, (int*)pa, (int*)pb, nr, pt, true, qs, 0, 0);
+                for (int i = 0; i < calls; i++) QKernel256.Tile(mr, kc / 2, (int*)pa, 1, mr, (int*)pb, nr, pt, true, qs, 0, 0);
                 double q = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                t0 = Stopwatch.GetTimestamp();
+                // 6 x 8 tiles, kc/4 quad words; B holds high and low words (16 per step).
+                for (int i = 0; i < 2 * calls; i++) QKernelSplit<UnsignedA>.Tile(mr, kc / 4, (int*)pa, 1, mr, (int*)pb, 16, pt, true, qs, 0, 0);
+                double sp = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 double macs = (double)mr * nr * kc * calls;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"6x16 L1: f32 {macs / f / 1e9:F1} GMAC/s, int16 pairs {macs / q / 1e9:F1} GMAC/s"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"L1: f32 6x16 {macs / f / 1e9:F1} GMAC/s, int16 pairs 6x16 {macs / q / 1e9:F1} GMAC/s, split u8s8 6x8 {macs / sp / 1e9:F1} GMAC/s"));
             }
         }
     }

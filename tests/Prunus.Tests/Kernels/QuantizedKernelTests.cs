@@ -19,7 +19,7 @@ public unsafe class QuantizedKernelTests
 
     /// <summary>The families this machine can run (the emulated VNNI one needs AVX2), by name (QIsa is internal).</summary>
     internal static IEnumerable<string> Families() =>
-        new[] { QIsa.Vector128, QIsa.Vector256, QIsa.Vnni256, QIsa.Vnni256Emulated }.Where(i => i.Runs()).Select(i => i.ToString());
+        new[] { QIsa.Vector128, QIsa.Vector256, QIsa.Vnni256, QIsa.Vnni256Emulated, QIsa.Split256 }.Where(i => i.Runs()).Select(i => i.ToString());
 
     private static QIsa Isa(string name) => Enum.Parse<QIsa>(name);
 
@@ -546,5 +546,178 @@ public unsafe class QuantizedKernelTests
                 Assert.Equal(expected, actual);
             }
         }
+    }
+
+    /// <summary>The fused input quantization against the reference QuantizeLinear kernel, ties, NaN and infinities included.</summary>
+    [Theory]
+    [MemberData(nameof(TensorAssert.SizeData), MemberType = typeof(TensorAssert))]
+    public void Input_quantization_matches_reference(int n) => CheckInputQuantization(n);
+
+    /// <summary>Large enough to be split between threads.</summary>
+    [Fact]
+    public void Input_quantization_in_parts_matches_reference() => CheckInputQuantization(40_003);
+
+    private static void CheckInputQuantization(int n)
+    {
+        var rng = new Random(n + 3);
+        var x = new float[n];
+        for (int i = 0; i < n; i++)
+            x[i] = (i % 11) switch
+            {
+                0 => float.NaN,
+                1 => float.PositiveInfinity,
+                2 => float.NegativeInfinity,
+                3 => (i % 7 - 3) * 0.05f + 0.025f,   // ties at scale 0.05
+                4 => 1e30f,
+                _ => (float)(rng.NextDouble() * 20 - 10),
+            };
+        foreach (var (signed, zero) in new[] { (false, 0), (false, 131), (true, 0), (true, -17) })
+        {
+            var layout = QuantizationLayout.PerTensor(n);
+            var expected = new byte[n];
+            var actual = new byte[n];
+            if (signed)
+            {
+                var e = new sbyte[n];
+                LinearQuantization.QuantizeReference(layout, x, [0.05f], [(sbyte)zero], e, -128, 127);
+                for (int i = 0; i < n; i++) expected[i] = (byte)e[i];
+            }
+            else LinearQuantization.QuantizeReference(layout, x, [0.05f], [(byte)zero], expected, 0, 255);
+            foreach (var pool in new[] { null, Two })
+            {
+                Array.Clear(actual);
+                new QuantizeBytes(0.05f, zero, signed).Run(x, actual, pool);
+                Assert.Equal(expected, actual);
+            }
+        }
+    }
+
+    // ---- sparse ----
+
+    /// <summary>Random 8-bit weights where a value differs from its channel's zero point with probability <paramref name="density"/>.</summary>
+    private static byte[] SparseBytes(int seed, int rows, int cols, double density, bool signed, int[] zero, bool rowsAreChannels)
+    {
+        var rng = new Random(seed);
+        var w = new byte[rows * cols];
+        for (int i = 0; i < w.Length; i++)
+        {
+            int channel = rowsAreChannels ? i / cols : i % cols;
+            int z = zero.Length == 1 ? zero[0] : zero[channel];
+            int v = rng.NextDouble() < density ? rng.Next(signed ? -128 : 0, signed ? 128 : 256) : z;
+            w[i] = (byte)v;
+        }
+        return w;
+    }
+
+    [Theory]
+    [MemberData(nameof(TensorAssert.SizeData), MemberType = typeof(TensorAssert))]
+    public void Sparse_rows_match_scalar_reference(int lanes)
+    {
+        const int rows = 9, cols = 23;
+        var w = SparseBytes(lanes + 1, rows, cols, 0.4, true, [0], true);
+        int ld = lanes + 5;
+        var sparse = new QSparseRows(rows, cols, new QBytes(w, true, [0]), cols, false, d => d * ld);
+        var rng = new Random(lanes);
+        var x = new short[cols * ld + 64];
+        for (int i = 0; i < x.Length; i++) x[i] = (short)rng.Next(-255, 256);
+        var expected = new int[lanes + 64];
+        var actual = new int[lanes + 64];
+        fixed (short* px = x)
+        fixed (int* pe = expected, pa = actual)
+            for (int r = 0; r < rows; r++)
+            {
+                sparse.RowReference(r, px, lanes, pe);
+                sparse.Row(r, px, lanes, pa);
+                Assert.Equal(expected.AsSpan(0, lanes).ToArray(), actual.AsSpan(0, lanes).ToArray());
+                // And against the dense definition.
+                for (int l = 0; l < lanes; l++)
+                {
+                    int s = 0;
+                    for (int d = 0; d < cols; d++) s += (sbyte)w[r * cols + d] * x[d * ld + l];
+                    Assert.Equal(s, actual[l]);
+                }
+            }
+    }
+
+    public static TheoryData<string, double> SparseConvData()
+    {
+        var d = new TheoryData<string, double>();
+        foreach (var name in new[] { "lenet-conv1", "lenet-conv2", "stride2-pad1", "dilation2", "groups2", "pointwise", "one-dimensional", "chunks" })
+            foreach (var density in new[] { 0.0, 0.1, 0.5, 1.0 }) d.Add(name, density);
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(SparseConvData))]
+    public void Sparse_convolution_matches_reference(string name, double density)
+    {
+        var (g, _) = ConvCases[name];
+        int variant = 0;
+        foreach (bool aSigned in new[] { false, true })
+            foreach (var kind in new[] { QuantizedOutputKind.UInt8, QuantizedOutputKind.Float32 })
+            {
+                variant++;
+                bool wSigned = variant % 2 == 0;
+                var zw = WeightZeros(QIsa.Vector256, wSigned, g.K, variant % 3 != 0, variant);
+                var w = SparseBytes(name.Length + variant, g.K, g.GroupColRows, density, wSigned, zw, true);
+                var x = Bytes(variant + 3, g.N * g.C * g.InPlane);
+                int zx = aSigned ? -3 : 100;
+                var stage = Stage(kind, g.K, variant, variant % 2 == 1, g.GroupColRows);
+                var acc = ConvReference(g, x, aSigned, zx, w, wSigned, zw);
+                var conv = QuantizedSparseConvolution.Choose(g, w, wSigned, zw, aSigned, zx, stage, force: true)!;
+                var y = new byte[Math.Max(1, g.N * g.K * g.OutPlane * stage.ElementSize)];
+                foreach (var pool in new[] { null, Two })
+                {
+                    Array.Clear(y);
+                    conv.Forward(x, y, pool);
+                    for (int i = 0; i < g.N * g.K * g.OutPlane; i++)
+                    {
+                        double e = stage.Reference(acc[i], i / g.OutPlane % g.K), a = Read(stage.Kind, y, i);
+                        Assert.True(e == a, $"{conv.Describe()} {name} density {density} a{(aSigned ? "s" : "u")} {kind} pool {pool?.Threads ?? 1} [{i}]: expected {e}, got {a}");
+                    }
+                }
+            }
+    }
+
+    public static TheoryData<int, int, int, double> SparseLinearData()
+    {
+        var d = new TheoryData<int, int, int, double>();
+        foreach (var density in new[] { 0.0, 0.1, 0.5, 1.0 })
+        {
+            d.Add(1, 300, 784, density);
+            d.Add(1, 7, 17, density);
+            d.Add(64, 84, 120, density);
+            d.Add(5, 33, 40, density);
+            d.Add(17, 10, 100, density);
+        }
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(SparseLinearData))]
+    public void Sparse_linear_matches_reference(int m, int n, int k, double density)
+    {
+        int variant = 0;
+        foreach (bool aSigned in new[] { false, true })
+            foreach (bool transB in new[] { true, false })
+            {
+                variant++;
+                bool wSigned = variant % 2 == 1;
+                var zw = WeightZeros(QIsa.Vector256, wSigned, n, variant % 3 != 0, variant);
+                // Channels are outputs: rows of W stored [N, K], columns of W stored [K, N].
+                var w = SparseBytes(m + n + variant, transB ? n : k, transB ? k : n, density, wSigned, zw, transB);
+                var x = Bytes(variant + 7, m * k);
+                int zx = aSigned ? 9 : 70;
+                var stage = Stage(QuantizedOutputKind.Int8, n, variant, variant % 2 == 0, k);
+                var acc = QGemm.Reference(m, n, k, new QBytes(x, aSigned, [zx]), k, new QBytes(w, wSigned, zw), transB ? k : n, transB);
+                var layer = QuantizedSparseLinear.Choose(m, k, n, w, wSigned, zw, transB, aSigned, zx, stage, force: true)!;
+                var y = new byte[m * n];
+                foreach (var pool in new[] { null, Two })
+                {
+                    Array.Clear(y);
+                    layer.Forward(x, y, pool);
+                    Expect(stage, acc, m, n, false, y, n, $"{layer.Describe()} {m}x{n}x{k} a{(aSigned ? "s" : "u")} transB {transB} pool {pool?.Threads ?? 1}");
+                }
+            }
     }
 }

@@ -19,6 +19,8 @@ namespace Prunus.Graph.Passes;
 /// floats itself (Q and DQ in its epilogue).</item>
 /// <item>QLinearConv, QLinearMatMul, ConvInteger and MatMulInteger with constant weights (and constant scales) run on
 /// the same fused ops.</item>
+/// <item>A QuantizeLinear whose only reader is a fused op (the model's input quantization) is done by that op, which
+/// then reads the floats.</item>
 /// </list>
 /// Anything else stays as it is: the reference Q/DQ ops run it in float, so every QDQ model still runs.
 /// </summary>
@@ -53,8 +55,11 @@ public sealed class QuantizationLoweringPass : IGraphPass
             if (done) count++;
         }
         foreach (var node in graph.Nodes.ToList())
-            if (!editor.IsRemoved(node) && node.Domain == PrunusDomain.Name && node.OpType is "QLinearFusedConv" or "QLinearFusedGemm"
-                && DequantizeInEpilogue(editor, facts, node)) count++;
+        {
+            if (editor.IsRemoved(node) || node.Domain != PrunusDomain.Name || node.OpType is not ("QLinearFusedConv" or "QLinearFusedGemm")) continue;
+            if (DequantizeInEpilogue(editor, facts, node)) count++;
+            if (QuantizeInPrologue(editor, facts, node)) count++;
+        }
         editor.Commit();
         return count;
     }
@@ -303,6 +308,23 @@ public sealed class QuantizationLoweringPass : IGraphPass
         editor.Remove(node);
         editor.Add(fused, before: node);
         editor.ImportPrunusDomain();
+        return true;
+    }
+
+    /// <summary>A fused op whose 8-bit input comes from a QuantizeLinear of the same parameters read by nothing else: quantize inside.</summary>
+    private static bool QuantizeInPrologue(GraphEditor editor, ShapeFacts facts, Node fused)
+    {
+        if (fused.Attributes.ContainsKey(QLinearFused.QuantizeInputAttribute) || fused.InputOrNull(QLinearFused.XScale) is not { } xs) return false;
+        var x = fused.Inputs[QLinearFused.X];
+        if (editor.SoleConsumer(x) is not { } reader || reader != fused || editor.Producer(x) is not { } q || !Patterns.Is(q, "QuantizeLinear")) return false;
+        if (facts.Type(q.Inputs[0]) != DataType.Float32 || q.Attributes.ContainsKey("block_size") && q.Attributes["block_size"].Int != 0) return false;
+        if (Parameters(facts, q) is not { } p || facts.Constant(xs) is not { Length: 1 } xst || xst.Floats[0] != p.Scale) return false;
+        int zx = fused.InputOrNull(QLinearFused.XZero) is { } xz && facts.Constant(xz) is { } xzt ? (int)xzt.GetAsDouble(0) : 0;
+        var xType = fused.InputOrNull(QLinearFused.XZero) is { } xz2 ? facts.Type(xz2) : DataType.UInt8;
+        if (zx != p.Zero || xType != p.Type) return false;
+        editor.Remove(q);
+        editor.SetInput(fused, QLinearFused.X, q.Inputs[0]);
+        fused.Attributes[QLinearFused.QuantizeInputAttribute] = AttributeValue.Of(1L);
         return true;
     }
 

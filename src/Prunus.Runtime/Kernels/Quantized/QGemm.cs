@@ -5,7 +5,7 @@ namespace Prunus.Kernels;
 
 /// <summary>
 /// The operands of one integer product C[M, N] = A[M, K] B[K, N] in words (see <see cref="QPack"/>): A either packed
-/// (constant weights, MR-row panels) or a word matrix [M, groups] packed per task; B either packed (NR-column panels)
+/// (constant weights, MR-row panels) or a word matrix [M, groups] read in place; B either packed (NR-column panels)
 /// or a word matrix [groups, N] read in place or packed per panel. Columns of C come in segments: column j lies in
 /// segment s = j / SegCols, whose first SegValid columns are real and live at C + s * SegStride (elements); a
 /// convolution's chunk of images is one segment per image, each padded to whole panels.
@@ -47,6 +47,10 @@ internal static unsafe class QGemm
         {
             case QIsa.Vector256: QGemmJob<QKernel256>.Run(g, pool); break;
             case QIsa.Vector128: QGemmJob<QKernel128>.Run(g, pool); break;
+            case QIsa.Split256:
+                if (g.PackedA != null) QGemmJob<QKernelSplit<UnsignedB>>.Run(g, pool);
+                else QGemmJob<QKernelSplit<UnsignedA>>.Run(g, pool);
+                break;
             case QIsa.Vnni256:
                 if (g.PackedA != null) QGemmJob<QKernelVnni<VnniDot, UnsignedB>>.Run(g, pool);
                 else QGemmJob<QKernelVnni<VnniDot, UnsignedA>>.Run(g, pool);
@@ -89,7 +93,7 @@ internal sealed unsafe class QGemmJob<TK> : IParallelWork where TK : struct, IQM
     /// <summary>Below this many multiply-adds (M N K) a product runs on the calling thread.</summary>
     internal static double ParallelMacs = 1 << 19;
 
-    /// <summary>Words of A packed per task at most: an MC x groups block of about 128 KB stays in L2.</summary>
+    /// <summary>Words of A per M block at most: an MC x groups block of about 128 KB stays in L2.</summary>
     internal static int ABlockWords = 1 << 15;
 
     [ThreadStatic] private static QGemmJob<TK>? t_cached;
@@ -142,14 +146,15 @@ internal sealed unsafe class QGemmJob<TK> : IParallelWork where TK : struct, IQM
         int groups = g.Groups;
         int i0 = task / _nChunks * _mcStep, mc = Math.Min(_mcStep, g.M - i0);
         int j0 = task % _nChunks * _chunkCols, j1 = Math.Min(g.N, j0 + _chunkCols);
-        // 16 words of slack: the vectorized A packing may spill a few words past the last panel.
-        int aWords = g.PackedA != null ? 0 : (_mcStep * groups + 16 + 15) & ~15;
-        int* scratch = (int*)GemmScratch.Get(0, aWords + groups * nr + mr * nr + 16);
-        int* ap = g.PackedA != null ? g.PackedA + (nint)i0 * groups : scratch;
-        int* bbuf = scratch + aWords;
-        int* tile = bbuf + groups * nr;
-        // The packing routines of the float GEMM only move 32-bit elements, so they move words exactly.
-        if (g.PackedA == null) GemmPack.PackA(false, (float*)g.A, g.Lda, i0, mc, 0, groups, mr, (float*)ap);
+        int* scratch = (int*)GemmScratch.Get(0, groups * nr * TK.BWords + mr * nr + 32);
+        int* bbuf = scratch;
+        int* tile = bbuf + groups * nr * TK.BWords;
+        // A packed (constant weights): MR-row panels. A word matrix (activations) is read in place, row by row: the
+        // kernels broadcast one word per row and step, so packing it would only copy it.
+        nint ars = g.PackedA != null ? 1 : g.Lda;
+        nint aqs = g.PackedA != null ? mr * TK.AWords : 1;
+        int* ap = g.PackedA != null ? g.PackedA + (nint)i0 * groups * TK.AWords : g.A + (nint)i0 * g.Lda;
+        nint aPanel = g.PackedA != null ? (nint)groups * TK.AWords : g.Lda;
 
         for (int j = j0; j < j1; j += nr)
         {
@@ -158,7 +163,11 @@ internal sealed unsafe class QGemmJob<TK> : IParallelWork where TK : struct, IQM
             if (cols <= 0) continue;
             int* bp;
             nint bs = nr;
-            if (g.PackedB != null) bp = g.PackedB + (nint)(j / nr) * groups * nr;
+            if (g.PackedB != null)
+            {
+                bp = g.PackedB + (nint)(j / nr) * groups * nr * TK.BWords;
+                bs = nr * TK.BWords;
+            }
             else if (_directB && j + nr <= g.N) { bp = g.B + j; bs = g.Ldb; }
             else
             {
@@ -171,7 +180,7 @@ internal sealed unsafe class QGemmJob<TK> : IParallelWork where TK : struct, IQM
             for (int i = 0; i < mc; i += mr)
             {
                 int rows = Math.Min(mr, mc - i);
-                TK.Tile(rows, groups, ap + (nint)i * groups, bp, bs, tile, full, st, i0 + i, jj);
+                TK.Tile(rows, groups, ap + i * aPanel, ars, aqs, bp, bs, tile, full, st, i0 + i, jj);
                 if (!full)
                     for (int r = 0; r < rows; r++) st.FinishRow(tile + r * nr, i0 + i + r, jj, cols);
             }

@@ -17,6 +17,11 @@ internal enum QIsa
     Vnni256,
     /// <summary>The VNNI family's layout and kernels with vpdpbusd emulated by AVX2 (tests of the VNNI code on machines without it).</summary>
     Vnni256Emulated,
+    /// <summary>
+    /// AVX2 without VNNI: VNNI's byte quads with each weight split in two small halves so that vpmaddubsw never
+    /// saturates (see <see cref="QKernelSplit{TSide}"/>), 6 x 8 tiles.
+    /// </summary>
+    Split256,
 }
 
 /// <summary>Facts about the families.</summary>
@@ -29,7 +34,10 @@ internal static class QIsas
     public static int MR(this QIsa isa) => 6;
 
     /// <summary>Tile width (B panels are this many words wide).</summary>
-    public static int NR(this QIsa isa) => isa == QIsa.Vector128 ? 8 : 16;
+    public static int NR(this QIsa isa) => isa is QIsa.Vector128 or QIsa.Split256 ? 8 : 16;
+
+    /// <summary>Words a packed weight takes per channel and group: 2 for the split family's halves, else 1.</summary>
+    public static int WeightWords(this QIsa isa) => isa == QIsa.Split256 ? 2 : 1;
 
     /// <summary>Whether words hold raw bytes (activations unsigned, weights signed) rather than int16 pairs.</summary>
     public static bool Bytes(this QIsa isa) => isa >= QIsa.Vnni256;
@@ -38,13 +46,18 @@ internal static class QIsas
     public static bool Runs(this QIsa isa) => isa switch
     {
         QIsa.Vector128 => true,
-        QIsa.Vector256 or QIsa.Vnni256Emulated => Avx2.IsSupported,
+        QIsa.Vector256 or QIsa.Vnni256Emulated or QIsa.Split256 => Avx2.IsSupported,
         _ => AvxVnni.IsSupported,
     };
 
-    /// <summary>The family for products whose weights fit it: VNNI when the machine has it, else the widest pairs family.</summary>
-    public static QIsa Best(bool vnniWeights) =>
-        vnniWeights && AvxVnni.IsSupported ? QIsa.Vnni256 : Avx2.IsSupported ? QIsa.Vector256 : QIsa.Vector128;
+    /// <summary>
+    /// The family for products whose weights fit the byte encodings (int8 with zero point 0, uint8 with 128) or not:
+    /// VNNI when the machine has it, else the split AVX2 family, else the widest pairs family.
+    /// </summary>
+    public static QIsa Best(bool byteWeights) =>
+        byteWeights && AvxVnni.IsSupported ? QIsa.Vnni256
+        : byteWeights && Avx2.IsSupported ? QIsa.Split256
+        : Avx2.IsSupported ? QIsa.Vector256 : QIsa.Vector128;
 
     /// <summary>Name for profiles.</summary>
     public static string Name(this QIsa isa) => isa switch
@@ -52,13 +65,16 @@ internal static class QIsas
         QIsa.Vector128 => Sse2.IsSupported ? "sse2" : "v128",
         QIsa.Vector256 => "avx2",
         QIsa.Vnni256 => "avxvnni",
+        QIsa.Split256 => "avx2-split",
         _ => "vnni-emulated",
     };
 }
 
 /// <summary>
-/// An integer micro-kernel: the int32 tile C[rows, NR] = A_panel[rows, groups] * B_panel[groups, NR] over words. The A
-/// panel is packed (word (i, q) at a[q * MR + i]); word q of the B panel starts at b + q * bs. A full tile is written
+/// An integer micro-kernel: the int32 tile C[rows, NR] = A_panel[rows, groups] * B_panel[groups, NR] over words. Word
+/// (i, q) of A is at a[i * ars + q * aqs] (a packed panel: ars 1, aqs MR; a word matrix read in place: ars its row
+/// stride, aqs 1; split weights in A: the low halves MR words after the high ones); word q of the B panel starts at
+/// b + q * bs. A full tile is written
 /// through the store descriptor; a partial one (full false) leaves its int32 sums in
 /// <c>tile</c> [MR, NR] for the driver to finish.
 /// </summary>
@@ -67,5 +83,9 @@ internal unsafe interface IQMicroKernel
     static abstract QIsa Isa { get; }
     static abstract int MR { get; }
     static abstract int NR { get; }
-    static abstract void Tile(int rows, int groups, int* a, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0);
+    /// <summary>Words per row and group of a packed A panel (2 when A holds split weights).</summary>
+    static virtual int AWords => 1;
+    /// <summary>Words per column and group of a packed B panel (2 when B holds split weights).</summary>
+    static virtual int BWords => 1;
+    static abstract void Tile(int rows, int groups, int* a, nint ars, nint aqs, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0);
 }

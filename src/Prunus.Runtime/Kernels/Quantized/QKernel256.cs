@@ -15,37 +15,39 @@ internal unsafe struct QKernel256 : IQMicroKernel
     public static int MR => 6;
     public static int NR => 16;
 
-    public static void Tile(int rows, int groups, int* a, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0)
+    public static void Tile(int rows, int groups, int* a, nint ars, nint aqs, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0)
     {
         switch (rows)
         {
-            case 6: Run<R6>(groups, a, b, bs, tile, full, st, row0, col0); break;
-            case 5: Run<R5>(groups, a, b, bs, tile, full, st, row0, col0); break;
-            case 4: Run<R4>(groups, a, b, bs, tile, full, st, row0, col0); break;
-            case 3: Run<R3>(groups, a, b, bs, tile, full, st, row0, col0); break;
-            case 2: Run<R2>(groups, a, b, bs, tile, full, st, row0, col0); break;
-            default: Run<R1>(groups, a, b, bs, tile, full, st, row0, col0); break;
+            case 6: Run<R6>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
+            case 5: Run<R5>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
+            case 4: Run<R4>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
+            case 3: Run<R3>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
+            case 2: Run<R2>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
+            default: Run<R1>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run<TR>(int groups, int* a, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0)
+    private static void Run<TR>(int groups, int* a, nint ars, nint aqs, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0)
         where TR : struct, IRows
     {
         Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<int> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        // Row pointers; rows past TR are never read.
+        int* a0 = a, a1 = a + ars, a2 = a + 2 * ars, a3 = a + 3 * ars, a4 = a + 4 * ars, a5 = a + 5 * ars;
         for (int q = 0; q < groups; q++)
         {
             var b0 = Avx.LoadVector256(b);
             var b1 = Avx.LoadVector256(b + 8);
-            var x = Vector256.Create(a[0]);
+            var x = Vector256.Create(*a0);
             c00 = QVector256.Madd(c00, x, b0); c01 = QVector256.Madd(c01, x, b1);
-            if (TR.Value > 1) { x = Vector256.Create(a[1]); c10 = QVector256.Madd(c10, x, b0); c11 = QVector256.Madd(c11, x, b1); }
-            if (TR.Value > 2) { x = Vector256.Create(a[2]); c20 = QVector256.Madd(c20, x, b0); c21 = QVector256.Madd(c21, x, b1); }
-            if (TR.Value > 3) { x = Vector256.Create(a[3]); c30 = QVector256.Madd(c30, x, b0); c31 = QVector256.Madd(c31, x, b1); }
-            if (TR.Value > 4) { x = Vector256.Create(a[4]); c40 = QVector256.Madd(c40, x, b0); c41 = QVector256.Madd(c41, x, b1); }
-            if (TR.Value > 5) { x = Vector256.Create(a[5]); c50 = QVector256.Madd(c50, x, b0); c51 = QVector256.Madd(c51, x, b1); }
-            a += 6;
+            if (TR.Value > 1) { x = Vector256.Create(*a1); c10 = QVector256.Madd(c10, x, b0); c11 = QVector256.Madd(c11, x, b1); }
+            if (TR.Value > 2) { x = Vector256.Create(*a2); c20 = QVector256.Madd(c20, x, b0); c21 = QVector256.Madd(c21, x, b1); }
+            if (TR.Value > 3) { x = Vector256.Create(*a3); c30 = QVector256.Madd(c30, x, b0); c31 = QVector256.Madd(c31, x, b1); }
+            if (TR.Value > 4) { x = Vector256.Create(*a4); c40 = QVector256.Madd(c40, x, b0); c41 = QVector256.Madd(c41, x, b1); }
+            if (TR.Value > 5) { x = Vector256.Create(*a5); c50 = QVector256.Madd(c50, x, b0); c51 = QVector256.Madd(c51, x, b1); }
+            a0 += aqs; a1 += aqs; a2 += aqs; a3 += aqs; a4 += aqs; a5 += aqs;
             b += bs;
         }
         Out(c00, c01, 0, tile, full, st, row0, col0);
@@ -75,37 +77,39 @@ internal unsafe struct QKernel128 : IQMicroKernel
     public static int MR => 6;
     public static int NR => 8;
 
-    public static void Tile(int rows, int groups, int* a, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0)
+    public static void Tile(int rows, int groups, int* a, nint ars, nint aqs, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0)
     {
         switch (rows)
         {
-            case 6: Run<R6>(groups, a, b, bs, tile, full, st, row0, col0); break;
-            case 5: Run<R5>(groups, a, b, bs, tile, full, st, row0, col0); break;
-            case 4: Run<R4>(groups, a, b, bs, tile, full, st, row0, col0); break;
-            case 3: Run<R3>(groups, a, b, bs, tile, full, st, row0, col0); break;
-            case 2: Run<R2>(groups, a, b, bs, tile, full, st, row0, col0); break;
-            default: Run<R1>(groups, a, b, bs, tile, full, st, row0, col0); break;
+            case 6: Run<R6>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
+            case 5: Run<R5>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
+            case 4: Run<R4>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
+            case 3: Run<R3>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
+            case 2: Run<R2>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
+            default: Run<R1>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run<TR>(int groups, int* a, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0)
+    private static void Run<TR>(int groups, int* a, nint ars, nint aqs, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0)
         where TR : struct, IRows
     {
         Vector128<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector128<int> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        // Row pointers; rows past TR are never read.
+        int* a0 = a, a1 = a + ars, a2 = a + 2 * ars, a3 = a + 3 * ars, a4 = a + 4 * ars, a5 = a + 5 * ars;
         for (int q = 0; q < groups; q++)
         {
             var b0 = Vector128.Load(b);
             var b1 = Vector128.Load(b + 4);
-            var x = Vector128.Create(a[0]);
+            var x = Vector128.Create(*a0);
             c00 = QVector128.Madd(c00, x, b0); c01 = QVector128.Madd(c01, x, b1);
-            if (TR.Value > 1) { x = Vector128.Create(a[1]); c10 = QVector128.Madd(c10, x, b0); c11 = QVector128.Madd(c11, x, b1); }
-            if (TR.Value > 2) { x = Vector128.Create(a[2]); c20 = QVector128.Madd(c20, x, b0); c21 = QVector128.Madd(c21, x, b1); }
-            if (TR.Value > 3) { x = Vector128.Create(a[3]); c30 = QVector128.Madd(c30, x, b0); c31 = QVector128.Madd(c31, x, b1); }
-            if (TR.Value > 4) { x = Vector128.Create(a[4]); c40 = QVector128.Madd(c40, x, b0); c41 = QVector128.Madd(c41, x, b1); }
-            if (TR.Value > 5) { x = Vector128.Create(a[5]); c50 = QVector128.Madd(c50, x, b0); c51 = QVector128.Madd(c51, x, b1); }
-            a += 6;
+            if (TR.Value > 1) { x = Vector128.Create(*a1); c10 = QVector128.Madd(c10, x, b0); c11 = QVector128.Madd(c11, x, b1); }
+            if (TR.Value > 2) { x = Vector128.Create(*a2); c20 = QVector128.Madd(c20, x, b0); c21 = QVector128.Madd(c21, x, b1); }
+            if (TR.Value > 3) { x = Vector128.Create(*a3); c30 = QVector128.Madd(c30, x, b0); c31 = QVector128.Madd(c31, x, b1); }
+            if (TR.Value > 4) { x = Vector128.Create(*a4); c40 = QVector128.Madd(c40, x, b0); c41 = QVector128.Madd(c41, x, b1); }
+            if (TR.Value > 5) { x = Vector128.Create(*a5); c50 = QVector128.Madd(c50, x, b0); c51 = QVector128.Madd(c51, x, b1); }
+            a0 += aqs; a1 += aqs; a2 += aqs; a3 += aqs; a4 += aqs; a5 += aqs;
             b += bs;
         }
         Out(c00, c01, 0, tile, full, st, row0, col0);

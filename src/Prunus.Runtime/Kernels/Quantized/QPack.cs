@@ -58,10 +58,10 @@ internal static unsafe class QPack
     public static int Pair(int lo, int hi) => (ushort)(short)lo | (hi << 16);
 
     /// <summary>
-    /// Word g of the weight sequence whose element t is raw(t) for t &lt; k: pairs of value minus
-    /// zero point, or VNNI signed bytes.
+    /// Word g of the weight sequence whose element t is raw(t) for t &lt; k: pairs of value minus zero point, or VNNI
+    /// signed bytes; for the split family, <paramref name="part"/> 0 is the high halves and 1 the low ones.
     /// </summary>
-    private static int WeightWord(QIsa isa, Func<int, byte> raw, bool signed, int zero, int k, int g)
+    private static int WeightWord(QIsa isa, Func<int, byte> raw, bool signed, int zero, int k, int g, int part)
     {
         if (!isa.Bytes())
         {
@@ -74,8 +74,9 @@ internal static unsafe class QPack
         for (int s = 0; s < 4; s++)
         {
             int t = 4 * g + s;
-            byte b = t < k ? (byte)VnniWeight(raw(t), signed) : (byte)0;
-            w |= b << (8 * s);
+            sbyte v = t < k ? VnniWeight(raw(t), signed) : (sbyte)0;
+            if (isa == QIsa.Split256) v = part == 0 ? QKernelSplit<UnsignedA>.Split(v).High : QKernelSplit<UnsignedA>.Split(v).Low;
+            w |= (byte)v << (8 * s);
         }
         return w;
     }
@@ -86,9 +87,9 @@ internal static unsafe class QPack
     /// </summary>
     public static QPackedMatrix WeightsAsB(QIsa isa, int k, int n, QBytes w, int ldw, bool transposed)
     {
-        int groups = Groups(isa, k), nr = isa.NR();
+        int groups = Groups(isa, k), nr = isa.NR(), parts = isa.WeightWords();
         int panels = (n + nr - 1) / nr;
-        var packed = new QPackedMatrix(isa, k, n, groups, (long)panels * groups * nr);
+        var packed = new QPackedMatrix(isa, k, n, groups, (long)panels * groups * nr * parts);
         int* dst = packed.Data;
         var data = w.Data.ToArray();
         bool signed = w.Signed;
@@ -96,15 +97,16 @@ internal static unsafe class QPack
         {
             int p = j / nr, c = j % nr;
             for (int g = 0; g < groups; g++)
-            {
-                int word = 0;
-                if (j < n)
+                for (int part = 0; part < parts; part++)
                 {
-                    int col = j;
-                    word = WeightWord(isa, t => data[transposed ? col * ldw + t : t * ldw + col], signed, w.ZeroOf(col), k, g);
+                    int word = 0;
+                    if (j < n)
+                    {
+                        int col = j;
+                        word = WeightWord(isa, t => data[transposed ? col * ldw + t : t * ldw + col], signed, w.ZeroOf(col), k, g, part);
+                    }
+                    dst[(((long)p * groups + g) * parts + part) * nr + c] = word;
                 }
-                dst[((long)p * groups + g) * nr + c] = word;
-            }
         }
         packed.SetSums(SignedSums(k, n, w, ldw, transposed));
         return packed;
@@ -113,24 +115,25 @@ internal static unsafe class QPack
     /// <summary>Weights as the A operand of a convolution, W[M, K] row-major (row stride <paramref name="ldw"/>), zero point per row: MR-word panels.</summary>
     public static QPackedMatrix WeightsAsA(QIsa isa, int m, int k, QBytes w, int ldw)
     {
-        int groups = Groups(isa, k), mr = isa.MR();
+        int groups = Groups(isa, k), mr = isa.MR(), parts = isa.WeightWords();
         int panels = (m + mr - 1) / mr;
-        var packed = new QPackedMatrix(isa, k, m, groups, (long)panels * groups * mr);
+        var packed = new QPackedMatrix(isa, k, m, groups, (long)panels * groups * mr * parts);
         int* dst = packed.Data;
         var data = w.Data.ToArray();
         for (int i = 0; i < panels * mr; i++)
         {
             int p = i / mr, r = i % mr;
             for (int g = 0; g < groups; g++)
-            {
-                int word = 0;
-                if (i < m)
+                for (int part = 0; part < parts; part++)
                 {
-                    int row = i;
-                    word = WeightWord(isa, t => data[row * ldw + t], w.Signed, w.ZeroOf(row), k, g);
+                    int word = 0;
+                    if (i < m)
+                    {
+                        int row = i;
+                        word = WeightWord(isa, t => data[row * ldw + t], w.Signed, w.ZeroOf(row), k, g, part);
+                    }
+                    dst[(((long)p * groups + g) * parts + part) * mr + r] = word;
                 }
-                dst[((long)p * groups + g) * mr + r] = word;
-            }
         }
         packed.SetSums(SignedSums(k, m, w, ldw, transposed: true));
         return packed;

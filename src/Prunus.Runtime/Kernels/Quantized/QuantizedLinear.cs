@@ -56,6 +56,8 @@ public sealed unsafe class QuantizedLinear
         var wb = new QBytes(w, weightsSigned, weightZero);
         if (allowSparse && isa is null) _sparse = QuantizedSparseLinear.Choose(m, k, n, w, weightsSigned, weightZero, transB, inputSigned, inputZero, output);
         _isa = isa ?? QIsas.Best(QPack.FitsVnni(weightsSigned, weightZero));
+        // Batch 1 streams the weights: the split family has no matrix-vector path, the pairs one does.
+        if (m == 1 && _isa == QIsa.Split256) _isa = QIsa.Vector256;
         _groups = QPack.Groups(_isa, k);
         _output = output;
         _words = [];
@@ -140,11 +142,13 @@ public sealed unsafe class QuantizedLinear
             }
             else
             {
-                QPack.ActivationRows(_isa, px, _k, _m, _k, _inputSigned, _inputZero, words, _groups);
+                // uint8 activations are already the byte families' words when K fills whole words.
+                bool inPlace = _isa.Bytes() && !_inputSigned && _k % 4 == 0;
+                if (!inPlace) QPack.ActivationRows(_isa, px, _k, _m, _k, _inputSigned, _inputZero, words, _groups);
                 var args = new QGemmArgs
                 {
                     M = _m, N = _n, Groups = _groups,
-                    A = words, Lda = _groups,
+                    A = inPlace ? (int*)px : words, Lda = _groups,
                     PackedB = _packed!.Data,
                     Store = st,
                 };

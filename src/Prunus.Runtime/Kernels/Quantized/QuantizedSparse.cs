@@ -1,29 +1,342 @@
+using System.Runtime.CompilerServices;
 using Prunus.Threading;
 
 namespace Prunus.Kernels;
 
-/// <summary>A dense integer layer whose constant weights are mostly zero (placeholder: never chosen yet).</summary>
-public sealed class QuantizedSparseLinear
+/// <summary>
+/// The plan-time choice between dense and sparse integer kernels, from the weights' actual zeros (values equal to
+/// their channel's zero point). The sparse kernels do two nonzeros per vpmaddwd over 16 lanes, about as fast per
+/// multiply-add as the dense int16-pairs kernels and 0.6 to 0.7 as fast as the split family, plus a cost per row;
+/// so they win below roughly a third of the weights. Batch-1 dense layers stream their weights once (bytes), where
+/// a scalar sparse dot product wins only at lower densities.
+/// </summary>
+internal static class QuantizedSparseSelection
 {
-    internal static QuantizedSparseLinear? Choose(int m, int k, int n, ReadOnlySpan<byte> w, bool weightsSigned, ReadOnlySpan<int> weightZero,
-        bool transB, bool inputSigned, int inputZero, QuantizedOutput output) => null;
-
-    public string Describe() => "qsparse";
-
-    public void SetInputZero(int zero) { }
-
-    public void Forward(ReadOnlySpan<byte> x, Span<byte> y, WorkerPool? pool) => throw new NotSupportedException();
+    /// <summary>Densities at or below which convolutions (stride 1, strided) and dense layers at batch above 1 run sparse.</summary>
+    internal static double ConvShift = 0.4, ConvIm2Col = 0.3, Linear = 0.3;
+    /// <summary>Batch 1: density at or below which the scalar sparse dot products beat the byte-streaming GEMV.</summary>
+    internal static double Gemv = 0.12;
 }
 
-/// <summary>An integer convolution whose constant weights are mostly zero (placeholder: never chosen yet).</summary>
-public sealed class QuantizedSparseConvolution
+/// <summary>
+/// An integer convolution whose constant weights are mostly zero: each image is lowered to int16 values x - z_x so
+/// that every tap is one contiguous run over the output plane (stride 1: KW shifted copies of the padded image,
+/// xs[j, c, h, ow] = x[c, h - padTop, ow + j·dw - padLeft]; other strides: the im2col rows), then each output
+/// channel sums its nonzero taps' runs, two at a time (<see cref="QSparseRows"/>), and the output stage writes the
+/// row. Batches of several images per thread run one image per task; smaller ones split the channels.
+/// </summary>
+public sealed unsafe class QuantizedSparseConvolution : IParallelWork
 {
+    private readonly ConvGeometry _g;
+    private readonly QSparseRows _rows;
+    private readonly QuantizedOutput _output;
+    private readonly bool _shift, _inputSigned;
+    private int _inputZero;
+    private readonly int _hs, _lowered, _padded;
+    private readonly QTap[] _taps;
+    private readonly int[] _bounds = new int[130];
+    private short[] _shared = [];
+
+    // Operands of the current run.
+    private byte* _x, _y;
+    private short* _image;
+    private int _n, _parts;
+    private bool _perImage;
+
+    /// <summary>The weights as found.</summary>
+    internal QSparseRows Rows => _rows;
+
+    private QuantizedSparseConvolution(ConvGeometry g, QSparseRows rows, bool inputSigned, int inputZero, QuantizedOutput output)
+    {
+        _g = g;
+        _rows = rows;
+        _output = output;
+        _inputSigned = inputSigned;
+        _inputZero = inputZero;
+        _shift = g.StrideH == 1 && g.StrideW == 1;
+        var (hp, wp) = QIm2Col.PaddedSize(g);
+        _hs = hp;
+        _padded = g.C * hp * wp;
+        _lowered = _shift ? g.KW * g.C * _hs * g.OW : g.ColRows * g.OutPlane;
+        _taps = QTap.Table(g);
+    }
+
+    /// <summary>A sparse convolution when the weights are sparse enough for <paramref name="g"/>, else null.</summary>
     internal static QuantizedSparseConvolution? Choose(ConvGeometry g, ReadOnlySpan<byte> w, bool weightsSigned, ReadOnlySpan<int> weightZero,
-        bool inputSigned, int inputZero, QuantizedOutput output) => null;
+        bool inputSigned, int inputZero, QuantizedOutput output, bool force = false)
+    {
+        if (!force && !SparseSelection.Enabled) return null;
+        if (g.PadTop < 0 || g.PadLeft < 0 || g.PadBottom < 0 || g.PadRight < 0 || g.K == 0 || g.ColRows == 0) return null;
+        // The weight as [K, C*KH*KW]: each row's own group's columns, the others its zero point (no nonzeros).
+        int gcr = g.GroupColRows;
+        var dense = new byte[g.K * g.ColRows];
+        for (int k = 0; k < g.K; k++)
+        {
+            int z = weightZero.Length == 1 ? weightZero[0] : weightZero[k];
+            dense.AsSpan(k * g.ColRows, g.ColRows).Fill((byte)z);
+            w.Slice(k * gcr, gcr).CopyTo(dense.AsSpan(k * g.ColRows + k / g.Kg * gcr, gcr));
+        }
+        var bytes = new QBytes(dense, weightsSigned, weightZero);
+        double density = (double)QSparseRows.CountNonZeros(g.K, g.ColRows, bytes, g.ColRows, false) / ((long)g.K * g.ColRows);
+        bool shift = g.StrideH == 1 && g.StrideW == 1;
+        if (!force && density > (shift ? QuantizedSparseSelection.ConvShift : QuantizedSparseSelection.ConvIm2Col)) return null;
+        int c = g.C, kw = g.KW, taps = g.Taps, ow = g.OW, p = g.OutPlane, dh = g.DilationH, kh = g.KH;
+        int hs = QIm2Col.PaddedSize(g).Hp;
+        Func<int, int> offset = shift
+            ? d => ((d % kw * c + d / taps) * hs + d / kw % kh * dh) * ow
+            : d => d * p;
+        var rows = new QSparseRows(g.K, g.ColRows, bytes, g.ColRows, false, offset);
+        return new QuantizedSparseConvolution(g, rows, inputSigned, inputZero, output);
+    }
 
-    public string Describe() => "qsparse";
+    /// <summary>A short name for profiles, e.g. "qsparse-conv(density 0.10, shift)".</summary>
+    public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"qsparse-conv(density {_rows.Density:F2}, {(_shift ? "shift" : "im2col")}, {_output.Describe()})");
 
-    public void SetInputZero(int zero) { }
+    /// <summary>Sets the activation zero point of the following runs.</summary>
+    public void SetInputZero(int zero) => _inputZero = zero;
 
-    public void Forward(ReadOnlySpan<byte> x, Span<byte> y, WorkerPool? pool) => throw new NotSupportedException();
+    /// <summary>y = stage(conv(x, w)): x [N,C,H,W] bytes, y [N,K,OH,OW] in the output stage's type, as bytes.</summary>
+    public void Forward(ReadOnlySpan<byte> x, Span<byte> y, WorkerPool? pool)
+    {
+        var g = _g;
+        if (g.N == 0 || g.OutPlane == 0) return;
+        int threads = pool?.Threads ?? 1;
+        long work = (_rows.Pairs + g.K) * (long)g.OutPlane;
+        fixed (byte* px = x, py = y)
+        {
+            _x = px;
+            _y = py;
+            _perImage = threads == 1 || g.N >= 2 * threads || work < (1 << 15);
+            if (_perImage)
+            {
+                if (threads > 1 && g.N > 1 && work * g.N >= (1 << 15)) pool!.For(g.N, this);
+                else for (int n = 0; n < g.N; n++) Run(n);
+            }
+            else
+            {
+                if (_shared.Length == 0) _shared = GC.AllocateArray<short>(Scratch(), pinned: true);
+                _parts = _rows.Partition(Math.Min(4 * threads, 128), _bounds);
+                fixed (short* shared = _shared)
+                    for (int n = 0; n < g.N; n++)
+                    {
+                        _n = n;
+                        _image = Lower(n, shared);
+                        pool!.For(_parts, this);
+                    }
+            }
+            _x = _y = null;
+            _image = null;
+        }
+        GC.KeepAlive(_output);
+    }
+
+    /// <summary>int16 values of scratch: the padded image (shift lowering), the lowered image, slack.</summary>
+    private int Scratch() => (_shift ? _padded : 0) + _lowered + 128;
+
+    /// <inheritdoc/>
+    public void Run(int index)
+    {
+        var g = _g;
+        int* acc = (int*)GemmScratch.Get(1, g.OutPlane + 64);
+        if (_perImage)
+        {
+            short* scratch = (short*)GemmScratch.Get(0, Scratch() / 2 + 16);
+            short* image = Lower(index, scratch);
+            Compute(index, image, 0, g.K, acc);
+        }
+        else Compute(_n, _image, _bounds[index], _bounds[index + 1], acc);
+    }
+
+    /// <summary>Image n lowered into scratch; returns the start of the lowered values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private short* Lower(int n, short* scratch)
+    {
+        var g = _g;
+        byte* image = _x + (nint)n * g.C * g.InPlane;
+        if (!_shift)
+        {
+            for (int r = 0; r < g.ColRows; r++) QIm2Col.RowPairs(g, image, _taps[r], _inputSigned, _inputZero, scratch + (nint)r * g.OutPlane);
+            return scratch;
+        }
+        var (hp, wp) = QIm2Col.PaddedSize(g);
+        QIm2Col.PadPairs(g, image, _inputSigned, _inputZero, scratch, 0, g.C);
+        short* xs = scratch + _padded;
+        int ow = g.OW;
+        for (int j = 0; j < g.KW; j++)
+            for (int c = 0; c < g.C; c++)
+            {
+                short* src = scratch + (nint)c * hp * wp + j * g.DilationW;
+                short* dst = xs + ((nint)(j * g.C + c) * _hs) * ow;
+                for (int h = 0; h < _hs; h++, src += wp, dst += ow) new ReadOnlySpan<short>(src, ow).CopyTo(new Span<short>(dst, ow));
+            }
+        return xs;
+    }
+
+    /// <summary>Output channels [k0, k1) of image n.</summary>
+    private void Compute(int n, short* image, int k0, int k1, int* acc)
+    {
+        var g = _g;
+        int p = g.OutPlane;
+        var st = _output.Store(_y + (nint)n * g.K * p * _output.ElementSize, p, channelsAreRows: true);
+        for (int k = k0; k < k1; k++)
+        {
+            _rows.Row(k, image, p, acc);
+            st.FinishRow(acc, k, 0, p);
+        }
+    }
+}
+
+/// <summary>
+/// A dense integer layer whose constant weights are mostly zero: y[M, N] = stage(x W) with the weight kept by output
+/// (rows N, columns K; <see cref="QSparseRows"/>). Batch 1: a scalar sparse dot product per output over x - z_x.
+/// Larger batches transpose x once into X[K, M] (int16, x - z_x) so that each pair of nonzeros multiplies two rows of
+/// X, vectors over the batch; each task computes 8 outputs for the whole batch, transposes them and writes them
+/// through the output stage, 8 channels per vector.
+/// </summary>
+public sealed unsafe class QuantizedSparseLinear : IParallelWork
+{
+    private const int Group = 8;
+    private readonly int _m, _k, _n, _ldx;
+    private readonly QSparseRows _rows;
+    private readonly QuantizedOutput _output;
+    private readonly bool _inputSigned;
+    private int _inputZero;
+    private readonly short[] _xt;
+    private readonly int[] _bounds = new int[130];
+
+    // Operands of the current run.
+    private byte* _x, _y;
+    private int _parts;
+    private bool _transposing;
+
+    internal QSparseRows Rows => _rows;
+
+    private QuantizedSparseLinear(int m, int k, int n, QSparseRows rows, bool inputSigned, int inputZero, QuantizedOutput output)
+    {
+        _m = m; _k = k; _n = n;
+        _rows = rows;
+        _inputSigned = inputSigned;
+        _inputZero = inputZero;
+        _output = output;
+        _ldx = m <= 1 ? 1 : (m + 15) / 16 * 16;
+        _xt = GC.AllocateArray<short>(k * _ldx + 64, pinned: true);
+    }
+
+    /// <summary>A sparse layer when the weights are sparse enough at batch <paramref name="m"/>, else null.</summary>
+    internal static QuantizedSparseLinear? Choose(int m, int k, int n, ReadOnlySpan<byte> w, bool weightsSigned, ReadOnlySpan<int> weightZero,
+        bool transB, bool inputSigned, int inputZero, QuantizedOutput output, bool force = false)
+    {
+        if (!force && !SparseSelection.Enabled || m < 1 || (long)k * n == 0) return null;
+        var bytes = new QBytes(w, weightsSigned, weightZero);
+        // Rows are outputs: element (o, t) is W[t, o] (stored [K, N]) or W[o, t] (stored [N, K]).
+        double density = (double)QSparseRows.CountNonZeros(n, k, bytes, transB ? k : n, !transB) / ((long)k * n);
+        if (!force && density > (m == 1 ? QuantizedSparseSelection.Gemv : QuantizedSparseSelection.Linear)) return null;
+        int ldx = m <= 1 ? 1 : (m + 15) / 16 * 16;
+        var rows = new QSparseRows(n, k, bytes, transB ? k : n, !transB, d => d * ldx);
+        return new QuantizedSparseLinear(m, k, n, rows, inputSigned, inputZero, output);
+    }
+
+    /// <summary>A short name for profiles.</summary>
+    public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"qsparse-{(_m == 1 ? "gemv" : "gemm")}(density {_rows.Density:F2}, {_output.Describe()})");
+
+    /// <summary>Sets the activation zero point of the following runs.</summary>
+    public void SetInputZero(int zero) => _inputZero = zero;
+
+    /// <summary>y = stage(x W): x [M, K] bytes, y [M, N] in the output stage's type, as bytes.</summary>
+    public void Forward(ReadOnlySpan<byte> x, Span<byte> y, WorkerPool? pool)
+    {
+        int threads = pool?.Threads ?? 1;
+        bool parallel = threads > 1 && (long)_rows.Pairs * _m >= 1 << 14;
+        fixed (byte* px = x, py = y)
+        {
+            _x = px;
+            _y = py;
+            if (_m > 1)
+            {
+                _transposing = true;
+                _parts = parallel ? Math.Min(threads, (_k + 63) / 64) : 1;
+                Execute(_parts, parallel && _m * _k >= 1 << 14, pool);
+                _transposing = false;
+                _parts = (_n + Group - 1) / Group;
+                Execute(_parts, parallel, pool);
+            }
+            else
+            {
+                fixed (short* xs = _xt)
+                    for (int t = 0; t < _k; t++) xs[t] = (short)((_inputSigned ? (sbyte)px[t] : px[t]) - _inputZero);
+                _parts = _rows.Partition(parallel ? Math.Min(4 * threads, 64) : 1, _bounds);
+                Execute(_parts, parallel, pool);
+            }
+            _x = _y = null;
+        }
+        GC.KeepAlive(_output);
+    }
+
+    private void Execute(int tasks, bool parallel, WorkerPool? pool)
+    {
+        if (!parallel || tasks == 1)
+            for (int t = 0; t < tasks; t++) Run(t);
+        else pool!.For(tasks, this);
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Run(int index)
+    {
+        if (_m == 1) Gemv(index);
+        else if (_transposing) Transpose(index);
+        else Outputs(index);
+    }
+
+    /// <summary>X[k, m] = x[m, k] - z for the columns k of part <paramref name="part"/>.</summary>
+    private void Transpose(int part)
+    {
+        int chunk = (_k + _parts - 1) / _parts;
+        int k0 = part * chunk, k1 = Math.Min(_k, k0 + chunk);
+        fixed (short* xt = _xt)
+            for (int m = 0; m < _m; m++)
+            {
+                byte* row = _x + (nint)m * _k;
+                if (_inputSigned) for (int k = k0; k < k1; k++) xt[k * _ldx + m] = (short)((sbyte)row[k] - _inputZero);
+                else for (int k = k0; k < k1; k++) xt[k * _ldx + m] = (short)(row[k] - _inputZero);
+            }
+    }
+
+    /// <summary>Outputs [8 g, 8 g + 8) for the whole batch.</summary>
+    private void Outputs(int group)
+    {
+        int o0 = group * Group, count = Math.Min(Group, _n - o0);
+        int* acc = (int*)GemmScratch.Get(1, Group * (_ldx + 64) + Group * _m + 16);
+        int* tile = acc + Group * (_ldx + 64);
+        fixed (short* xt = _xt)
+            for (int o = 0; o < count; o++) _rows.Row(o0 + o, xt, _m, acc + o * (_ldx + 64));
+        for (int m = 0; m < _m; m++)
+            for (int o = 0; o < count; o++) tile[m * Group + o] = acc[o * (_ldx + 64) + m];
+        var st = _output.Store(_y, _n, channelsAreRows: false);
+        for (int m = 0; m < _m; m++) st.FinishRow(tile + m * Group, m, o0, count);
+    }
+
+    /// <summary>Batch 1: outputs [bounds[part], bounds[part + 1]), a scalar dot product each over x - z.</summary>
+    private void Gemv(int part)
+    {
+        int r0 = _bounds[part], r1 = _bounds[part + 1];
+        int* start = _rows.Start, oa = _rows.OffA, ob = _rows.OffB, wd = _rows.Word;
+        int* acc = (int*)GemmScratch.Get(1, _n + 16);
+        fixed (short* x = _xt)
+            for (int r = r0; r < r1; r++)
+            {
+                int s0 = 0, s1 = 0;
+                for (int p = start[r]; p < start[r + 1]; p++)
+                {
+                    int word = wd[p];
+                    s0 += (short)word * x[oa[p]];
+                    s1 += (word >> 16) * x[ob[p]];
+                }
+                acc[r - r0] = s0 + s1;
+            }
+        _output.Store(_y, _n, channelsAreRows: false).FinishRow(acc, 0, r0, r1 - r0);
+        GC.KeepAlive(_rows);
+    }
 }

@@ -17,14 +17,30 @@ internal static class QLinearFused
     /// <summary>Attribute asking for a float output on y's quantization grid (Q then DQ in one step).</summary>
     public const string DequantizeAttribute = "dequantize";
 
+    /// <summary>Attribute saying x is float, to be quantized with x_scale and x_zero_point (a QuantizeLinear fused in).</summary>
+    public const string QuantizeInputAttribute = "quantize_input";
+
+    /// <summary>Whether the node quantizes its float input itself.</summary>
+    public static bool QuantizesInput(NodeContext ctx) => ctx.Int(QuantizeInputAttribute, 0) != 0;
+
+    /// <summary>The 8-bit type x has (or is quantized to).</summary>
+    private static DataType InputType(NodeContext ctx) => QuantizesInput(ctx)
+        ? (ctx.HasInput(XZero) ? ctx.Input(XZero).Type : DataType.UInt8)
+        : ctx.Input(X).Type;
+
     public const int X = 0, XScale = 1, XZero = 2, W = 3, WScale = 4, WZero = 5, YScale = 6, YZero = 7, Bias = 8;
 
     /// <summary>Checks types and parameter shapes (channels = output channels); returns the output type.</summary>
     public static DataType Check(NodeContext ctx, int channels)
     {
         PrunusDomain.RejectTraining(ctx);
-        var xType = ctx.Input(X).Type;
+        var xType = InputType(ctx);
         var wType = ctx.Input(W).Type;
+        if (QuantizesInput(ctx))
+        {
+            if (ctx.Input(X).Type != DataType.Float32) throw ctx.Error($"with quantize_input x must be float32, got {ctx.Input(X).Type}");
+            if (!ctx.HasInput(XScale)) throw ctx.Error("quantize_input needs x_scale");
+        }
         if (xType is not (DataType.UInt8 or DataType.Int8)) throw ctx.Error($"x must be uint8 or int8, got {xType}");
         if (wType is not (DataType.UInt8 or DataType.Int8)) throw ctx.Error($"w must be uint8 or int8, got {wType}");
         bool integer = !ctx.HasInput(XScale);
@@ -97,7 +113,7 @@ internal static class QLinearFused
         bool wSigned = w.Type == DataType.Int8;
         var weights = w.Bytes().ToArray();
         var wz = ctx.HasInput(WZero) ? Ints(Constant(ctx, WZero, "w_zero_point")) : [0];
-        bool xSigned = ctx.Input(X).Type == DataType.Int8;
+        bool xSigned = InputType(ctx) == DataType.Int8;
         int xz = 0;
         bool runtimeZero = false;
         if (ctx.HasInput(XZero))
@@ -160,4 +176,25 @@ internal static class QLinearFused
 
     /// <summary>The run-time activation zero point (input 2), when it was not a constant at plan time.</summary>
     public static int RuntimeZero(Kernel k) => (int)k.Inputs[XZero].GetAsDouble(0);
+
+    /// <summary>
+    /// The input quantization of a node with quantize_input, and a buffer for x's bytes (of <paramref name="length"/>);
+    /// null when x is already quantized.
+    /// </summary>
+    public static (QuantizeBytes Quantizer, byte[] Buffer)? InputQuantizer(NodeContext ctx, Setup s, int length)
+    {
+        if (!QuantizesInput(ctx)) return null;
+        if (s.InputZeroAtRunTime) throw ctx.Error("quantize_input needs a constant x_zero_point");
+        float scale = Constant(ctx, XScale, "x_scale").Floats[0];
+        return (new QuantizeBytes(scale, s.InputZero, s.InputSigned), GC.AllocateArray<byte>(Math.Max(1, length), pinned: true));
+    }
+
+    /// <summary>x's bytes: the input itself, or the input quantized into the kernel's buffer.</summary>
+    public static ReadOnlySpan<byte> InputBytes(Kernel k, (QuantizeBytes Quantizer, byte[] Buffer)? quantize, RunContext ctx)
+    {
+        if (quantize is not { } q) return k.Inputs[X].Bytes();
+        var x = k.Inputs[X].Floats;
+        q.Quantizer.Run(x, q.Buffer, ctx.Pool);
+        return q.Buffer.AsSpan(0, x.Length);
+    }
 }

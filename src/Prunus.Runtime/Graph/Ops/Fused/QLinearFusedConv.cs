@@ -44,17 +44,17 @@ public sealed class QLinearFusedConvOp : Operator
         var g = Geometry(ctx, out _);
         var s = QLinearFused.Read(ctx, g.K);
         var conv = new QuantizedConvolution(g, s.Weights, s.WeightsSigned, s.WeightZero, s.InputSigned, s.InputZero, s.Output);
-        return new QConvKernel(conv, s.InputZeroAtRunTime);
+        return new QConvKernel(conv, s.InputZeroAtRunTime, QLinearFused.InputQuantizer(ctx, s, ctx.Input(QLinearFused.X).Length));
     }
 
-    private sealed class QConvKernel(QuantizedConvolution conv, bool runtimeZero) : ForwardOnlyKernel
+    private sealed class QConvKernel(QuantizedConvolution conv, bool runtimeZero, (QuantizeBytes, byte[])? quantize) : ForwardOnlyKernel
     {
-        public override string Algorithm => conv.Describe();
+        public override string Algorithm => (quantize is null ? "" : "quantize+") + conv.Describe();
 
         public override void Forward(RunContext ctx)
         {
             if (runtimeZero) conv.SetInputZero(QLinearFused.RuntimeZero(this));
-            conv.Forward(Inputs[QLinearFused.X].Bytes(), Outputs[0].Bytes(), ctx.Pool);
+            conv.Forward(QLinearFused.InputBytes(this, quantize, ctx), Outputs[0].Bytes(), ctx.Pool);
         }
     }
 }

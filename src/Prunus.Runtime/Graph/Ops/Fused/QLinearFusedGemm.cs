@@ -41,17 +41,17 @@ public sealed class QLinearFusedGemmOp : Operator
         var s = QLinearFused.Read(ctx, n);
         var layer = new QuantizedLinear(m, k, n, s.Weights, s.WeightsSigned, s.WeightZero, ctx.Int("transB", 0) != 0,
             s.InputSigned, s.InputZero, s.Output);
-        return new QGemmKernel(layer, s.InputZeroAtRunTime);
+        return new QGemmKernel(layer, s.InputZeroAtRunTime, QLinearFused.InputQuantizer(ctx, s, ctx.Input(QLinearFused.X).Length));
     }
 
-    private sealed class QGemmKernel(QuantizedLinear layer, bool runtimeZero) : ForwardOnlyKernel
+    private sealed class QGemmKernel(QuantizedLinear layer, bool runtimeZero, (QuantizeBytes, byte[])? quantize) : ForwardOnlyKernel
     {
-        public override string Algorithm => layer.Describe();
+        public override string Algorithm => (quantize is null ? "" : "quantize+") + layer.Describe();
 
         public override void Forward(RunContext ctx)
         {
             if (runtimeZero) layer.SetInputZero(QLinearFused.RuntimeZero(this));
-            layer.Forward(Inputs[QLinearFused.X].Bytes(), Outputs[0].Bytes(), ctx.Pool);
+            layer.Forward(QLinearFused.InputBytes(this, quantize, ctx), Outputs[0].Bytes(), ctx.Pool);
         }
     }
 }
