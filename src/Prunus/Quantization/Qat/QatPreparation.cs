@@ -45,7 +45,10 @@ public static class QatPreparation
 
         // Ranges from the float model (with BN folded), one observer per tensor with its own parameters.
         var own = points.Values.Distinct(StringComparer.Ordinal).ToList();
-        var observers = ActivationCalibration.Collect(g, own, calibration, _ => options.Calibration.Create(), options.CalibrationImages);
+        // As in static quantization, the model's own inputs and outputs keep their whole observed range.
+        var ends = new HashSet<string>(g.DataInputs.Select(i => i.Name).Concat(g.Outputs.Select(o => o.Name)), StringComparer.Ordinal);
+        var observers = ActivationCalibration.Collect(g, own, calibration, t => ends.Contains(t) ? new MinMaxObserver() : options.Calibration.Create(),
+            options.CalibrationImages);
         var features = FeaturesPerImage(g, calibration, own);
 
         var editor = new GraphEditor(g);
