@@ -38,12 +38,14 @@ public sealed class QuantizeCommand : ICliCommand
             "weight-only: int8/int4 weights with group-wise scales, activations float; qat: quantization-aware training to QDQ int8", DefaultValueFactory = _ => "static" }.OneOf(Modes);
         var calibration = new Option<string>("--calibration") { Description = "How activation ranges are calibrated (static)", DefaultValueFactory = _ => "minmax" }.OneOf([.. CalibrationMethods.Names]);
         var percentile = new Option<double>("--percentile") { Description = "Percentile kept by --calibration percentile", DefaultValueFactory = _ => 99.99, HelpName = "p" };
+        var weightRange = new Option<string>("--weight-range") { Description = "How weight ranges are chosen: the extremes, or the range with the least squared error over the weights", DefaultValueFactory = _ => "minmax" }.OneOf("minmax", "mse");
         var perChannel = new Option<bool>("--per-channel") { Description = "One weight scale per output channel (the default)" };
         var perTensor = new Option<bool>("--per-tensor") { Description = "One weight scale per weight tensor" };
         var symmetric = new Option<bool>("--symmetric") { Description = "Symmetric ranges for activations as well as weights (zero point at the middle)" };
         var asymmetric = new Option<bool>("--asymmetric") { Description = "Asymmetric ranges for weights as well as activations (by default activations are asymmetric, weights symmetric)" };
         var activations = new Option<string>("--activations") { Description = "Integer type of quantized activations (static)", DefaultValueFactory = _ => "uint8" }.OneOf("uint8", "int8");
-        var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights, as ONNX Runtime advises for x86 CPUs without VNNI (its AVX2 and AVX-512 int8 kernels saturate on full-range weights)" };
+        var fullRange = new Option<bool>("--full-range") { Description = "Weights in all 8 bits ([-127, 127]) rather than 7 ([-64, 64]); exact on Prunus and on CPUs with VNNI, but ONNX Runtime's int8 kernels on x86 CPUs without VNNI saturate on them" };
+        var floatOutputs = new Option<bool>("--float-outputs") { Description = "Leave the model's outputs (the logits) in float rather than quantizing them as ONNX Runtime does: 256 levels make ties between the top classes (static)" };
         var bits = new Option<int>("--bits") { Description = "Bits per weight: 8, or 4 (weight-only and qat)", DefaultValueFactory = _ => 8, HelpName = "n" };
         var groupSize = new Option<int>("--group-size") { Description = "Weights per scale along the reduction (weight-only; 0: one scale per output channel)", DefaultValueFactory = _ => 32, HelpName = "n" };
         var rounding = new Option<string>("--rounding") { Description = "Weight rounding (weight-only): round to nearest, or GPTQ from calibration images", DefaultValueFactory = _ => "rtn" }.OneOf("rtn", "gptq");
@@ -64,8 +66,8 @@ public sealed class QuantizeCommand : ICliCommand
         var latency = new Option<string>("--latency-batch") { Description = "Batch sizes at which latency is measured before and after (comma-separated; 0: none)", DefaultValueFactory = _ => "1,64", HelpName = "n,n" };
         var cmd = new Command("quantize", "Quantize a model to int8 (static QDQ or dynamic) and compare it with the original")
         {
-            model, output, mode, calibration, percentile, perChannel, perTensor, symmetric, asymmetric, activations, reduceRange, bits, groupSize, rounding,
-            actOrder, epochs, lsq, lr, batch, distill, data, images, maxLoss, validation, noBiasCorrection, exclude, seed, threads, latency,
+            model, output, mode, calibration, percentile, weightRange, perChannel, perTensor, symmetric, asymmetric, activations, fullRange, floatOutputs, bits,
+            groupSize, rounding, actOrder, epochs, lsq, lr, batch, distill, data, images, maxLoss, validation, noBiasCorrection, exclude, seed, threads, latency,
         };
         cmd.SetAction(p =>
         {
@@ -83,10 +85,12 @@ public sealed class QuantizeCommand : ICliCommand
             if (m == Mode.WeightOnly)
             {
                 var notHere = Given(calibration) ? "--calibration" : Given(percentile) ? "--percentile" : Given(activations) ? "--activations" : Given(symmetric) ? "--symmetric"
-                    : Given(perTensor) ? "--per-tensor" : Given(reduceRange) ? "--reduce-range" : null;
+                    : Given(perTensor) ? "--per-tensor" : Given(fullRange) ? "--full-range" : Given(weightRange) ? "--weight-range" : Given(floatOutputs) ? "--float-outputs" : null;
                 if (notHere is not null) throw new UsageException($"{notHere} does not apply to --mode weight-only: its activations stay float and its weights have a scale per group (--group-size)");
             }
             if (m == Mode.Qat && p.GetValue(asymmetric)) throw new UsageException("--asymmetric does not apply to --mode qat: its weights are symmetric (activations are asymmetric by default)");
+            if (m == Mode.Qat && Given(weightRange)) throw new UsageException("--weight-range applies to --mode static or dynamic: quantization-aware training scales each weight channel by its largest magnitude (or learns the scale, --lsq)");
+            if (p.GetValue(bits) == 4 && Given(fullRange)) throw new UsageException("--full-range applies to 8-bit weights; 4-bit weights always use their whole range");
             if (Given(actOrder) && p.GetValue(rounding) != "gptq") throw new UsageException("--act-order applies to --rounding gptq");
             if (p.GetValue(perChannel) && p.GetValue(perTensor)) throw new UsageException("--per-channel and --per-tensor exclude each other: give one");
             if (p.GetValue(symmetric) && p.GetValue(asymmetric)) throw new UsageException("--symmetric and --asymmetric exclude each other: give one");
@@ -99,12 +103,16 @@ public sealed class QuantizeCommand : ICliCommand
                 Mode = m,
                 Calibration = CalibrationMethods.Parse(p.GetValue(calibration)!),
                 Percentile = Check.InRange("--percentile", p.GetValue(percentile), 1e-9, 100),
-                Weights = new QuantizationSpec(p.GetValue(bits) == 4 ? QuantizedType.Int4 : QuantizedType.Int8, allSymmetric ?? true, granularity, p.GetValue(reduceRange)),
+                WeightRange = p.GetValue(weightRange) == "mse" ? WeightRangeMethod.Mse : WeightRangeMethod.MinMax,
+                // 8-bit weights keep to 7 bits unless --full-range (see StaticQuantizationOptions); 4-bit ones use all 4.
+                Weights = p.GetValue(bits) == 4 ? new QuantizationSpec(QuantizedType.Int4, allSymmetric ?? true, granularity)
+                    : new QuantizationSpec(QuantizedType.Int8, allSymmetric ?? true, granularity, ReduceRange: !p.GetValue(fullRange)),
                 Activations = new QuantizationSpec(QuantizedTypes.Parse(p.GetValue(activations)!), allSymmetric ?? false),
                 CalibrationImages = Check.AtLeast("--calibration-images", p.GetValue(images), 1),
                 MaxLoss = p.GetValue(maxLoss) is { } ml ? Check.InRange("--max-loss", ml, 0, 100) : null,
                 Validation = Check.AtLeast("--validation", p.GetValue(validation), 1),
                 BiasCorrection = !p.GetValue(noBiasCorrection),
+                FloatOutputs = p.GetValue(floatOutputs),
                 Exclude = (p.GetValue(exclude) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 Data = p.GetValue(data),
                 Seed = p.GetValue(seed),
@@ -158,6 +166,7 @@ public sealed class QuantizeCommand : ICliCommand
     {
         if (calibrationGiven) throw new UsageException("--calibration applies to --mode static: dynamic quantization measures activation ranges at run time");
         if (s.MaxLoss is not null) throw new UsageException("--max-loss applies to --mode static");
+        if (s.FloatOutputs) throw new UsageException("--float-outputs applies to --mode static: dynamic quantization leaves every output float");
         if (s.Activations.Type != QuantizedType.UInt8 || s.Activations.Symmetric)
             throw new UsageException("dynamic quantization quantizes activations to uint8 asymmetric at run time (DynamicQuantizeLinear): leave out --activations and --symmetric");
     }
@@ -169,12 +178,14 @@ public sealed class QuantizeCommand : ICliCommand
         public Mode Mode { get; init; }
         public CalibrationMethod Calibration { get; init; }
         public double Percentile { get; init; }
+        public WeightRangeMethod WeightRange { get; init; }
         public required QuantizationSpec Weights { get; init; }
         public required QuantizationSpec Activations { get; init; }
         public int CalibrationImages { get; init; }
         public double? MaxLoss { get; init; }
         public int Validation { get; init; }
         public bool BiasCorrection { get; init; }
+        public bool FloatOutputs { get; init; }
         public string[] Exclude { get; init; } = [];
         public string? Data { get; init; }
         public ulong Seed { get; init; }
@@ -226,8 +237,10 @@ public sealed class QuantizeCommand : ICliCommand
                     Weights = s.Weights,
                     Calibration = s.Calibration,
                     Percentile = s.Percentile,
+                    WeightRange = s.WeightRange,
                     Sampling = new CalibrationOptions { Images = s.CalibrationImages, Seed = s.Seed, Pool = pool },
                     BiasCorrection = s.BiasCorrection,
+                    QuantizeOutputs = !s.FloatOutputs,
                     MaxLoss = s.MaxLoss,
                     Exclude = s.Exclude,
                 };
@@ -236,14 +249,14 @@ public sealed class QuantizeCommand : ICliCommand
                 quantized = staticResult.Graph;
                 layers = staticResult.Layers;
                 description = $"static: weights {s.Weights}, activations {s.Activations}, {s.Calibration.Name()} calibration on " +
-                    $"{Math.Min(s.CalibrationImages, calibrationSet.Count)} images{(s.BiasCorrection ? ", bias correction" : "")}" +
+                    $"{Math.Min(s.CalibrationImages, calibrationSet.Count)} images{(s.BiasCorrection ? ", bias correction" : "")}{(s.FloatOutputs ? ", float outputs" : "")}" +
                     (s.MaxLoss is { } ml ? $", max loss {ml} pt" : "");
             }
             else if (s.Mode == Mode.WeightOnly) (quantized, layers, description) = WeightOnly(r, graph, train, s, pool, inputPath);
             else if (s.Mode == Mode.Qat) (quantized, layers, description, qatRun) = Qat(r, graph, train!, test, s, pool, inputPath);
             else
             {
-                var result = ModelFiles.Naming(inputPath, () => DynamicQuantizer.Quantize(graph, new DynamicQuantizationOptions { Weights = s.Weights, Exclude = s.Exclude }));
+                var result = ModelFiles.Naming(inputPath, () => DynamicQuantizer.Quantize(graph, new DynamicQuantizationOptions { Weights = s.Weights, WeightRange = s.WeightRange, Exclude = s.Exclude }));
                 quantized = result.Graph;
                 layers = result.Layers;
                 description = $"dynamic: weights {s.Weights}, activations uint8 at run time";
@@ -276,6 +289,7 @@ public sealed class QuantizeCommand : ICliCommand
         json["bits"] = s.Bits;
         json["weights"] = s.Mode == Mode.WeightOnly ? WeightOnlyOptionsOf(s, pool).Spec.Type.Name() + (s.GroupSize == 0 ? " per-channel" : $" groups of {s.GroupSize}")
             : s.Weights.ToString();
+        if (s.Mode is Mode.Static or Mode.Dynamic) json["weight_range"] = s.WeightRange == WeightRangeMethod.Mse ? "mse" : "minmax";
         json["activations"] = s.Mode switch
         {
             Mode.Static or Mode.Qat => s.Activations.ToString(),
@@ -297,6 +311,7 @@ public sealed class QuantizeCommand : ICliCommand
             json["calibration"] = s.Calibration.Name();
             json["calibration_images"] = s.CalibrationImages;
             json["post_training_accuracy"] = q.PostTrainingAccuracy;
+            json["float_outputs"] = s.FloatOutputs;
             json["training"] = new JsonArray(q.Training.Epochs.Select(e => (JsonNode)new JsonObject
             {
                 ["epoch"] = e.Epoch + 1,
@@ -311,6 +326,7 @@ public sealed class QuantizeCommand : ICliCommand
             json["calibration"] = s.Calibration.Name();
             json["calibration_images"] = s.CalibrationImages;
             json["bias_correction"] = s.BiasCorrection;
+            json["float_outputs"] = s.FloatOutputs;
         }
         json["max_loss"] = s.MaxLoss;
         if (staticResult?.Fallback is { } f)
@@ -375,6 +391,7 @@ public sealed class QuantizeCommand : ICliCommand
             Weights = s.Weights,
             Activations = s.Activations,
             LearnedScales = s.Lsq,
+            QuantizeOutputs = !s.FloatOutputs,
             Calibration = s.Calibration,
             CalibrationImages = new CalibrationOptions { Images = s.CalibrationImages, Seed = s.Seed, Pool = pool },
             Ignore = s.Exclude,
@@ -412,7 +429,7 @@ public sealed class QuantizeCommand : ICliCommand
                 : new LayerDecision(x.Node.Name, x.Node.OpType, qat.Initializers[x.Node.Inputs[1]].Length, false, "excluded"))
             .ToList();
         var description = $"quantization-aware training: weights {s.Weights}, activations {s.Activations}, {s.Epochs} epoch(s) at lr {s.LearningRate}" +
-            (s.Lsq ? ", learned step sizes" : "") + (s.Distill ? ", distilled from the float model" : "");
+            (s.Lsq ? ", learned step sizes" : "") + (s.Distill ? ", distilled from the float model" : "") + (s.FloatOutputs ? ", float outputs" : "");
         return (quantized, layers, description, new QatRun(training, ptq));
     }
 

@@ -23,7 +23,7 @@ public enum ScaleGranularity
 /// <param name="ReduceRange">Whether to use one bit less than the type holds.</param>
 public sealed record QuantizationSpec(QuantizedType Type, bool Symmetric, ScaleGranularity Granularity = ScaleGranularity.PerTensor, bool ReduceRange = false)
 {
-    /// <summary>Weights as ONNX Runtime quantizes them by default: int8, symmetric, per channel.</summary>
+    /// <summary>Weights as ONNX Runtime quantizes them by default: int8, symmetric, per channel, full range (the quantizers' options add the reduced range).</summary>
     public static QuantizationSpec DefaultWeights { get; } = new(QuantizedType.Int8, true, ScaleGranularity.PerChannel);
 
     /// <summary>Activations as ONNX Runtime quantizes them by default: uint8, asymmetric, per tensor.</summary>

@@ -47,7 +47,8 @@ public sealed class CliQuantizeLowBitTests(CliWorkspace ws) : IClassFixture<CliW
     public void Qat_trains_reports_the_post_training_accuracy_and_writes_a_qdq_file()
     {
         var output = NewOutput();
-        var json = Quantize(output, "--mode", "qat", "--epochs", "1", "--lsq", "--lr", "0.005", "--reduce-range", "--calibration-images", "64", "--json").Json();
+        var json = Quantize(output, "--mode", "qat", "--epochs", "1", "--lsq", "--lr", "0.005", "--calibration-images", "64", "--float-outputs", "--json").Json();
+        Assert.True(json.GetProperty("float_outputs").GetBoolean());
         Assert.Equal("qat", json.GetProperty("mode").GetString());
         Assert.True(json.GetProperty("lsq").GetBoolean());
         Assert.Equal(0.005, json.GetProperty("lr").GetDouble());
@@ -63,6 +64,7 @@ public sealed class CliQuantizeLowBitTests(CliWorkspace ws) : IClassFixture<CliW
         Assert.DoesNotContain(graph.Nodes, n => n.OpType == "FakeQuantize");
         Assert.All(graph.Initializers.Values.Where(t => t.Type == DataType.Int8 && t.Rank == 2), t => Assert.All(t.Span<sbyte>().ToArray(), v => Assert.InRange(v, -64, 64)));
         Assert.StartsWith("quantization-aware training", graph.Metadata.Properties["prunus.quantization"]);
+        Assert.Equal("Gemm", graph.Producer(graph.Outputs[0].Name)!.OpType); // --float-outputs: the logits stay float
     }
 
     [Theory]
@@ -79,6 +81,9 @@ public sealed class CliQuantizeLowBitTests(CliWorkspace ws) : IClassFixture<CliW
     [InlineData("--mode qat --asymmetric", "--asymmetric does not apply to --mode qat")]
     [InlineData("--mode qat --max-loss 1", "--max-loss applies to --mode static")]
     [InlineData("--mode qat --epochs 0", "--epochs must be at least 1")]
+    [InlineData("--mode qat --weight-range mse", "--weight-range applies to --mode static or dynamic")]
+    [InlineData("--mode weight-only --full-range", "--full-range does not apply to --mode weight-only")]
+    [InlineData("--mode qat --bits 4 --full-range", "--full-range applies to 8-bit weights")]
     public void Options_of_another_mode_are_refused_with_one_clear_line(string options, string message)
     {
         var r = Quantize(NewOutput(), options.Split(' '));

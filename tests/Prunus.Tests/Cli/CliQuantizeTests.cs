@@ -35,14 +35,18 @@ public sealed class CliQuantizeTests(CliWorkspace ws) : IClassFixture<CliWorkspa
         Assert.All(layers.EnumerateArray(), l => Assert.True(l.GetProperty("quantized").GetBoolean()));
         var graph = OnnxReader.Load(output);
         Assert.Contains(graph.Nodes, n => n.OpType == "QuantizeLinear");
-        Assert.Equal(3, graph.Initializers.Values.Count(t => t.Type == DataType.Int8 && t.Rank == 2));
+        var weights = graph.Initializers.Values.Where(t => t.Type == DataType.Int8 && t.Rank == 2).ToList();
+        Assert.Equal(3, weights.Count);
+        // 7-bit weights by default: every weight's channel peaks reach 64 and nothing goes beyond.
+        Assert.All(weights, w => Assert.Equal(64, w.Span<sbyte>().ToArray().Max(v => Math.Abs((int)v))));
+        Assert.Contains("reduced range", json.GetProperty("weights").GetString());
         Assert.StartsWith("static", graph.Metadata.Properties["prunus.quantization"]);
     }
 
     [Fact]
     public void Quantize_prints_the_layers_and_a_before_after_table()
     {
-        var r = Quantize(ws.Mlp, NewOutput(), "--calibration", "entropy", "--per-tensor", "--symmetric", "--activations", "int8");
+        var r = Quantize(ws.Mlp, NewOutput(), "--calibration", "entropy", "--per-tensor", "--symmetric", "--activations", "int8", "--weight-range", "mse");
         Assert.Equal(0, r.Code);
         foreach (var row in new[] { "accuracy", "parameters", "file size", "before", "after", "layers", "fc1", "per-tensor", "int8 symmetric" })
             Assert.Contains(row, r.Out);
@@ -62,9 +66,19 @@ public sealed class CliQuantizeTests(CliWorkspace ws) : IClassFixture<CliWorkspa
     }
 
     [Fact]
+    public void Full_range_weights_use_all_eight_bits()
+    {
+        var output = NewOutput();
+        Assert.Equal(0, Quantize(ws.Mlp, output, "--full-range").Code);
+        var weights = OnnxReader.Load(output).Initializers.Values.Where(t => t.Type == DataType.Int8 && t.Rank == 2);
+        Assert.All(weights, w => Assert.Equal(127, w.Span<sbyte>().ToArray().Max(v => Math.Abs((int)v))));
+    }
+
+    [Fact]
     public void A_loss_budget_is_measured_on_a_held_out_split()
     {
-        var json = Quantize(ws.Mlp, NewOutput(), "--max-loss", "0", "--validation", "64", "--json", "--asymmetric", "--no-bias-correction").Json();
+        var json = Quantize(ws.Mlp, NewOutput(), "--max-loss", "0", "--validation", "64", "--json", "--asymmetric", "--no-bias-correction", "--float-outputs").Json();
+        Assert.True(json.GetProperty("float_outputs").GetBoolean());
         var v = json.GetProperty("validation");
         Assert.Equal(64, v.GetProperty("images").GetInt32());
         Assert.True(v.GetProperty("loss_points").GetDouble() <= 1e-9, "the final choice meets the budget");
@@ -105,6 +119,20 @@ public sealed class CliQuantizeTests(CliWorkspace ws) : IClassFixture<CliWorkspa
         var r = Quantize(ws.Mlp, NewOutput(), a, b);
         Assert.Equal(2, r.Code);
         r.SingleError("exclude each other");
+    }
+
+    [Fact]
+    public void Dynamic_quantization_writes_matmul_integer_layers()
+    {
+        var output = NewOutput();
+        var json = Quantize(ws.Mlp, output, "--mode", "dynamic", "--json").Json();
+        Assert.Equal("dynamic", json.GetProperty("mode").GetString());
+        Assert.InRange(json.GetProperty("accuracy").GetDouble(), 0, 1);
+        Assert.True(json.GetProperty("file_bytes").GetInt64() < json.GetProperty("before").GetProperty("file_bytes").GetInt64() / 3);
+        Assert.All(json.GetProperty("layers").EnumerateArray(), l => Assert.True(l.GetProperty("quantized").GetBoolean()));
+        var graph = OnnxReader.Load(output);
+        Assert.Equal(3, graph.Nodes.Count(n => n.OpType == "MatMulInteger"));
+        Assert.Equal(3, graph.Nodes.Count(n => n.OpType == "DynamicQuantizeLinear")); // one per layer input
     }
 
     [Fact]

@@ -12,10 +12,10 @@ namespace Prunus.Tests.OnnxRuntime;
 
 /// <summary>
 /// ONNX Runtime loads the quantized models Prunus writes and computes what Prunus computes, within a quantization step.
-/// The weights keep to 7 bits (reduced range), as ONNX Runtime advises for x86 CPUs without VNNI: there its uint8 x
-/// int8 kernels add pairs of products in int16 (VPMADDUBSW), which saturates for full-range weights and put this
-/// machine's (AVX2) results up to 21 output steps away from the exact sums on a few images. With 7-bit weights both
-/// sides compute the same integers.
+/// The weights keep to 7 bits (the quantizers' default reduced range), as ONNX Runtime advises for x86 CPUs without
+/// VNNI: there its uint8 x int8 kernels add pairs of products in int16 (VPMADDUBSW), which saturates for full-range
+/// weights and put this machine's (AVX2) results up to 21 output steps away from the exact sums on a few images. With
+/// 7-bit weights both sides compute the same integers.
 /// </summary>
 public sealed class QuantizedOnnxRuntimeTests(ITestOutputHelper output)
 {

@@ -79,6 +79,23 @@ public sealed class StaticQuantizationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Outputs_can_stay_float_and_a_flattened_input_shares_the_input_parameters()
+    {
+        var graph = ModelZoo.Create("mlp", new ZooOptions { Seed = 2 });
+        var result = StaticQuantizer.Quantize(graph, Bands(32, seed: 2), Options() with { QuantizeOutputs = false });
+        var g = result.Graph;
+        Assert.Equal("Gemm", ProducerOf(g, "logits").OpType);
+        Assert.Equal("DequantizeLinear", ProducerOf(g, g.FindNode("fc3")!.Inputs[0]).OpType);
+        Assert.DoesNotContain(result.Activations.Keys, k => k == "logits");
+        // input -> Q/DQ -> Flatten -> Q/DQ: the flattened images use the images' own min/max parameters.
+        var fc1Input = ProducerOf(g, g.FindNode("fc1")!.Inputs[0]);
+        var imagesDq = ProducerOf(g, ProducerOf(g, ProducerOf(g, fc1Input.Inputs[0]).Inputs[0]).Inputs[0]);
+        Assert.Equal("DequantizeLinear", imagesDq.OpType);
+        Assert.Equal(result.Activations["input"].Scale, g.Initializers[fc1Input.Inputs[1]].Floats[0]);
+        Assert.Equal(result.Activations["input"].Scale, result.Activations[ProducerOf(g, fc1Input.Inputs[0]).Inputs[0]].Scale);
+    }
+
+    [Fact]
     public void The_input_graph_is_not_changed()
     {
         var graph = ModelZoo.Create("mlp", new ZooOptions { Seed = 2 });

@@ -141,15 +141,17 @@ public static class LinearQuantization
         where T : unmanaged, IBinaryInteger<T>
     {
         Span<float> chunk = stackalloc float[Chunk];
+        Span<int> integers = stackalloc int[Chunk];
         var f = new QuantizeFunc(scale, zeroPoint, lo, hi);
         for (int start = 0; start < x.Length; start += Chunk)
         {
             int n = Math.Min(Chunk, x.Length - start);
             var c = chunk[..n];
             VectorLoops.Unary(f, x.Slice(start, n), c);
-            var dst = y.Slice(start, n);
             // Every value is an integer within [lo, hi] by now, so the conversions are exact.
-            for (int i = 0; i < c.Length; i++) dst[i] = T.CreateTruncating((int)c[i]);
+            var k = integers[..n];
+            TensorPrimitives.ConvertTruncating<float, int>(c, k);
+            TensorPrimitives.ConvertTruncating<int, T>(k, y.Slice(start, n));
         }
     }
 

@@ -10,8 +10,11 @@ namespace Prunus.Quantization.Dynamic;
 /// <summary>What dynamic quantization does: int8 weights (per output column by default), activations quantized at run time.</summary>
 public sealed record DynamicQuantizationOptions
 {
-    /// <summary>Weights: int8 symmetric per channel (one scale per output column) by default.</summary>
-    public QuantizationSpec Weights { get; init; } = QuantizationSpec.DefaultWeights;
+    /// <summary>
+    /// Weights: int8 symmetric per channel (one scale per output column) in 7 bits by default, so that ONNX Runtime's
+    /// MatMulInteger on CPUs without VNNI computes exact sums (see <see cref="Static.StaticQuantizationOptions"/>).
+    /// </summary>
+    public QuantizationSpec Weights { get; init; } = QuantizationSpec.DefaultWeights with { ReduceRange = true };
     /// <summary>How weight ranges are chosen.</summary>
     public WeightRangeMethod WeightRange { get; init; } = WeightRangeMethod.MinMax;
     /// <summary>Layers (node or weight names) kept in float.</summary>
@@ -45,7 +48,9 @@ public static class DynamicQuantizer
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var g = PassPipeline.ForExport.Optimize(graph);
-        var layers = PrunableLayers.Find(g, options.Exclude);
+        IReadOnlyList<PrunableLayer> layers;
+        try { layers = PrunableLayers.Find(g, options.Exclude); }
+        catch (ArgumentException e) { throw new ArgumentException(e.Message.Replace("prunable", "quantizable", StringComparison.Ordinal), e); }
         var decisions = new List<LayerDecision>();
         var editor = new GraphEditor(g);
         var quantizedInputs = new Dictionary<string, (string Q, string Scale, string Zero)>(StringComparer.Ordinal);

@@ -41,7 +41,7 @@ public static class QatPreparation
         if (layers.Count == 0)
             throw new ArgumentException($"model '{graph.Name}' has nothing to quantize: no Conv, Gemm or MatMul reads a constant float weight" +
                 (options.Ignore.Count > 0 ? " that is not ignored" : ""));
-        var points = new QdqLayout(g, layers).Points(layers);
+        var points = new QdqLayout(g, layers).Points(layers, options.QuantizeOutputs);
 
         // Ranges from the float model (with BN folded), one observer per tensor with its own parameters.
         var own = points.Values.Distinct(StringComparer.Ordinal).ToList();

@@ -17,11 +17,12 @@ public static class QdqInsertion
     /// The QDQ form of <paramref name="graph"/> with <paramref name="quantized"/> layers of <paramref name="layout"/>
     /// quantized: activations by their source tensor's parameters in <paramref name="activations"/>, weights by
     /// <paramref name="weights"/> (saturated to <paramref name="weightSpec"/>'s range). <paramref name="biases"/> may
-    /// give a layer's float bias in place of its initializer (bias correction). <paramref name="graph"/> is not changed.
+    /// give a layer's float bias in place of its initializer (bias correction); without <paramref name="graphOutputs"/>
+    /// the model's outputs stay float. <paramref name="graph"/> is not changed.
     /// </summary>
     public static QdqModel Apply(ModelGraph graph, QdqLayout layout, IReadOnlyCollection<QuantizableLayer> quantized,
         IReadOnlyDictionary<string, QuantizationParameters> activations, IReadOnlyDictionary<QuantizableLayer, QuantizationParameters> weights,
-        QuantizationSpec weightSpec, IReadOnlyDictionary<QuantizableLayer, float[]>? biases = null)
+        QuantizationSpec weightSpec, IReadOnlyDictionary<QuantizableLayer, float[]>? biases = null, bool graphOutputs = true)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(layout);
@@ -32,7 +33,7 @@ public static class QdqInsertion
         var g = graph.Clone();
         var map = new Dictionary<Node, Node>();
         for (int i = 0; i < graph.Nodes.Count; i++) map[graph.Nodes[i]] = g.Nodes[i];
-        var points = layout.Points(quantized);
+        var points = layout.Points(quantized, graphOutputs);
         CheckOpset(g, weights.Where(kv => quantized.Contains(kv.Key)).Any(kv => kv.Value.PerChannel));
         var editor = new GraphEditor(g);
 

@@ -34,15 +34,19 @@ public sealed class QdqLayout
 
     /// <summary>
     /// The activation tensors to quantize when <paramref name="quantized"/> are the quantized layers, each mapped to
-    /// the tensor whose calibrated parameters it uses (itself, or the source of a pass-through chain).
+    /// the tensor whose calibrated parameters it uses (itself, or the source of a pass-through chain). Without
+    /// <paramref name="graphOutputs"/>, a layer output that is a model output (and no quantized layer's input) stays float.
     /// </summary>
-    public IReadOnlyDictionary<string, string> Points(IEnumerable<QuantizableLayer> quantized)
+    public IReadOnlyDictionary<string, string> Points(IEnumerable<QuantizableLayer> quantized, bool graphOutputs = true)
     {
         var own = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var l in quantized)
+        var layers = quantized.ToList();
+        var inputs = new HashSet<string>(layers.Select(l => l.Input), StringComparer.Ordinal);
+        var modelOutputs = new HashSet<string>(_graph.Outputs.Select(o => o.Name), StringComparer.Ordinal);
+        foreach (var l in layers)
         {
             own.Add(l.Input);
-            own.Add(l.Output);
+            if (graphOutputs || !modelOutputs.Contains(l.Output) || inputs.Contains(l.Output)) own.Add(l.Output);
         }
         var source = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var t in own) Resolve(t, own, source);
@@ -54,7 +58,8 @@ public sealed class QdqLayout
 
     /// <summary>
     /// Maps <paramref name="tensor"/> (and the tensors of its pass-through chain) to its source: walking back through
-    /// pass-through producers, the first tensor that is itself a layer's point; the tensor itself when none is.
+    /// pass-through producers, the first tensor that is itself a layer's point, or the model input the chain starts
+    /// at; the tensor itself when there is neither.
     /// </summary>
     private void Resolve(string tensor, HashSet<string> own, Dictionary<string, string> source)
     {
@@ -72,6 +77,13 @@ public sealed class QdqLayout
             }
             chain.Add(input);
             at = input;
+        }
+        // A chain that starts at the model's input (Flatten of the images) shares the input's parameters: the values
+        // are the input's own, which calibrate exactly.
+        if (at != tensor && _graph.DataInputs.Any(i => i.Name == at))
+        {
+            foreach (var c in chain) source[c] = at;
+            return;
         }
         source[tensor] = tensor;
     }

@@ -61,7 +61,7 @@ public static class StaticQuantizer
         QdqModel Build(IReadOnlyCollection<string> names, Action<double>? buildProgress = null)
         {
             var chosen = layers.Where(l => names.Contains(l.Name)).ToList();
-            var model = QdqInsertion.Apply(prepared, layout, chosen, activations, weights, options.Weights);
+            var model = QdqInsertion.Apply(prepared, layout, chosen, activations, weights, options.Weights, graphOutputs: options.QuantizeOutputs);
             if (options.BiasCorrection)
                 largestCorrection = BiasCorrection.Apply(prepared, model, calibration, options.Sampling, buildProgress);
             return model;

@@ -28,6 +28,27 @@ public class QdqPlanTests
     }
 
     [Fact]
+    public void Constant_folding_does_not_fold_what_is_computed_from_a_dequantized_weight()
+    {
+        // W_q [3,4] int8 -> DequantizeLinear -> Transpose -> MatMul, and the weight's Shape (which may fold).
+        var g = QdqGraphs.New("dq_transpose", [2, 4], opset: 13);
+        g.Initializers["w_q"] = Tensor.From(Enumerable.Range(0, 12).Select(i => (sbyte)(i * 7 - 40)).ToArray(), 3, 4);
+        g.Initializers["w_s"] = Tensor.Scalar(0.1f);
+        g.Add("DequantizeLinear", ["w_q", "w_s"], ["w_t"]);
+        g.Add("Transpose", ["w_t"], ["w"]);
+        g.Add("MatMul", ["x", "w"], ["y"]);
+        g.Add("Shape", ["w"], ["w_shape"]);
+        g.Add("Cast", ["w_shape"], ["w_shape_f"], ("to", AttributeValue.Of((long)DataType.Float32)));
+        g.Add("ReduceSum", ["w_shape_f"], ["k"], ("keepdims", AttributeValue.Of(0L)));
+        g.Add("Add", ["y", "k"], ["z"]);
+        g.Output("z", DataType.Float32);
+        var (after, rewrites) = PassTestSupport.ApplyAndCompare(g, new ConstantFoldingPass());
+        Assert.Equal(3, rewrites);
+        Assert.Equal(["DequantizeLinear", "Transpose", "MatMul", "Add"], after.Nodes.Select(n => n.OpType));
+        Assert.Equal(DataType.Int8, after.Initializers["w_q"].Type);
+    }
+
+    [Fact]
     public void Inference_passes_keep_the_qdq_linear_layer_computing_the_same()
     {
         var g = QdqGraphs.QdqLinear();
