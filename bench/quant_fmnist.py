@@ -96,7 +96,7 @@ def main():
              "on its own 8-epoch models and on PyTorch's exports; ONNX Runtime 1.30 ran the same float and QDQ files. On CPUs without",
              "VNNI (this one), ONNX Runtime's uint8 x int8 kernels saturate int16 pair sums on 8-bit weights (`full-range` rows);",
              "7-bit weights make its sums exact. Target: at most 0.2 points lost. Reproduce: `python3 bench/quant_fmnist.py`.", "",
-             "| model | trained by | calibration | Prunus float | Prunus int8 | lost (pt) | ONNX Runtime float | ONNX Runtime int8 | file (KiB) | |",
+             "| model | trained by | calibration | Prunus float | Prunus int8 | lost (pt; minus: gained) | ONNX Runtime float | ONNX Runtime int8 | file (KiB) | |",
              "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for m, label, name, b, q, fo, qo, fb, qb in rows:
         lost = (b - q) * 100

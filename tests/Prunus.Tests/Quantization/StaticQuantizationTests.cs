@@ -95,6 +95,27 @@ public sealed class StaticQuantizationTests(ITestOutputHelper output)
         Assert.Equal(result.Activations["input"].Scale, result.Activations[ProducerOf(g, fc1Input.Inputs[0]).Inputs[0]].Scale);
     }
 
+    [Theory]
+    [InlineData("conv1")]
+    [InlineData("conv2")]
+    [InlineData("fc1")]
+    [InlineData("fc2")]
+    public void Any_layer_can_be_quantized_alone_with_the_parameters_it_has_among_all(string name)
+    {
+        var graph = StaticQuantizer.Prepare(ModelZoo.Create("lenet5", new ZooOptions { Seed = 2 }), withBiases: true);
+        var layers = QuantizableLayer.Find(graph);
+        var layout = new QdqLayout(graph, layers);
+        var calibrated = layout.CalibratedTensors();
+        var all = layout.Points(layers);
+        var alone = layout.Points(layers.Where(l => l.Name == name).ToList());
+        Assert.All(alone.Values, s => Assert.Contains(s, calibrated));
+        foreach (var (t, s) in alone) if (all.TryGetValue(t, out var a)) Assert.Equal(a, s);
+        var layer = layers.Single(l => l.Name == name);
+        Assert.Contains(layer.Input, alone.Keys);
+        // conv2 alone: its input (the MaxPool output) uses conv1's output parameters, though conv1 stays float.
+        if (name == "conv2") Assert.Equal(layers.Single(l => l.Name == "conv1").Output, alone[layer.Input]);
+    }
+
     [Fact]
     public void The_input_graph_is_not_changed()
     {

@@ -48,13 +48,30 @@ public sealed class QdqLayout
             own.Add(l.Input);
             if (graphOutputs || !modelOutputs.Contains(l.Output) || inputs.Contains(l.Output)) own.Add(l.Output);
         }
+        var source = Sources(own);
+        // With only some layers quantized, a tensor may lack the point it shares parameters with when all are (the
+        // MaxPool output before conv2 when conv1 stays float): it takes that point's parameters all the same, so that
+        // every source is one calibration observed and a layer's parameters do not depend on which others are quantized.
+        var all = _all ??= Sources(AllPoints());
+        foreach (var t in source.Keys.ToList())
+            if (all.TryGetValue(source[t], out var s)) source[t] = s;
+        return source;
+    }
+
+    private Dictionary<string, string>? _all;
+
+    private HashSet<string> AllPoints() =>
+        new(Layers.SelectMany(l => new[] { l.Input, l.Output }), StringComparer.Ordinal);
+
+    private Dictionary<string, string> Sources(HashSet<string> own)
+    {
         var source = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var t in own) Resolve(t, own, source);
         return source;
     }
 
-    /// <summary>Every tensor that <see cref="Points"/> may map to when all layers are quantized: what calibration observes.</summary>
-    public IReadOnlyCollection<string> CalibratedTensors() => Points(Layers).Values.Distinct(StringComparer.Ordinal).ToList();
+    /// <summary>Every tensor that <see cref="Points"/> may map to: what calibration observes.</summary>
+    public IReadOnlyCollection<string> CalibratedTensors() => (_all ??= Sources(AllPoints())).Values.Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>
     /// Maps <paramref name="tensor"/> (and the tensors of its pass-through chain) to its source: walking back through
