@@ -28,7 +28,7 @@ public static class QatExport
         ArgumentNullException.ThrowIfNull(graph);
         var g = graph.Clone();
         var editor = new GraphEditor(g);
-        var activations = new Dictionary<string, QuantizationParameters>(StringComparer.Ordinal);
+        var byTensor = new Dictionary<string, QuantizationParameters>(StringComparer.Ordinal);
         var weights = new Dictionary<string, QuantizationParameters>(StringComparer.Ordinal);
         (int Min, int Max)? grid = null;
         foreach (var fq in g.Nodes.Where(IsFakeQuantize).ToList())
@@ -43,7 +43,7 @@ public static class QatExport
                 weights[x] = WeightParameters(editor, fq, w, qmin, qmax);
             }
             // A graph output's quantizer hands its name back to the producer: the parameters go with that name.
-            else activations[editor.IsGraphOutput(fq.Outputs[0]) ? fq.Outputs[0] : x] = ActivationParameters(editor, fq, qmin, qmax);
+            else byTensor[editor.IsGraphOutput(fq.Outputs[0]) ? fq.Outputs[0] : x] = ActivationParameters(editor, fq, qmin, qmax);
             // Out of the graph: readers of the quantizer read its input (a graph output keeps its name).
             if (!editor.Bypass(fq, x)) throw new ModelException($"FakeQuantize node '{fq.Name}' cannot be taken out of the graph: its output '{fq.Outputs[0]}' is also its input's name elsewhere");
         }
@@ -56,12 +56,19 @@ public static class QatExport
         var layers = all.Where(l => weights.ContainsKey(l.Layer.WeightName)).ToList();
         if (layers.Count != weights.Count)
             throw new ModelException($"fake-quantized weights {string.Join(", ", weights.Keys.Except(layers.Select(l => l.Layer.WeightName)).Select(n => $"'{n}'"))} do not feed a quantizable layer");
+        // The same layout as the preparation's: the parameters of every quantized tensor go to its source (the
+        // quantizers of a pass-through chain share the source's scale and zero point).
         var layout = new QdqLayout(g, all);
-        foreach (var (tensor, source) in layout.Points(layers))
-            if (!activations.ContainsKey(source))
-                throw new ModelException($"activation '{tensor}' is not fake-quantized (its parameters would come from '{source}'): the model was not prepared by QatPreparation");
+        bool outputs = g.Outputs.Any(o => byTensor.ContainsKey(o.Name));
+        var activations = new Dictionary<string, QuantizationParameters>(StringComparer.Ordinal);
+        foreach (var (tensor, source) in layout.Points(layers, outputs))
+        {
+            if (!byTensor.TryGetValue(tensor, out var p))
+                throw new ModelException($"activation '{tensor}' is not fake-quantized: the model was not prepared by QatPreparation");
+            activations[source] = p;
+        }
         var spec = WeightSpec(levels);
-        var model = QdqInsertion.Apply(g, layout, layers, activations, layers.ToDictionary(l => l, l => weights[l.Layer.WeightName]), spec);
+        var model = QdqInsertion.Apply(g, layout, layers, activations, layers.ToDictionary(l => l, l => weights[l.Layer.WeightName]), spec, graphOutputs: outputs);
         var q = model.Graph;
         q.Metadata.Properties["prunus.quantization"] = "quantization-aware training, qdq";
         if (spec.Type.Bits() == 4) OpsetUpgrade.To21(q);

@@ -7,10 +7,10 @@ namespace Prunus.Quantization.Qat;
 public sealed record QatOptions
 {
     /// <summary>
-    /// Weights: int8 symmetric per output channel by default (ONNX Runtime's default); int4 symmetric also works. A
-    /// reduced range (7-bit weights) keeps ONNX Runtime's u8s8 kernels on x86 CPUs without VNNI from saturating.
+    /// Weights: int8 symmetric per output channel in 7 bits ([-64, 64]) by default, as static quantization's default
+    /// (ONNX Runtime's u8s8 kernels on x86 CPUs without VNNI saturate on full-range weights); int4 symmetric also works.
     /// </summary>
-    public QuantizationSpec Weights { get; init; } = QuantizationSpec.DefaultWeights;
+    public QuantizationSpec Weights { get; init; } = QuantizationSpec.DefaultWeights with { ReduceRange = true };
     /// <summary>Activations: uint8 asymmetric per tensor by default (ONNX Runtime's default), or int8.</summary>
     public QuantizationSpec Activations { get; init; } = QuantizationSpec.DefaultActivations;
     /// <summary>
@@ -19,6 +19,8 @@ public sealed record QatOptions
     /// stay at their calibrated values.
     /// </summary>
     public bool LearnedScales { get; init; }
+    /// <summary>Whether the model's outputs (the logits) are quantized too, as ONNX Runtime's quantizer does; false leaves them float.</summary>
+    public bool QuantizeOutputs { get; init; } = true;
     /// <summary>Which observer sets the initial activation ranges on the calibration images.</summary>
     public CalibrationMethod Calibration { get; init; } = CalibrationMethod.MinMax;
     /// <summary>Calibration images and batches of the initial activation ranges.</summary>

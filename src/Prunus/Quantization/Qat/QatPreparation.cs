@@ -41,11 +41,14 @@ public static class QatPreparation
         if (layers.Count == 0)
             throw new ArgumentException($"model '{graph.Name}' has nothing to quantize: no Conv, Gemm or MatMul reads a constant float weight" +
                 (options.Ignore.Count > 0 ? " that is not ignored" : ""));
-        var points = new QdqLayout(g, layers).Points(layers);
+        var points = new QdqLayout(g, layers).Points(layers, options.QuantizeOutputs);
 
         // Ranges from the float model (with BN folded), one observer per tensor with its own parameters.
         var own = points.Values.Distinct(StringComparer.Ordinal).ToList();
-        var observers = ActivationCalibration.Collect(g, own, calibration, _ => options.Calibration.Create(), options.CalibrationImages);
+        // As in static quantization, the model's own inputs and outputs keep their whole observed range.
+        var ends = new HashSet<string>(g.DataInputs.Select(i => i.Name).Concat(g.Outputs.Select(o => o.Name)), StringComparer.Ordinal);
+        var observers = ActivationCalibration.Collect(g, own, calibration, t => ends.Contains(t) ? new MinMaxObserver() : options.Calibration.Create(),
+            options.CalibrationImages);
         var features = FeaturesPerImage(g, calibration, own);
 
         var editor = new GraphEditor(g);

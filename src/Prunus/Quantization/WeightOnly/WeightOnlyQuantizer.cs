@@ -26,7 +26,8 @@ public sealed record WeightOnlyLayer(string Name, string Weight, int Rows, int C
 public sealed record WeightOnlyResult(ModelGraph Graph, IReadOnlyList<WeightOnlyLayer> Layers);
 
 /// <summary>
-/// Weight-only low-bit quantization: the weights of Conv, Gemm and MatMul become int8 or int4 (signed symmetric, or
+/// Weight-only low-bit quantization: the model is optimized for export (BatchNormalization folded, constants folded,
+/// Identity and Dropout removed), then the weights of Conv, Gemm and MatMul become int8 or int4 (signed symmetric, or
 /// unsigned with zero points) with one scale per group of consecutive weights along the reduction, rounded to nearest
 /// or by GPTQ from calibration data; they are stored as integer initializers dequantized by DequantizeLinear
 /// (opset 21, <c>block_size</c>) in front of each op, while activations stay float. A Conv's reduction is its
@@ -41,7 +42,7 @@ public sealed record WeightOnlyResult(ModelGraph Graph, IReadOnlyList<WeightOnly
 public static class WeightOnlyQuantizer
 {
     /// <summary>
-    /// Quantizes the weights of <paramref name="graph"/> (unchanged; the result is a copy). <paramref name="calibration"/>
+    /// Quantizes the weights of <paramref name="graph"/> (unchanged; the result is an optimized copy). <paramref name="calibration"/>
     /// is needed by GPTQ only. <paramref name="progress"/> receives each finished layer's name and the fraction done.
     /// </summary>
     public static WeightOnlyResult Quantize(ModelGraph graph, WeightOnlyOptions options, ImageDataset? calibration = null,
@@ -50,8 +51,11 @@ public static class WeightOnlyQuantizer
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var work = graph.Clone();
-        var layers = PrunableLayers.Find(work, options.Ignore);
+        // As static quantization does: BatchNormalization folded into the weights it scales, constants folded, no Dropout.
+        var work = PassPipeline.ForExport.Optimize(graph);
+        IReadOnlyList<PrunableLayer> layers;
+        try { layers = PrunableLayers.Find(work, options.Ignore); }
+        catch (ArgumentException e) { throw new ArgumentException(e.Message.Replace("prunable", "quantizable", StringComparison.Ordinal), e); }
         if (layers.Count == 0)
             throw new ArgumentException($"model '{graph.Name}' has nothing to quantize: no Conv, Gemm or MatMul reads a constant float weight" +
                 (options.Ignore.Count > 0 ? " that is not ignored" : ""));

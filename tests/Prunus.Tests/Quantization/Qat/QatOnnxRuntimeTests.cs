@@ -15,10 +15,11 @@ namespace Prunus.Tests.Quantization.Qat;
 public sealed class QatOnnxRuntimeTests(ITestOutputHelper output)
 {
     [OrtTheory]
-    [InlineData("lenet5", false)]
-    [InlineData("mlp", true)]
-    [InlineData("resnet", false)]
-    public void Exported_qdq_runs_in_onnx_runtime_with_prunus_outputs(string model, bool lsq)
+    [InlineData("lenet5", false, 8)]
+    [InlineData("mlp", true, 8)]
+    [InlineData("resnet", false, 8)]
+    [InlineData("lenet5", true, 4)]
+    public void Exported_qdq_runs_in_onnx_runtime_with_prunus_outputs(string model, bool lsq, int bits)
     {
         var peer = OrtPeer.Get();
         var graph = ZooCrossCheck.Trained(model);
@@ -28,13 +29,14 @@ public sealed class QatOnnxRuntimeTests(ITestOutputHelper output)
         var options = new QatOptions
         {
             LearnedScales = lsq,
-            Weights = QuantizationSpec.DefaultWeights with { ReduceRange = true },
+            Weights = new QuantizationSpec(bits == 4 ? QuantizedType.Int4 : QuantizedType.Int8, true, ScaleGranularity.PerChannel, ReduceRange: bits == 8),
             CalibrationImages = new CalibrationOptions { Images = 64, BatchSize = 32, Pool = TestPools.Two },
         };
         var qat = QatPreparation.Prepare(graph, images, options);
         using (var trainer = new Trainer(qat, images, new TrainerOptions { Epochs = 1, BatchSize = 16, LearningRate = 0.001, Seed = 4, Pool = TestPools.Two }))
             trainer.Run();
         var qdq = QatExport.ToQdq(qat);
+        if (bits == 4) Assert.Contains(qdq.Initializers.Values, t => t.Type == DataType.Int4);
         var x = ZooCrossCheck.Images(8, seed: 17);
         var expected = ZooCrossCheck.RunPrunus(qat, x)["logits"];
         ZooCrossCheck.AssertInputMatters(expected, model);
