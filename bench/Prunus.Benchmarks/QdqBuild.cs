@@ -8,7 +8,8 @@ namespace Prunus.Benchmarks;
 
 /// <summary>
 /// Writes the QDQ form of a trained Fashion-MNIST model for measuring integer execution (not the product's quantizer):
-/// `qdq-build IN.onnx OUT.onnx [--sparsity S] [--images N] [--per-tensor] [--int8-activations]`. Weights int8 per
+/// `qdq-build IN.onnx OUT.onnx [--sparsity S] [--images N] [--per-tensor] [--int8-activations] [--pruned-float FILE]`
+/// (the last also writes the pruned float model). Weights int8 per
 /// channel (magnitude-pruned to S first, when given), activations uint8 from the min/max of the first N training
 /// images (default 256), biases int32; see tests/Prunus.Tests/Support/QdqModels.cs.
 /// </summary>
@@ -24,6 +25,7 @@ public static class QdqBuild
         double sparsity = 0;
         int images = 256;
         bool perTensor = false, int8 = false;
+        string? prunedFloat = null;
         for (int i = 2; i < args.Length; i++)
         {
             switch (args[i])
@@ -32,10 +34,12 @@ public static class QdqBuild
                 case "--images": images = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--per-tensor": perTensor = true; break;
                 case "--int8-activations": int8 = true; break;
+                case "--pruned-float": prunedFloat = args[++i]; break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
         var model = OnnxReader.Load(args[0]);
+        if (prunedFloat is not null) OnnxWriter.Save(QdqModels.Pruned(model, sparsity), prunedFloat);
         var (train, _) = FashionMnist.Load();
         var batches = new List<Tensor>();
         for (int start = 0; start < Math.Min(images, train.Count); start += 64)

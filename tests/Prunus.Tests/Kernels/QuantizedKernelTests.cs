@@ -639,6 +639,36 @@ public unsafe class QuantizedKernelTests
             }
     }
 
+    [Theory]
+    [MemberData(nameof(TensorAssert.SizeData), MemberType = typeof(TensorAssert))]
+    public void Sparse_byte_rows_match_scalar_reference(int lanes)
+    {
+        const int rows = 9, cols = 37;
+        foreach (bool signed in new[] { true, false })
+        {
+            var w = SparseBytes(lanes + 2, rows, cols, 0.5, signed, [signed ? 0 : 128], true);
+            int ld = lanes + 40;
+            var sparse = new QSparseBytes(rows, cols, new QBytes(w, signed, [signed ? 0 : 128]), cols, false, d => d * ld);
+            var x = Bytes(lanes + 9, cols * ld + 64);
+            var expected = new int[lanes + 64];
+            var actual = new int[lanes + 64];
+            fixed (byte* px = x)
+            fixed (int* pe = expected, pa = actual)
+                for (int r = 0; r < rows; r++)
+                {
+                    sparse.RowReference(r, px, lanes, pe);
+                    sparse.Row(r, px, lanes, pa);
+                    for (int l = 0; l < lanes; l++)
+                    {
+                        int s = 0;
+                        for (int d = 0; d < cols; d++) s += QPack.VnniWeight(w[r * cols + d], signed) * x[d * ld + l];
+                        Assert.Equal(s, expected[l]);
+                        Assert.Equal(s, actual[l]);
+                    }
+                }
+        }
+    }
+
     public static TheoryData<string, double> SparseConvData()
     {
         var d = new TheoryData<string, double>();
@@ -658,13 +688,15 @@ public unsafe class QuantizedKernelTests
             {
                 variant++;
                 bool wSigned = variant % 2 == 0;
-                var zw = WeightZeros(QIsa.Vector256, wSigned, g.K, variant % 3 != 0, variant);
+                // Zero points the byte form takes (0 or 128) in half the variants, any in the others (the int16 form).
+                var zw = WeightZeros(variant <= 2 ? QIsa.Split256 : QIsa.Vector256, wSigned, g.K, variant % 3 != 0, variant);
                 var w = SparseBytes(name.Length + variant, g.K, g.GroupColRows, density, wSigned, zw, true);
                 var x = Bytes(variant + 3, g.N * g.C * g.InPlane);
                 int zx = aSigned ? -3 : 100;
                 var stage = Stage(kind, g.K, variant, variant % 2 == 1, g.GroupColRows);
                 var acc = ConvReference(g, x, aSigned, zx, w, wSigned, zw);
                 var conv = QuantizedSparseConvolution.Choose(g, w, wSigned, zw, aSigned, zx, stage, force: true)!;
+                Assert.Equal(variant <= 2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported, conv.Describe().Contains("u8s8", StringComparison.Ordinal));
                 var y = new byte[Math.Max(1, g.N * g.K * g.OutPlane * stage.ElementSize)];
                 foreach (var pool in new[] { null, Two })
                 {
@@ -703,7 +735,7 @@ public unsafe class QuantizedKernelTests
             {
                 variant++;
                 bool wSigned = variant % 2 == 1;
-                var zw = WeightZeros(QIsa.Vector256, wSigned, n, variant % 3 != 0, variant);
+                var zw = WeightZeros(variant <= 2 ? QIsa.Split256 : QIsa.Vector256, wSigned, n, variant % 3 != 0, variant);
                 // Channels are outputs: rows of W stored [N, K], columns of W stored [K, N].
                 var w = SparseBytes(m + n + variant, transB ? n : k, transB ? k : n, density, wSigned, zw, transB);
                 var x = Bytes(variant + 7, m * k);
@@ -711,6 +743,7 @@ public unsafe class QuantizedKernelTests
                 var stage = Stage(QuantizedOutputKind.Int8, n, variant, variant % 2 == 0, k);
                 var acc = QGemm.Reference(m, n, k, new QBytes(x, aSigned, [zx]), k, new QBytes(w, wSigned, zw), transB ? k : n, transB);
                 var layer = QuantizedSparseLinear.Choose(m, k, n, w, wSigned, zw, transB, aSigned, zx, stage, force: true)!;
+                Assert.Equal(m > 1 && variant <= 2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported, layer.Describe().Contains("u8s8", StringComparison.Ordinal));
                 var y = new byte[m * n];
                 foreach (var pool in new[] { null, Two })
                 {

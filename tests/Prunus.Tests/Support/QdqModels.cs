@@ -55,6 +55,14 @@ public static class QdqModels
         return g;
     }
 
+    /// <summary>A copy of <paramref name="model"/> with every product's weight magnitude-pruned to <paramref name="sparsity"/> (per layer).</summary>
+    public static ModelGraph Pruned(ModelGraph model, double sparsity)
+    {
+        var g = model.Clone();
+        Prune(g, sparsity);
+        return g;
+    }
+
     /// <summary>Magnitude pruning of every product's weight to <paramref name="sparsity"/> (per layer).</summary>
     private static void Prune(ModelGraph g, double sparsity)
     {

@@ -102,6 +102,7 @@ internal sealed unsafe class QGemmJob<TK> : IParallelWork where TK : struct, IQM
     private int _mcStep, _chunkCols, _nChunks;
     private bool _directB;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(in QGemmArgs g, WorkerPool? pool)
     {
         int mr = TK.MR, nr = TK.NR;

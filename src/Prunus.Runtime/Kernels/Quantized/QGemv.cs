@@ -48,6 +48,7 @@ internal sealed unsafe class QGemv : IParallelWork
     /// <paramref name="isa"/>'s encoding (groups words), <paramref name="w"/> the weights in this class's layout (pairs
     /// families; <paramref name="signedWeights"/> says how to widen them) or the VNNI B panels.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(QIsa isa, int* x, int groups, byte* w, bool signedWeights, int n, in QStore st, WorkerPool? pool)
     {
         if (n <= 0) return;
@@ -73,6 +74,7 @@ internal sealed unsafe class QGemv : IParallelWork
         job._w = null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(int task)
     {
         int p0 = task * _panelsPerTask, p1 = Math.Min((_n + Panel - 1) / Panel, p0 + _panelsPerTask);

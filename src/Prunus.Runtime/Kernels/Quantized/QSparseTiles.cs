@@ -199,3 +199,171 @@ internal sealed unsafe class QSparseRows
         }
     }
 }
+
+/// <summary>
+/// The byte form of <see cref="QSparseRows"/> for weights that fit the byte encodings (int8 with zero point 0, uint8
+/// with 128): the operand X holds the activations' stored bytes (uint8, or int8 shifted by +128), and each pair of
+/// nonzeros multiplies two runs of X with vpmaddubsw. Weights are split as in <see cref="QKernelSplit{TSide}"/>
+/// (w = 16 wh + wl, both halves within [-8, 8]), so a pair sum is at most 4080 in magnitude and eight pairs
+/// accumulate in int16; the high and low sums are then interleaved and widened by one vpmaddwd against (16, 1).
+/// 64 multiply-adds take four vpmaddubsw, against four vpmaddwd over int16 values. The caller subtracts
+/// z_u Σ w per row (the activation zero point, in stored form) through the bias; padding holds z_u.
+/// </summary>
+internal sealed unsafe class QSparseBytes
+{
+    private readonly int[] _start, _offA, _offB, _high, _low;
+    /// <summary>Per row, Σ w over all its weights (signed form), for the activation zero point's correction.</summary>
+    public int[] RowSums { get; }
+
+    public int Rows { get; }
+    public int Cols { get; }
+    public long NonZeros { get; }
+    public double Density => (long)Rows * Cols == 0 ? 1 : (double)NonZeros / ((long)Rows * Cols);
+    public int Pairs => _start[Rows];
+
+    /// <summary>W element (r, d) at w[r * ld + d] (or w[d * ld + r] when transposed), as VNNI signed bytes; column d at operand offset offsetOf(d).</summary>
+    public QSparseBytes(int rows, int cols, QBytes w, int ld, bool transposed, Func<int, int> offsetOf)
+    {
+        Rows = rows;
+        Cols = cols;
+        RowSums = new int[rows];
+        var start = new List<int> { 0 };
+        var offA = new List<int>();
+        var offB = new List<int>();
+        var high = new List<int>();
+        var low = new List<int>();
+        var nz = new List<(int Col, sbyte Value)>();
+        long nonzeros = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            nz.Clear();
+            for (int d = 0; d < cols; d++)
+            {
+                sbyte v = QPack.VnniWeight(w.Data[transposed ? d * ld + r : r * ld + d], w.Signed);
+                RowSums[r] += v;
+                if (v != 0) nz.Add((d, v));
+            }
+            nonzeros += nz.Count;
+            for (int i = 0; i < nz.Count; i += 2)
+            {
+                var a = nz[i];
+                var b = i + 1 < nz.Count ? nz[i + 1] : (Col: a.Col, Value: (sbyte)0);
+                var (ha, la) = QKernelSplit<UnsignedA>.Split(a.Value);
+                var (hb, lb) = QKernelSplit<UnsignedA>.Split(b.Value);
+                offA.Add(offsetOf(a.Col));
+                offB.Add(offsetOf(b.Col));
+                // Bytes (a, b) of each 16-bit lane, as vpunpcklbw/hbw interleave the two runs.
+                high.Add((byte)ha | (byte)hb << 8);
+                low.Add((byte)la | (byte)lb << 8);
+            }
+            start.Add(offA.Count);
+        }
+        NonZeros = nonzeros;
+        _start = Pinned(start);
+        _offA = Pinned(offA);
+        _offB = Pinned(offB);
+        _high = Pinned(high);
+        _low = Pinned(low);
+    }
+
+    private static int[] Pinned(List<int> values)
+    {
+        var a = GC.AllocateArray<int>(Math.Max(1, values.Count), pinned: true);
+        values.CopyTo(a);
+        return a;
+    }
+
+    /// <summary>Splits the rows into parts of about equal work, as <see cref="QSparseRows.Partition"/>.</summary>
+    public int Partition(int parts, int[] bounds)
+    {
+        parts = Math.Clamp(parts, 1, Math.Max(1, Rows));
+        long total = Pairs + 4L * Rows;
+        bounds[0] = 0;
+        int p = 1;
+        long acc = 0;
+        for (int r = 0; r < Rows && p < parts; r++)
+        {
+            acc += _start[r + 1] - _start[r] + 4;
+            if (acc * parts >= total * p) bounds[p++] = r + 1;
+        }
+        while (p <= parts) bounds[p++] = Rows;
+        return parts;
+    }
+
+    /// <summary>
+    /// The int32 sums Σ w x_u of row <paramref name="r"/> over lanes [0, n) of X (bytes; offsets relative to
+    /// <paramref name="x"/>) into y[0, n); X may be read and y written up to 32 lanes past n.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Row(int r, byte* x, int n, int* y)
+    {
+        int p0 = _start[r], p1 = _start[r + 1];
+        fixed (int* oa = _offA, ob = _offB, hw = _high, lw = _low)
+        {
+            if (!Avx2.IsSupported)
+            {
+                for (int l = 0; l < n; l++)
+                {
+                    int s = 0;
+                    for (int p = p0; p < p1; p++)
+                        s += 16 * ((sbyte)hw[p] * x[oa[p] + l] + (sbyte)(hw[p] >> 8) * x[ob[p] + l])
+                            + (sbyte)lw[p] * x[oa[p] + l] + (sbyte)(lw[p] >> 8) * x[ob[p] + l];
+                    y[l] = s;
+                }
+                return;
+            }
+            for (int l = 0; l < n; l += 32) Lanes32(oa, ob, hw, lw, p0, p1, x + l, y + l);
+        }
+    }
+
+    /// <summary>32 lanes of one row; int16 sums flushed into int32 every eight pairs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Lanes32(int* oa, int* ob, int* hw, int* lw, int p0, int p1, byte* x, int* y)
+    {
+        // int32 sums in the order the unpacks leave them: a = lanes 0-3 | 16-19, b = 4-7 | 20-23, c = 8-11 | 24-27, d = 12-15 | 28-31.
+        Vector256<int> a = default, b = default, c = default, d = default;
+        var mix = Vector256.Create(0x0001_0010).AsInt16();   // (16, 1) per int16 pair: 16 h + l
+        for (int q0 = p0; q0 < p1; q0 += QKernelSplit<UnsignedA>.Steps)
+        {
+            int q1 = Math.Min(p1, q0 + QKernelSplit<UnsignedA>.Steps);
+            Vector256<short> hLo = default, hHi = default, lLo = default, lHi = default;
+            for (int p = q0; p < q1; p++)
+            {
+                var va = Avx.LoadVector256(x + oa[p]);
+                var vb = Avx.LoadVector256(x + ob[p]);
+                var lo = Avx2.UnpackLow(va, vb);
+                var hi = Avx2.UnpackHigh(va, vb);
+                var wh = Vector256.Create((short)hw[p]).AsSByte();
+                var wl = Vector256.Create((short)lw[p]).AsSByte();
+                hLo = Avx2.Add(hLo, Avx2.MultiplyAddAdjacent(lo, wh));
+                hHi = Avx2.Add(hHi, Avx2.MultiplyAddAdjacent(hi, wh));
+                lLo = Avx2.Add(lLo, Avx2.MultiplyAddAdjacent(lo, wl));
+                lHi = Avx2.Add(lHi, Avx2.MultiplyAddAdjacent(hi, wl));
+            }
+            // Interleave each lane's high and low sums, then 16 h + l in int32.
+            a = Avx2.Add(a, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(hLo, lLo), mix));
+            b = Avx2.Add(b, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(hLo, lLo), mix));
+            c = Avx2.Add(c, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(hHi, lHi), mix));
+            d = Avx2.Add(d, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(hHi, lHi), mix));
+        }
+        Avx.Store(y, Avx2.Permute2x128(a, b, 0x20));
+        Avx.Store(y + 8, Avx2.Permute2x128(c, d, 0x20));
+        Avx.Store(y + 16, Avx2.Permute2x128(a, b, 0x31));
+        Avx.Store(y + 24, Avx2.Permute2x128(c, d, 0x31));
+    }
+
+    /// <summary>Scalar reference of <see cref="Row"/>: Σ w x_u with the whole weights.</summary>
+    public void RowReference(int r, byte* x, int n, int* y)
+    {
+        for (int l = 0; l < n; l++)
+        {
+            int s = 0;
+            for (int p = _start[r]; p < _start[r + 1]; p++)
+            {
+                int wa = 16 * (sbyte)_high[p] + (sbyte)_low[p], wb = 16 * (sbyte)(_high[p] >> 8) + (sbyte)(_low[p] >> 8);
+                s += wa * x[_offA[p] + l] + wb * x[_offB[p] + l];
+            }
+            y[l] = s;
+        }
+    }
+}

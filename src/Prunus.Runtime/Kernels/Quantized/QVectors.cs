@@ -72,6 +72,33 @@ internal static unsafe class QVector256
         }
     }
 
+    /// <summary>
+    /// Writes the first cols / 16 * 16 elements of row <paramref name="row"/> (one channel: bias, multiplier, clamp
+    /// and zero point broadcast once) as bytes, from the int32 sums at <paramref name="acc"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PutRow16(in QStore st, int* acc, int row, int col, int cols)
+    {
+        var bias = Vector256.Create(st.Bias[row]);
+        var mul = Vector256.Create(st.Multiplier[row]);
+        var lo = Vector256.Create(st.Lo);
+        var hi = Vector256.Create(st.Hi);
+        var zero = Vector256.Create(st.Zero);
+        bool unsigned = st.Kind == QuantizedOutputKind.UInt8;
+        byte* p = st.At(row, col);
+        for (int j = 0; j + 16 <= cols; j += 16)
+        {
+            var v0 = Avx.Min(Avx.Max(Avx.Multiply(Avx.ConvertToVector256Single(Avx2.Add(Avx.LoadVector256(acc + j), bias)), mul), lo), hi);
+            var v1 = Avx.Min(Avx.Max(Avx.Multiply(Avx.ConvertToVector256Single(Avx2.Add(Avx.LoadVector256(acc + j + 8), bias)), mul), lo), hi);
+            var q0 = Avx2.Add(Avx.ConvertToVector256Int32(v0), zero);
+            var q1 = Avx2.Add(Avx.ConvertToVector256Int32(v1), zero);
+            var s0 = Sse2.PackSignedSaturate(q0.GetLower(), q0.GetUpper());
+            var s1 = Sse2.PackSignedSaturate(q1.GetLower(), q1.GetUpper());
+            if (unsigned) Sse2.Store(p + j, Sse2.PackUnsignedSaturate(s0, s1));
+            else Sse2.Store((sbyte*)(p + j), Sse2.PackSignedSaturate(s0, s1));
+        }
+    }
+
     /// <summary>Writes 16 elements of row <paramref name="row"/> from column <paramref name="col"/> (one store of bytes).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Put16(in QStore st, Vector256<int> acc0, Vector256<int> acc1, int row, int col)

@@ -30,6 +30,7 @@ public sealed unsafe class QuantizeBytes
     }
 
     /// <summary>y = Q(x) as bytes (int8 values in two's complement).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(ReadOnlySpan<float> x, Span<byte> y, WorkerPool? pool)
     {
         if (y.Length < x.Length) throw new ArgumentException($"y has {y.Length} bytes but x has {x.Length} values", nameof(y));
@@ -48,6 +49,7 @@ public sealed unsafe class QuantizeBytes
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Part(int part)
     {
         int per = (_n / _parts + 7) & ~7;

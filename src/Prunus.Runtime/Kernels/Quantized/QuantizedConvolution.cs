@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Prunus.Threading;
 
 namespace Prunus.Kernels;
@@ -131,6 +132,7 @@ public sealed unsafe class QuantizedConvolution
     public string Describe() => _sparse?.Describe() ?? $"qconv-{(_g.IsPointwise ? "pointwise" : "im2col")}-{_isa.Name()}(chunk {Chunk}, {Output.Describe()})";
 
     /// <summary>y = stage(conv(x, w)): x [N,C,H,W] bytes, y [N,K,OH,OW] in the output stage's type, as bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(ReadOnlySpan<byte> x, Span<byte> y, WorkerPool? pool)
     {
         var g = _g;
@@ -183,6 +185,7 @@ public sealed unsafe class QuantizedConvolution
     }
 
     /// <summary>Plane <paramref name="item"/> = (image, channel) of the current chunk, widened and padded (stride 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PadPlane(int item)
     {
         var g = _g;
@@ -196,6 +199,7 @@ public sealed unsafe class QuantizedConvolution
     }
 
     /// <summary>Word row <paramref name="wr"/> (group wr / gw, word wr % gw) of the current chunk, for every image in it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LowerWordRow(int wr)
     {
         var g = _g;

@@ -110,6 +110,7 @@ public sealed unsafe class QuantizedLinear
     /// y = stage(x W): x is [M, K] bytes (int8 or uint8 as constructed), y [M, N] in the output stage's type, as bytes
     /// (floats reinterpreted).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(ReadOnlySpan<byte> x, Span<byte> y, WorkerPool? pool)
     {
         if (x.Length < (long)_m * _k) throw new ArgumentException($"x has {x.Length} values but needs {(long)_m * _k}", nameof(x));

@@ -249,9 +249,16 @@ internal unsafe struct QStore
     }
 
     /// <summary>Writes <paramref name="cols"/> elements of row <paramref name="row"/> from int32 accumulators, with vectors where they fit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void FinishRow(int* acc, int row, int col, int cols)
     {
         int j = 0;
+        // A whole row of one channel (convolutions): its constants broadcast once, 16 outputs per step.
+        if (ChannelsAreRows && Bytes && WeightZero == null && QVector256.Supported && cols >= 16)
+        {
+            QVector256.PutRow16(this, acc, row, col, cols);
+            j = cols / 16 * 16;
+        }
         if (QVector256.Supported)
             for (; j + 8 <= cols; j += 8) QVector256.Put(this, QVector256.Load(acc + j), row, col + j);
         for (; j + 4 <= cols; j += 4) QVector128.Put(this, QVector128.Load(acc + j), row, col + j);

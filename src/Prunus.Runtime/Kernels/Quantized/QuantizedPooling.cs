@@ -44,6 +44,7 @@ public sealed unsafe class QuantizedPooling
     public string Describe() => $"qmaxpool-{(_signed ? "s8" : "u8")}";
 
     /// <summary>y = max pool of x (both bytes, int8 or uint8 as constructed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(ReadOnlySpan<byte> x, Span<byte> y, WorkerPool? pool)
     {
         var g = _g;
@@ -63,6 +64,7 @@ public sealed unsafe class QuantizedPooling
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Part(int part)
     {
         var g = _g;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Prunus.Threading;
 
 namespace Prunus.Kernels;
@@ -14,8 +15,11 @@ internal static class QuantizedSparseSelection
 {
     /// <summary>Densities at or below which convolutions (stride 1, strided) and dense layers at batch above 1 run sparse.</summary>
     internal static double ConvShift = 0.4, ConvIm2Col = 0.3, Linear = 0.3;
-    /// <summary>Batch 1: density at or below which the scalar sparse dot products beat the byte-streaming GEMV.</summary>
-    internal static double Gemv = 0.12;
+    /// <summary>
+    /// Batch 1: density at or below which the scalar sparse dot products beat the byte-streaming GEMV (measured: at
+    /// 0.1, 800 x 500, the sparse one took 2 to 4 times as long).
+    /// </summary>
+    internal static double Gemv = 0.03;
 }
 
 /// <summary>
@@ -23,13 +27,16 @@ internal static class QuantizedSparseSelection
 /// that every tap is one contiguous run over the output plane (stride 1: KW shifted copies of the padded image,
 /// xs[j, c, h, ow] = x[c, h - padTop, ow + j·dw - padLeft]; other strides: the im2col rows), then each output
 /// channel sums its nonzero taps' runs, two at a time (<see cref="QSparseRows"/>), and the output stage writes the
-/// row. Batches of several images per thread run one image per task; smaller ones split the channels.
+/// row. Weights that fit the byte encodings use the byte form instead (<see cref="QSparseBytes"/>: the lowered image
+/// holds the stored activation bytes, padding the zero point). Batches of several images per thread run one image per
+/// task; smaller ones split the channels.
 /// </summary>
 public sealed unsafe class QuantizedSparseConvolution : IParallelWork
 {
     private readonly ConvGeometry _g;
-    private readonly QSparseRows _rows;
-    private readonly QuantizedOutput _output;
+    private readonly QSparseRows? _rows;
+    private readonly QSparseBytes? _bytes;
+    private readonly QuantizedOutput _output, _given;
     private readonly bool _shift, _inputSigned;
     private int _inputZero;
     private readonly int _hs, _lowered, _padded;
@@ -43,16 +50,16 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
     private int _n, _parts;
     private bool _perImage;
 
-    /// <summary>The weights as found.</summary>
-    internal QSparseRows Rows => _rows;
-
-    private QuantizedSparseConvolution(ConvGeometry g, QSparseRows rows, bool inputSigned, int inputZero, QuantizedOutput output)
+    private QuantizedSparseConvolution(ConvGeometry g, QSparseRows? rows, QSparseBytes? bytes, bool inputSigned, int inputZero, QuantizedOutput output)
     {
         _g = g;
         _rows = rows;
-        _output = output;
+        _bytes = bytes;
+        _given = output;
+        _output = bytes is null ? output : output.WithBiasAdded(new int[g.K]);
         _inputSigned = inputSigned;
         _inputZero = inputZero;
+        if (bytes is not null) Correct();
         _shift = g.StrideH == 1 && g.StrideW == 1;
         var (hp, wp) = QIm2Col.PaddedSize(g);
         _hs = hp;
@@ -85,24 +92,46 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
         Func<int, int> offset = shift
             ? d => ((d % kw * c + d / taps) * hs + d / kw % kh * dh) * ow
             : d => d * p;
+        if (Avx2.IsSupported && QPack.FitsVnni(weightsSigned, weightZero))
+            return new QuantizedSparseConvolution(g, null, new QSparseBytes(g.K, g.ColRows, bytes, g.ColRows, false, offset), inputSigned, inputZero, output);
         var rows = new QSparseRows(g.K, g.ColRows, bytes, g.ColRows, false, offset);
-        return new QuantizedSparseConvolution(g, rows, inputSigned, inputZero, output);
+        return new QuantizedSparseConvolution(g, rows, null, inputSigned, inputZero, output);
     }
+
+    private double Density => _bytes?.Density ?? _rows!.Density;
 
     /// <summary>A short name for profiles, e.g. "qsparse-conv(density 0.10, shift)".</summary>
     public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"qsparse-conv(density {_rows.Density:F2}, {(_shift ? "shift" : "im2col")}, {_output.Describe()})");
+        $"qsparse-conv{(_bytes is null ? "" : "-u8s8")}(density {Density:F2}, {(_shift ? "shift" : "im2col")}, {_given.Describe()})");
 
     /// <summary>Sets the activation zero point of the following runs.</summary>
-    public void SetInputZero(int zero) => _inputZero = zero;
+    public void SetInputZero(int zero)
+    {
+        if (zero == _inputZero) return;
+        _inputZero = zero;
+        if (_bytes is not null) Correct();
+    }
+
+    /// <summary>Byte form: bias minus z_u Σ w per channel (the stored activations carry their zero point).</summary>
+    private void Correct()
+    {
+        int zu = QPack.VnniActivationZero(_inputZero, _inputSigned);
+        var bias = _output.MutableBias;
+        for (int k = 0; k < _g.K; k++) bias[k] = unchecked(_given.Bias[k] - zu * _bytes!.RowSums[k]);
+    }
+
+    private int Pairs => _bytes?.Pairs ?? _rows!.Pairs;
+
+    private int Partition(int parts, int[] bounds) => _bytes?.Partition(parts, bounds) ?? _rows!.Partition(parts, bounds);
 
     /// <summary>y = stage(conv(x, w)): x [N,C,H,W] bytes, y [N,K,OH,OW] in the output stage's type, as bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(ReadOnlySpan<byte> x, Span<byte> y, WorkerPool? pool)
     {
         var g = _g;
         if (g.N == 0 || g.OutPlane == 0) return;
         int threads = pool?.Threads ?? 1;
-        long work = (_rows.Pairs + g.K) * (long)g.OutPlane;
+        long work = (Pairs + g.K) * (long)g.OutPlane;
         fixed (byte* px = x, py = y)
         {
             _x = px;
@@ -116,7 +145,7 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
             else
             {
                 if (_shared.Length == 0) _shared = GC.AllocateArray<short>(Scratch(), pinned: true);
-                _parts = _rows.Partition(Math.Min(4 * threads, 128), _bounds);
+                _parts = Partition(Math.Min(4 * threads, 128), _bounds);
                 fixed (short* shared = _shared)
                     for (int n = 0; n < g.N; n++)
                     {
@@ -131,10 +160,11 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
         GC.KeepAlive(_output);
     }
 
-    /// <summary>int16 values of scratch: the padded image (shift lowering), the lowered image, slack.</summary>
+    /// <summary>int16 values of scratch: the padded image (shift lowering), the lowered image, slack (bytes take half).</summary>
     private int Scratch() => (_shift ? _padded : 0) + _lowered + 128;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(int index)
     {
         var g = _g;
@@ -148,21 +178,41 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
         else Compute(_n, _image, _bounds[index], _bounds[index + 1], acc);
     }
 
-    /// <summary>Image n lowered into scratch; returns the start of the lowered values.</summary>
+    /// <summary>Image n lowered into scratch (int16 values, or bytes in the byte form); returns the start of the lowered values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private short* Lower(int n, short* scratch)
     {
         var g = _g;
         byte* image = _x + (nint)n * g.C * g.InPlane;
+        int ow = g.OW;
+        var (hp, wp) = QIm2Col.PaddedSize(g);
+        if (_bytes is not null)
+        {
+            byte pad = (byte)QPack.VnniActivationZero(_inputZero, _inputSigned);
+            byte* b = (byte*)scratch;
+            if (!_shift)
+            {
+                for (int r = 0; r < g.ColRows; r++) QIm2Col.RowBytes(g, image, _taps[r], _inputSigned, pad, b + (nint)r * g.OutPlane);
+                return scratch;
+            }
+            QIm2Col.PadBytes(g, image, _inputSigned, pad, b, 0, g.C);
+            byte* bx = b + _padded;
+            for (int j = 0; j < g.KW; j++)
+                for (int c = 0; c < g.C; c++)
+                {
+                    byte* src = b + (nint)c * hp * wp + j * g.DilationW;
+                    byte* dst = bx + ((nint)(j * g.C + c) * _hs) * ow;
+                    for (int h = 0; h < _hs; h++, src += wp, dst += ow) new ReadOnlySpan<byte>(src, ow).CopyTo(new Span<byte>(dst, ow));
+                }
+            return (short*)bx;
+        }
         if (!_shift)
         {
             for (int r = 0; r < g.ColRows; r++) QIm2Col.RowPairs(g, image, _taps[r], _inputSigned, _inputZero, scratch + (nint)r * g.OutPlane);
             return scratch;
         }
-        var (hp, wp) = QIm2Col.PaddedSize(g);
         QIm2Col.PadPairs(g, image, _inputSigned, _inputZero, scratch, 0, g.C);
         short* xs = scratch + _padded;
-        int ow = g.OW;
         for (int j = 0; j < g.KW; j++)
             for (int c = 0; c < g.C; c++)
             {
@@ -174,6 +224,7 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
     }
 
     /// <summary>Output channels [k0, k1) of image n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Compute(int n, short* image, int k0, int k1, int* acc)
     {
         var g = _g;
@@ -181,7 +232,8 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
         var st = _output.Store(_y + (nint)n * g.K * p * _output.ElementSize, p, channelsAreRows: true);
         for (int k = k0; k < k1; k++)
         {
-            _rows.Row(k, image, p, acc);
+            if (_bytes is not null) _bytes.Row(k, (byte*)image, p, acc);
+            else _rows!.Row(k, image, p, acc);
             st.FinishRow(acc, k, 0, p);
         }
     }
@@ -198,8 +250,9 @@ public sealed unsafe class QuantizedSparseLinear : IParallelWork
 {
     private const int Group = 8;
     private readonly int _m, _k, _n, _ldx;
-    private readonly QSparseRows _rows;
-    private readonly QuantizedOutput _output;
+    private readonly QSparseRows? _rows;
+    private readonly QSparseBytes? _bytes;
+    private readonly QuantizedOutput _output, _given;
     private readonly bool _inputSigned;
     private int _inputZero;
     private readonly short[] _xt;
@@ -210,17 +263,28 @@ public sealed unsafe class QuantizedSparseLinear : IParallelWork
     private int _parts;
     private bool _transposing;
 
-    internal QSparseRows Rows => _rows;
-
-    private QuantizedSparseLinear(int m, int k, int n, QSparseRows rows, bool inputSigned, int inputZero, QuantizedOutput output)
+    private QuantizedSparseLinear(int m, int k, int n, QSparseRows? rows, QSparseBytes? bytes, bool inputSigned, int inputZero, QuantizedOutput output)
     {
         _m = m; _k = k; _n = n;
         _rows = rows;
+        _bytes = bytes;
         _inputSigned = inputSigned;
         _inputZero = inputZero;
-        _output = output;
-        _ldx = m <= 1 ? 1 : (m + 15) / 16 * 16;
+        _given = output;
+        _output = bytes is null ? output : output.WithBiasAdded(new int[n]);
+        _ldx = Stride(m, bytes is not null);
         _xt = GC.AllocateArray<short>(k * _ldx + 64, pinned: true);
+        if (bytes is not null) Correct();
+    }
+
+    /// <summary>Lanes per row of X: the batch rounded up to the kernels' vectors (bytes: 32 lanes, values: 16).</summary>
+    private static int Stride(int m, bool bytes) => m <= 1 ? 1 : bytes ? (m + 31) / 32 * 32 : (m + 15) / 16 * 16;
+
+    private void Correct()
+    {
+        int zu = QPack.VnniActivationZero(_inputZero, _inputSigned);
+        var bias = _output.MutableBias;
+        for (int o = 0; o < _n; o++) bias[o] = unchecked(_given.Bias[o] - zu * _bytes!.RowSums[o]);
     }
 
     /// <summary>A sparse layer when the weights are sparse enough at batch <paramref name="m"/>, else null.</summary>
@@ -232,23 +296,36 @@ public sealed unsafe class QuantizedSparseLinear : IParallelWork
         // Rows are outputs: element (o, t) is W[t, o] (stored [K, N]) or W[o, t] (stored [N, K]).
         double density = (double)QSparseRows.CountNonZeros(n, k, bytes, transB ? k : n, !transB) / ((long)k * n);
         if (!force && density > (m == 1 ? QuantizedSparseSelection.Gemv : QuantizedSparseSelection.Linear)) return null;
-        int ldx = m <= 1 ? 1 : (m + 15) / 16 * 16;
+        // Batch 1 runs the scalar dot products of the int16 form; larger batches the byte form when the weights fit it.
+        if (m > 1 && Avx2.IsSupported && QPack.FitsVnni(weightsSigned, weightZero))
+        {
+            int ldb = Stride(m, true);
+            return new QuantizedSparseLinear(m, k, n, null, new QSparseBytes(n, k, bytes, transB ? k : n, !transB, d => d * ldb), inputSigned, inputZero, output);
+        }
+        int ldx = Stride(m, false);
         var rows = new QSparseRows(n, k, bytes, transB ? k : n, !transB, d => d * ldx);
-        return new QuantizedSparseLinear(m, k, n, rows, inputSigned, inputZero, output);
+        return new QuantizedSparseLinear(m, k, n, rows, null, inputSigned, inputZero, output);
     }
+
+    private int Pairs => _bytes?.Pairs ?? _rows!.Pairs;
 
     /// <summary>A short name for profiles.</summary>
     public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"qsparse-{(_m == 1 ? "gemv" : "gemm")}(density {_rows.Density:F2}, {_output.Describe()})");
+        $"qsparse-{(_m == 1 ? "gemv" : "gemm")}{(_bytes is null ? "" : "-u8s8")}(density {_bytes?.Density ?? _rows!.Density:F2}, {_given.Describe()})");
 
     /// <summary>Sets the activation zero point of the following runs.</summary>
-    public void SetInputZero(int zero) => _inputZero = zero;
+    public void SetInputZero(int zero)
+    {
+        if (zero == _inputZero) return;
+        _inputZero = zero;
+        if (_bytes is not null) Correct();
+    }
 
     /// <summary>y = stage(x W): x [M, K] bytes, y [M, N] in the output stage's type, as bytes.</summary>
     public void Forward(ReadOnlySpan<byte> x, Span<byte> y, WorkerPool? pool)
     {
         int threads = pool?.Threads ?? 1;
-        bool parallel = threads > 1 && (long)_rows.Pairs * _m >= 1 << 14;
+        bool parallel = threads > 1 && (long)Pairs * _m >= 1 << 14;
         fixed (byte* px = x, py = y)
         {
             _x = px;
@@ -266,7 +343,7 @@ public sealed unsafe class QuantizedSparseLinear : IParallelWork
             {
                 fixed (short* xs = _xt)
                     for (int t = 0; t < _k; t++) xs[t] = (short)((_inputSigned ? (sbyte)px[t] : px[t]) - _inputZero);
-                _parts = _rows.Partition(parallel ? Math.Min(4 * threads, 64) : 1, _bounds);
+                _parts = _rows!.Partition(parallel ? Math.Min(4 * threads, 64) : 1, _bounds);
                 Execute(_parts, parallel, pool);
             }
             _x = _y = null;
@@ -291,27 +368,47 @@ public sealed unsafe class QuantizedSparseLinear : IParallelWork
     }
 
     /// <summary>X[k, m] = x[m, k] - z for the columns k of part <paramref name="part"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Transpose(int part)
     {
         int chunk = (_k + _parts - 1) / _parts;
         int k0 = part * chunk, k1 = Math.Min(_k, k0 + chunk);
         fixed (short* xt = _xt)
+        {
+            if (_bytes is not null)
+            {
+                // The stored bytes, int8 ones shifted to uint8.
+                byte* xb = (byte*)xt;
+                byte flip = _inputSigned ? (byte)0x80 : (byte)0;
+                for (int m = 0; m < _m; m++)
+                {
+                    byte* row = _x + (nint)m * _k;
+                    for (int k = k0; k < k1; k++) xb[k * _ldx + m] = (byte)(row[k] ^ flip);
+                }
+                return;
+            }
             for (int m = 0; m < _m; m++)
             {
                 byte* row = _x + (nint)m * _k;
                 if (_inputSigned) for (int k = k0; k < k1; k++) xt[k * _ldx + m] = (short)((sbyte)row[k] - _inputZero);
                 else for (int k = k0; k < k1; k++) xt[k * _ldx + m] = (short)(row[k] - _inputZero);
             }
+        }
     }
 
     /// <summary>Outputs [8 g, 8 g + 8) for the whole batch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Outputs(int group)
     {
         int o0 = group * Group, count = Math.Min(Group, _n - o0);
         int* acc = (int*)GemmScratch.Get(1, Group * (_ldx + 64) + Group * _m + 16);
         int* tile = acc + Group * (_ldx + 64);
         fixed (short* xt = _xt)
-            for (int o = 0; o < count; o++) _rows.Row(o0 + o, xt, _m, acc + o * (_ldx + 64));
+            for (int o = 0; o < count; o++)
+            {
+                if (_bytes is not null) _bytes.Row(o0 + o, (byte*)xt, _m, acc + o * (_ldx + 64));
+                else _rows!.Row(o0 + o, xt, _m, acc + o * (_ldx + 64));
+            }
         for (int m = 0; m < _m; m++)
             for (int o = 0; o < count; o++) tile[m * Group + o] = acc[o * (_ldx + 64) + m];
         var st = _output.Store(_y, _n, channelsAreRows: false);
@@ -319,10 +416,12 @@ public sealed unsafe class QuantizedSparseLinear : IParallelWork
     }
 
     /// <summary>Batch 1: outputs [bounds[part], bounds[part + 1]), a scalar dot product each over x - z.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Gemv(int part)
     {
         int r0 = _bounds[part], r1 = _bounds[part + 1];
-        int* start = _rows.Start, oa = _rows.OffA, ob = _rows.OffB, wd = _rows.Word;
+        var rows = _rows!;
+        int* start = rows.Start, oa = rows.OffA, ob = rows.OffB, wd = rows.Word;
         int* acc = (int*)GemmScratch.Get(1, _n + 16);
         fixed (short* x = _xt)
             for (int r = r0; r < r1; r++)
@@ -337,6 +436,6 @@ public sealed unsafe class QuantizedSparseLinear : IParallelWork
                 acc[r - r0] = s0 + s1;
             }
         _output.Store(_y, _n, channelsAreRows: false).FinishRow(acc, 0, r0, r1 - r0);
-        GC.KeepAlive(_rows);
+        GC.KeepAlive(rows);
     }
 }
