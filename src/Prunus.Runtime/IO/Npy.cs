@@ -70,6 +70,8 @@ public static class Npy
             case double[] a: ReadInto(stream, a, name); break;
             case long[] a: ReadInto(stream, a, name); break;
             case int[] a: ReadInto(stream, a, name); break;
+            case short[] a: ReadInto(stream, a, name); break;
+            case ushort[] a: ReadInto(stream, a, name); break;
             case sbyte[] a: ReadInto(stream, a, name); break;
             case byte[] a: ReadInto(stream, a, name); break;
             case bool[] a:
@@ -127,8 +129,10 @@ public static class Npy
             case DataType.Float64: WriteFrom(stream, tensor.Span<double>()); break;
             case DataType.Int64: WriteFrom(stream, tensor.Span<long>()); break;
             case DataType.Int32: WriteFrom(stream, tensor.Span<int>()); break;
-            case DataType.Int8: WriteFrom(stream, tensor.Span<sbyte>()); break;
-            case DataType.UInt8: WriteFrom(stream, tensor.Span<byte>()); break;
+            case DataType.Int16: WriteFrom(stream, tensor.Span<short>()); break;
+            case DataType.UInt16: WriteFrom(stream, tensor.Span<ushort>()); break;
+            case DataType.Int8 or DataType.Int4: WriteFrom(stream, tensor.Span<sbyte>()); break;
+            case DataType.UInt8 or DataType.UInt4: WriteFrom(stream, tensor.Span<byte>()); break;
             case DataType.Bool:
                 {
                     var src = tensor.Span<bool>();
@@ -150,8 +154,11 @@ public static class Npy
         DataType.Float64 => "<f8",
         DataType.Int64 => "<i8",
         DataType.Int32 => "<i4",
-        DataType.Int8 => "|i1",
-        DataType.UInt8 => "|u1",
+        DataType.Int16 => "<i2",
+        DataType.UInt16 => "<u2",
+        // NumPy has no 4-bit types: their values (one per element in memory) are written as 8-bit integers.
+        DataType.Int8 or DataType.Int4 => "|i1",
+        DataType.UInt8 or DataType.UInt4 => "|u1",
         DataType.Bool => "|b1",
         _ => throw new NotSupportedException($"data type {type} cannot be stored as .npy by Prunus"),
     };
@@ -168,10 +175,12 @@ public static class Npy
             "f8" => DataType.Float64,
             "i8" => DataType.Int64,
             "i4" => DataType.Int32,
+            "i2" => DataType.Int16,
+            "u2" => DataType.UInt16,
             "i1" => DataType.Int8,
             "u1" => DataType.UInt8,
             "b1" or "?" => DataType.Bool,
-            _ => throw new DataException($"{name}: dtype '{descr}' is not supported (supported: <f4, <f8, <i8, <i4, |i1, |u1, |b1)"),
+            _ => throw new DataException($"{name}: dtype '{descr}' is not supported (supported: <f4, <f8, <i8, <i4, <i2, <u2, |i1, |u1, |b1)"),
         };
     }
 

@@ -43,10 +43,6 @@ public static class DataTypes
         _ => type,
     };
 
-    /// <summary>Whether <paramref name="type"/> is an integer type (bool excluded).</summary>
-    public static bool IsInteger(this DataType type) => type is DataType.UInt8 or DataType.Int8 or DataType.UInt16
-        or DataType.Int16 or DataType.Int32 or DataType.Int64 or DataType.UInt4 or DataType.Int4;
-
     /// <summary>The smallest and largest value of an integer type of at most 32 bits (the range quantization saturates to).</summary>
     public static (int Min, int Max) IntegerRange(this DataType type) => type switch
     {

@@ -148,7 +148,7 @@ public class OnnxCorruptInputTests
 
     [Theory]
     [InlineData(8, "string (8)")]
-    [InlineData(5, "int16 (5)")]
+    [InlineData(17, "float8e4m3fn (17)")]
     [InlineData(14, "complex64 (14)")]
     [InlineData(99, "unknown type number 99")]
     public void Unknown_or_unsupported_data_types_name_the_tensor(int dataType, string expected)

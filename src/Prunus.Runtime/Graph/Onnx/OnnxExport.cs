@@ -41,11 +41,16 @@ internal sealed class OnnxExport
     /// <summary>Bytes written to the external data stream (padding included).</summary>
     public long ExternalBytes => externalPosition;
 
+    // The 4-bit types came with IR version 10; a file holding them under an older version fails the ONNX checker.
+    private static long MinimumIrVersion(ModelGraph g) =>
+        g.Initializers.Values.Any(t => t.Type is DataType.Int4 or DataType.UInt4)
+        || g.Inputs.Concat(g.Outputs).Concat(g.ValueInfos).Any(v => v.Type is DataType.Int4 or DataType.UInt4) ? 10 : 0;
+
     public ModelProto Model(ModelGraph g)
     {
         var m = g.Metadata;
         long defaultOpset = options.Opset ?? (m.Opsets.TryGetValue("", out var o) ? o : m.Opsets.GetValueOrDefault("ai.onnx"));
-        var p = new ModelProto { IrVersion = m.IrVersion, Graph = Graph(g, defaultOpset >= GapEncoding.MinOpset) };
+        var p = new ModelProto { IrVersion = Math.Max(m.IrVersion, MinimumIrVersion(g)), Graph = Graph(g, defaultOpset >= GapEncoding.MinOpset) };
         if (m.ProducerName.Length > 0) p.ProducerName = m.ProducerName;
         if (m.ProducerVersion.Length > 0) p.ProducerVersion = m.ProducerVersion;
         if (m.Domain.Length > 0) p.Domain = m.Domain;

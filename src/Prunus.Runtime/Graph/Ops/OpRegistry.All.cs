@@ -117,6 +117,11 @@ public static partial class OpRegistry
         // quantization
         new QuantizeLinearOp(),
         new DequantizeLinearOp(),
+        new DynamicQuantizeLinearOp(),
+        new MatMulIntegerOp(),
+        new ConvIntegerOp(),
+        new QLinearMatMulOp(),
+        new QLinearConvOp(),
 
         // Fused (domain ai.prunus): made by the inference passes
         new FusedConvOp(),

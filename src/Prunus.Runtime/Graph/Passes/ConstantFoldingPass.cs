@@ -9,8 +9,9 @@ namespace Prunus.Graph.Passes;
 /// </summary>
 /// <remarks>
 /// Only the folded values that unfolded nodes read become initializers (a folded chain leaves one initializer, not one
-/// per step). Nodes that write a graph output stay, DequantizeLinear and QuantizeLinear stay (see KeptForQuantization), and so do folds that would blow the model up (an Expand or Tile of a
-/// small constant into a large one, beyond <see cref="MaxGrowth"/>).
+/// per step). Nodes that write a graph output stay; DequantizeLinear and QuantizeLinear stay, with the values computed
+/// from them (see KeptForQuantization); and so do folds that would blow the model up (an Expand or Tile of a small
+/// constant into a large one, beyond <see cref="MaxGrowth"/>).
 /// </remarks>
 public sealed class ConstantFoldingPass : IGraphPass
 {
@@ -29,10 +30,18 @@ public sealed class ConstantFoldingPass : IGraphPass
         var facts = ShapeFacts.Of(graph);
         var editor = new GraphEditor(graph);
         var folded = new HashSet<Node>();
+        // Values computed from a kept quantization node's output (DequantizeLinear -> Transpose -> ..., in graph order):
+        // folding them would store the dequantized float weight after all, and leave the int8 one dead.
+        var fromQuantized = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in graph.Nodes)
         {
             var op = OpRegistry.Find(node.Domain, node.OpType);
-            if (op is null || op.IsRandom || KeptForQuantization(node)) continue;
+            if (KeptForQuantization(node) || op is not null && !op.DependsOnlyOnShapes && node.Inputs.Any(fromQuantized.Contains))
+            {
+                foreach (var o in node.Outputs) if (o.Length > 0) fromQuantized.Add(o);
+                continue;
+            }
+            if (op is null || op.IsRandom) continue;
             var outputs = node.Outputs.Where(o => o.Length > 0).ToList();
             if (outputs.Count == 0 || outputs.Any(o => editor.IsGraphOutput(o) || facts.Constant(o) is null)) continue;
             if (node.OpType != "Constant" && TooLarge(facts, node, outputs.Sum(o => (long)facts.Constant(o)!.Length))) continue;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -104,6 +105,24 @@ public static class LinearQuantization
         }
     }
 
+    /// <summary>
+    /// DynamicQuantizeLinear's parameters for uint8: the range [min(x, 0), max(x, 0)] mapped onto [0, 255], scale =
+    /// range / 255 and zero point = saturate(round(0 - min / scale)). An all-zero (or empty) x has no range; its scale is
+    /// 1 and zero point 0, as ONNX Runtime gives (the spec's formula would divide by zero).
+    /// </summary>
+    public static (float Scale, byte ZeroPoint) DynamicUInt8Parameters(ReadOnlySpan<float> x)
+    {
+        float min = 0, max = 0;
+        if (!x.IsEmpty)
+        {
+            min = Math.Min(TensorPrimitives.Min(x), 0f);
+            max = Math.Max(TensorPrimitives.Max(x), 0f);
+        }
+        float scale = max == min ? 1f : (max - min) / 255f;
+        float zeroPoint = MathF.Round(0f - min / scale);
+        return (scale, (byte)(float.IsNaN(zeroPoint) ? 0 : Math.Clamp(zeroPoint, 0, 255)));
+    }
+
     /// <summary>One element: saturate(round(x / scale) + zp), NaN to <paramref name="lo"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int QuantizeOne(float x, float scale, float zeroPoint, int lo, int hi)
@@ -122,15 +141,17 @@ public static class LinearQuantization
         where T : unmanaged, IBinaryInteger<T>
     {
         Span<float> chunk = stackalloc float[Chunk];
+        Span<int> integers = stackalloc int[Chunk];
         var f = new QuantizeFunc(scale, zeroPoint, lo, hi);
         for (int start = 0; start < x.Length; start += Chunk)
         {
             int n = Math.Min(Chunk, x.Length - start);
             var c = chunk[..n];
             VectorLoops.Unary(f, x.Slice(start, n), c);
-            var dst = y.Slice(start, n);
             // Every value is an integer within [lo, hi] by now, so the conversions are exact.
-            for (int i = 0; i < c.Length; i++) dst[i] = T.CreateTruncating((int)c[i]);
+            var k = integers[..n];
+            TensorPrimitives.ConvertTruncating<float, int>(c, k);
+            TensorPrimitives.ConvertTruncating<int, T>(k, y.Slice(start, n));
         }
     }
 

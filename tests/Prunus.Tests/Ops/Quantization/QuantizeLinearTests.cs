@@ -99,6 +99,13 @@ public class QuantizeLinearTests
         Assert.Equal(new sbyte[] { 3, -1, 127, 5 }, y.Span<sbyte>().ToArray());
     }
 
+    [Fact]
+    public void Int32_input_with_an_int32_scale_from_opset_19()
+    {
+        var y = new OpCase("QuantizeLinear").WithOpset(19).Input(Tensor.From(new[] { 5, -5, 6 }, 3)).Const(Tensor.Scalar(2)).Const(Tensor.Scalar((byte)10)).Run1();
+        Assert.Equal(new byte[] { 12, 8, 13 }, y.Span<byte>().ToArray());
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
