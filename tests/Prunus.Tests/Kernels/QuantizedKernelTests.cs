@@ -753,4 +753,27 @@ public unsafe class QuantizedKernelTests
                 }
             }
     }
+
+    [Theory]
+    [MemberData(nameof(TensorAssert.SizeData), MemberType = typeof(TensorAssert))]
+    public void Byte_moves_match_scalar(int n)
+    {
+        var src = Bytes(n + 1, n + 64);
+        foreach (byte flip in new byte[] { 0, 0x80 })
+        {
+            var dst = new byte[n + 64];
+            fixed (byte* ps = src, pd = dst) QMoves.Copy(ps, pd, n, flip);
+            for (int i = 0; i < n; i++) Assert.Equal((byte)(src[i] ^ flip), dst[i]);
+            Assert.All(dst.Skip(n), b => Assert.Equal(0, b));
+            // Transposes of n x 37 and 37 x n (blocks of 16 and edges).
+            foreach (var (rows, cols) in new[] { (Math.Min(n, 70), 37), (37, Math.Min(n, 70)) })
+            {
+                var m = Bytes(rows + cols, rows * cols + 1);
+                var t = new byte[cols * (rows + 3) + 1];
+                fixed (byte* pm = m, pt = t) QMoves.Transpose(pm, rows, cols, cols, pt, rows + 3, flip);
+                for (int r = 0; r < rows; r++)
+                    for (int c = 0; c < cols; c++) Assert.Equal((byte)(m[r * cols + c] ^ flip), t[c * (rows + 3) + r]);
+            }
+        }
+    }
 }

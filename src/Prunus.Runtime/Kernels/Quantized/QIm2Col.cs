@@ -112,8 +112,7 @@ internal static unsafe class QIm2Col
                 byte* row = plane + (g.PadTop + h) * wp;
                 for (int o = 0; o < g.PadLeft; o++) row[o] = pad;
                 for (int o = g.PadLeft + g.W; o < wp; o++) row[o] = pad;
-                byte* s = x + ((nint)c * g.H + h) * g.W;
-                for (int o = 0; o < g.W; o++) row[g.PadLeft + o] = (byte)(s[o] ^ flip);
+                QMoves.Copy(x + ((nint)c * g.H + h) * g.W, row + g.PadLeft, g.W, flip);
             }
         }
     }

@@ -316,9 +316,21 @@ internal sealed unsafe class QSparseBytes
         }
     }
 
-    /// <summary>32 lanes of one row; int16 sums flushed into int32 every eight pairs.</summary>
+    /// <summary>32 lanes of one row, stored as int32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Lanes32(int* oa, int* ob, int* hw, int* lw, int p0, int p1, byte* x, int* y)
+    {
+        Sums32(oa, ob, hw, lw, p0, p1, x, out var s0, out var s1, out var s2, out var s3);
+        Avx.Store(y, s0);
+        Avx.Store(y + 8, s1);
+        Avx.Store(y + 16, s2);
+        Avx.Store(y + 24, s3);
+    }
+
+    /// <summary>The sums of 32 lanes in order (s0 lanes 0-7 ... s3 lanes 24-31); int16 sums flushed into int32 every eight pairs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Sums32(int* oa, int* ob, int* hw, int* lw, int p0, int p1, byte* x,
+        out Vector256<int> s0, out Vector256<int> s1, out Vector256<int> s2, out Vector256<int> s3)
     {
         // int32 sums in the order the unpacks leave them: a = lanes 0-3 | 16-19, b = 4-7 | 20-23, c = 8-11 | 24-27, d = 12-15 | 28-31.
         Vector256<int> a = default, b = default, c = default, d = default;
@@ -346,10 +358,38 @@ internal sealed unsafe class QSparseBytes
             c = Avx2.Add(c, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(hHi, lHi), mix));
             d = Avx2.Add(d, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(hHi, lHi), mix));
         }
-        Avx.Store(y, Avx2.Permute2x128(a, b, 0x20));
-        Avx.Store(y + 8, Avx2.Permute2x128(c, d, 0x20));
-        Avx.Store(y + 16, Avx2.Permute2x128(a, b, 0x31));
-        Avx.Store(y + 24, Avx2.Permute2x128(c, d, 0x31));
+        s0 = Avx2.Permute2x128(a, b, 0x20);
+        s1 = Avx2.Permute2x128(c, d, 0x20);
+        s2 = Avx2.Permute2x128(a, b, 0x31);
+        s3 = Avx2.Permute2x128(c, d, 0x31);
+    }
+
+    /// <summary>
+    /// Row <paramref name="r"/> over lanes [0, n) written straight through a byte output stage whose channels are
+    /// rows (<paramref name="st"/>, row <paramref name="r"/>, columns from 0): 32 outputs per step with no int32
+    /// round trip; the last partial step goes through <paramref name="tail"/> (32 ints).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void RowToBytes(int r, byte* x, int n, in QStore st, int* tail)
+    {
+        int p0 = _start[r], p1 = _start[r + 1];
+        var row = new QVector256.Row(st, r);
+        byte* y = st.At(r, 0);
+        fixed (int* oa = _offA, ob = _offB, hw = _high, lw = _low)
+        {
+            int l = 0;
+            for (; l + 32 <= n; l += 32)
+            {
+                Sums32(oa, ob, hw, lw, p0, p1, x + l, out var s0, out var s1, out var s2, out var s3);
+                row.Store16(y + l, s0, s1);
+                row.Store16(y + l + 16, s2, s3);
+            }
+            if (l < n)
+            {
+                Lanes32(oa, ob, hw, lw, p0, p1, x + l, tail);
+                st.FinishRow(tail, r, l, n - l);
+            }
+        }
     }
 
     /// <summary>Scalar reference of <see cref="Row"/>: Σ w x_u with the whole weights.</summary>

@@ -72,6 +72,38 @@ internal static unsafe class QVector256
         }
     }
 
+    /// <summary>The output stage of one channel (a row of C) with its constants broadcast, for byte outputs.</summary>
+    public readonly struct Row
+    {
+        private readonly Vector256<int> _bias, _zero;
+        private readonly Vector256<float> _mul, _lo, _hi;
+        private readonly bool _unsigned;
+
+        public Row(in QStore st, int row)
+        {
+            _bias = Vector256.Create(st.Bias[row]);
+            _mul = Vector256.Create(st.Multiplier[row]);
+            _lo = Vector256.Create(st.Lo);
+            _hi = Vector256.Create(st.Hi);
+            _zero = Vector256.Create(st.Zero);
+            _unsigned = st.Kind == QuantizedOutputKind.UInt8;
+        }
+
+        /// <summary>16 outputs from their int32 sums, stored as 16 bytes at <paramref name="p"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store16(byte* p, Vector256<int> a0, Vector256<int> a1)
+        {
+            var v0 = Avx.Min(Avx.Max(Avx.Multiply(Avx.ConvertToVector256Single(Avx2.Add(a0, _bias)), _mul), _lo), _hi);
+            var v1 = Avx.Min(Avx.Max(Avx.Multiply(Avx.ConvertToVector256Single(Avx2.Add(a1, _bias)), _mul), _lo), _hi);
+            var q0 = Avx2.Add(Avx.ConvertToVector256Int32(v0), _zero);
+            var q1 = Avx2.Add(Avx.ConvertToVector256Int32(v1), _zero);
+            var s0 = Sse2.PackSignedSaturate(q0.GetLower(), q0.GetUpper());
+            var s1 = Sse2.PackSignedSaturate(q1.GetLower(), q1.GetUpper());
+            if (_unsigned) Sse2.Store(p, Sse2.PackUnsignedSaturate(s0, s1));
+            else Sse2.Store((sbyte*)p, Sse2.PackSignedSaturate(s0, s1));
+        }
+    }
+
     /// <summary>
     /// Writes the first cols / 16 * 16 elements of row <paramref name="row"/> (one channel: bias, multiplier, clamp
     /// and zero point broadcast once) as bytes, from the int32 sums at <paramref name="acc"/>.
@@ -79,24 +111,9 @@ internal static unsafe class QVector256
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PutRow16(in QStore st, int* acc, int row, int col, int cols)
     {
-        var bias = Vector256.Create(st.Bias[row]);
-        var mul = Vector256.Create(st.Multiplier[row]);
-        var lo = Vector256.Create(st.Lo);
-        var hi = Vector256.Create(st.Hi);
-        var zero = Vector256.Create(st.Zero);
-        bool unsigned = st.Kind == QuantizedOutputKind.UInt8;
+        var r = new Row(st, row);
         byte* p = st.At(row, col);
-        for (int j = 0; j + 16 <= cols; j += 16)
-        {
-            var v0 = Avx.Min(Avx.Max(Avx.Multiply(Avx.ConvertToVector256Single(Avx2.Add(Avx.LoadVector256(acc + j), bias)), mul), lo), hi);
-            var v1 = Avx.Min(Avx.Max(Avx.Multiply(Avx.ConvertToVector256Single(Avx2.Add(Avx.LoadVector256(acc + j + 8), bias)), mul), lo), hi);
-            var q0 = Avx2.Add(Avx.ConvertToVector256Int32(v0), zero);
-            var q1 = Avx2.Add(Avx.ConvertToVector256Int32(v1), zero);
-            var s0 = Sse2.PackSignedSaturate(q0.GetLower(), q0.GetUpper());
-            var s1 = Sse2.PackSignedSaturate(q1.GetLower(), q1.GetUpper());
-            if (unsigned) Sse2.Store(p + j, Sse2.PackUnsignedSaturate(s0, s1));
-            else Sse2.Store((sbyte*)(p + j), Sse2.PackSignedSaturate(s0, s1));
-        }
+        for (int j = 0; j + 16 <= cols; j += 16) r.Store16(p + j, Avx.LoadVector256(acc + j), Avx.LoadVector256(acc + j + 8));
     }
 
     /// <summary>Writes 16 elements of row <paramref name="row"/> from column <paramref name="col"/> (one store of bytes).</summary>

@@ -202,7 +202,7 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
                 {
                     byte* src = b + (nint)c * hp * wp + j * g.DilationW;
                     byte* dst = bx + ((nint)(j * g.C + c) * _hs) * ow;
-                    for (int h = 0; h < _hs; h++, src += wp, dst += ow) new ReadOnlySpan<byte>(src, ow).CopyTo(new Span<byte>(dst, ow));
+                    for (int h = 0; h < _hs; h++, src += wp, dst += ow) QMoves.Copy(src, dst, ow);
                 }
             return (short*)bx;
         }
@@ -218,7 +218,7 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
             {
                 short* src = scratch + (nint)c * hp * wp + j * g.DilationW;
                 short* dst = xs + ((nint)(j * g.C + c) * _hs) * ow;
-                for (int h = 0; h < _hs; h++, src += wp, dst += ow) new ReadOnlySpan<short>(src, ow).CopyTo(new Span<short>(dst, ow));
+                for (int h = 0; h < _hs; h++, src += wp, dst += ow) QMoves.Copy((byte*)src, (byte*)dst, 2 * ow);
             }
         return xs;
     }
@@ -230,8 +230,10 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
         var g = _g;
         int p = g.OutPlane;
         var st = _output.Store(_y + (nint)n * g.K * p * _output.ElementSize, p, channelsAreRows: true);
+        bool direct = _bytes is not null && st.Bytes && Avx2.IsSupported;
         for (int k = k0; k < k1; k++)
         {
+            if (direct) { _bytes!.RowToBytes(k, (byte*)image, p, st, acc); continue; }
             if (_bytes is not null) _bytes.Row(k, (byte*)image, p, acc);
             else _rows!.Row(k, image, p, acc);
             st.FinishRow(acc, k, 0, p);
@@ -378,13 +380,7 @@ public sealed unsafe class QuantizedSparseLinear : IParallelWork
             if (_bytes is not null)
             {
                 // The stored bytes, int8 ones shifted to uint8.
-                byte* xb = (byte*)xt;
-                byte flip = _inputSigned ? (byte)0x80 : (byte)0;
-                for (int m = 0; m < _m; m++)
-                {
-                    byte* row = _x + (nint)m * _k;
-                    for (int k = k0; k < k1; k++) xb[k * _ldx + m] = (byte)(row[k] ^ flip);
-                }
+                QMoves.Transpose(_x + k0, _m, k1 - k0, _k, (byte*)xt + (nint)k0 * _ldx, _ldx, _inputSigned ? (byte)0x80 : (byte)0);
                 return;
             }
             for (int m = 0; m < _m; m++)
