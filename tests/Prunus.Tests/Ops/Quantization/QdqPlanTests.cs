@@ -55,7 +55,9 @@ public class QdqPlanTests
         var after = g.Clone();
         PassPipeline.ForInference.Run(after);
         PassTestSupport.AssertSameOutputs(g, after);
-        Assert.Contains(after.Nodes, n => n.OpType == "DequantizeLinear" && n.Inputs[0] == "w_q");
+        // The int8 weight stays int8: read by its DequantizeLinear, or by the integer op the inference lowering made.
+        Assert.Contains(after.Nodes, n => n.OpType is "DequantizeLinear" or "QLinearFusedGemm" && n.Inputs.Contains("w_q"));
+        Assert.Equal(DataType.Int8, after.Initializers["w_q"].Type);
     }
 
     [Fact]
