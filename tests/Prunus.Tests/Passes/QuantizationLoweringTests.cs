@@ -324,4 +324,34 @@ public class QuantizationLoweringTests
         Assert.Equal(["QLinearFusedGemm"], after.Nodes.Select(n => n.OpType));
         Assert.Equal("b_q", after.Nodes[0].Inputs[QLinearFused.Bias]);
     }
+
+    /// <summary>A weight stored transposed: DQ(W_q [N, K], per row) -> Transpose -> MatMul reads W_q as stored.</summary>
+    [Fact]
+    public void Transposed_weights_lower_with_transB()
+    {
+        var g = new ModelGraph { Name = "transposed" };
+        g.Metadata.Opsets[""] = 13;
+        g.Inputs.Add(new ValueInfo("x", DataType.Float32, [Dim.Sym("N"), 12]));
+        var rng = new Random(8);
+        g.Initializers["x_s"] = Tensor.Scalar(0.02f);
+        g.Initializers["x_zp"] = Tensor.Scalar((byte)128);
+        g.Initializers["w_q"] = Tensor.From(Enumerable.Range(0, 5 * 12).Select(_ => (sbyte)rng.Next(-127, 128)).ToArray(), 5, 12);
+        g.Initializers["w_s"] = Tensor.From(Enumerable.Range(0, 5).Select(_ => 0.005f + (float)rng.NextDouble() * 0.01f).ToArray(), 5);
+        g.Initializers["y_s"] = Tensor.Scalar(0.03f);
+        g.Initializers["y_zp"] = Tensor.Scalar((byte)90);
+        g.Nodes.Add(new Node("QuantizeLinear", "qx", ["x", "x_s", "x_zp"], ["x_q"]));
+        g.Nodes.Add(new Node("DequantizeLinear", "dqx", ["x_q", "x_s", "x_zp"], ["x_dq"]));
+        g.Nodes.Add(new Node("DequantizeLinear", "dqw", ["w_q", "w_s"], ["w_t"]).With("axis", AttributeValue.Of(0L)));
+        g.Nodes.Add(new Node("Transpose", "t", ["w_t"], ["w"]));
+        g.Nodes.Add(new Node("MatMul", "mm", ["x_dq", "w"], ["mm_out"]));
+        g.Nodes.Add(new Node("QuantizeLinear", "qy", ["mm_out", "y_s", "y_zp"], ["y_q"]));
+        g.Nodes.Add(new Node("DequantizeLinear", "dqy", ["y_q", "y_s", "y_zp"], ["y"]));
+        g.Outputs.Add(new ValueInfo("y", DataType.Float32, [Dim.Sym("N"), 5]));
+        var (reference, lowered, after) = Compare(g, TensorAssert.Random(2, -2, 2, 4, 12));
+        AssertWithinOneStep(reference, lowered, 0.03f, "transposed");
+        var fused = Assert.Single(after.Nodes);
+        Assert.Equal("QLinearFusedGemm", fused.OpType);
+        Assert.Equal(1, fused.Attributes["transB"].Int);
+        Assert.Equal("w_q", fused.Inputs[QLinearFused.W]);
+    }
 }

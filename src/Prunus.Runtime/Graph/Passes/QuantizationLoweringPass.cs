@@ -156,24 +156,28 @@ public sealed class QuantizationLoweringPass : IGraphPass
                 axis = 0;
                 foreach (var (k, v) in op.Attributes) attributes[k] = v;
                 break;
-            case "Gemm":
+            default:
             {
-                if ((op.Attributes.GetValueOrDefault("transA")?.Int ?? 0) != 0) return false;
-                if ((op.Attributes.GetValueOrDefault("alpha")?.Float ?? 1f) != 1f || (op.Attributes.GetValueOrDefault("beta")?.Float ?? 1f) != 1f) return false;
-                bool transB = (op.Attributes.GetValueOrDefault("transB")?.Int ?? 0) != 0;
-                if (wShape.Length != 2 || xDims.Length != 2) return false;
+                // op(W) [K, N]: W itself, or its transpose (Gemm's transB, or a Transpose between the weight's DQ and
+                // the product, as exports of transposed weights have); the quantized weight is read as stored.
+                bool gemm = op.OpType == "Gemm";
+                if (gemm && (op.Attributes.GetValueOrDefault("transA")?.Int ?? 0) != 0) return false;
+                if (gemm && ((op.Attributes.GetValueOrDefault("alpha")?.Float ?? 1f) != 1f || (op.Attributes.GetValueOrDefault("beta")?.Float ?? 1f) != 1f)) return false;
+                bool transB = gemm && (op.Attributes.GetValueOrDefault("transB")?.Int ?? 0) != 0;
+                if (wShape.Length != 2 || (gemm ? xDims.Length != 2 : xDims.Length < 1)) return false;
+                int n = transB ? wShape[0] : wShape[1];
+                if (editor.Producer(wValue) is { } transpose && Patterns.Is(transpose, "Transpose")
+                    && transpose.Attributes.GetValueOrDefault("perm")?.Ints is null or [1, 0] && editor.Producer(transpose.Inputs[0]) is { OpType: "DequantizeLinear" })
+                {
+                    wValue = transpose.Inputs[0];
+                    transB = !transB;
+                }
                 fusedType = "QLinearFusedGemm";
-                channels = transB ? wShape[0] : wShape[1];
+                channels = n;
                 axis = transB ? 0 : 1;
                 if (transB) attributes["transB"] = AttributeValue.Of(1L);
                 break;
             }
-            default:
-                if (wShape.Length != 2 || xDims.Length < 1) return false;
-                fusedType = "QLinearFusedGemm";
-                channels = wShape[1];
-                axis = 1;
-                break;
         }
         if (WeightDequantize(editor, facts, wValue, axis, channels) is not var (_, wq, wScale, wZero)) return false;
 
