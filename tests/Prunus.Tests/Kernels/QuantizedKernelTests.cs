@@ -519,6 +519,7 @@ public unsafe class QuantizedKernelTests
         foreach (int w in TensorAssert.Sizes.Where(s => s > 0 && s < 300)) d.Add(2, w, w, 2, 2, 0);
         d.Add(3, 24, 24, 2, 2, 0);
         d.Add(2, 8, 8, 2, 2, 0);
+        d.Add(2, 13, 12, 2, 2, 0);
         d.Add(2, 9, 13, 3, 2, 1);
         d.Add(1, 5, 6, 2, 1, 0);
         d.Add(2, 33, 40, 2, 2, 0);
