@@ -398,6 +398,8 @@ public unsafe class QuantizedKernelTests
         ["one-dimensional"] = (Geometry(2, 3, 1, 17, 5, 1, 1, 3, 1, 0, 1) with { PadLeft = 1, PadRight = 1, OW = 17 }, null),
         ["empty-batch"] = (Geometry(0, 2, 5, 5, 3, 1, 3, 3, 1, 0, 1), null),
         ["chunks"] = (Geometry(7, 2, 6, 6, 3, 1, 3, 3, 1, 1, 1), 3),
+        // Large enough for one image's channels to be split between threads.
+        ["large-single"] = (Geometry(1, 16, 20, 20, 32, 1, 3, 3, 1, 1, 1), null),
     };
 
     /// <summary>The convolution (lowering, GEMM, output stage in place) against direct loops.</summary>
@@ -517,6 +519,7 @@ public unsafe class QuantizedKernelTests
         foreach (int w in TensorAssert.Sizes.Where(s => s > 0 && s < 300)) d.Add(2, w, w, 2, 2, 0);
         d.Add(3, 24, 24, 2, 2, 0);
         d.Add(2, 8, 8, 2, 2, 0);
+        d.Add(2, 13, 12, 2, 2, 0);
         d.Add(2, 9, 13, 3, 2, 1);
         d.Add(1, 5, 6, 2, 1, 0);
         d.Add(2, 33, 40, 2, 2, 0);
@@ -672,7 +675,7 @@ public unsafe class QuantizedKernelTests
     public static TheoryData<string, double> SparseConvData()
     {
         var d = new TheoryData<string, double>();
-        foreach (var name in new[] { "lenet-conv1", "lenet-conv2", "stride2-pad1", "dilation2", "groups2", "pointwise", "one-dimensional", "chunks" })
+        foreach (var name in new[] { "lenet-conv1", "lenet-conv2", "stride2-pad1", "dilation2", "groups2", "pointwise", "one-dimensional", "chunks", "large-single" })
             foreach (var density in new[] { 0.0, 0.1, 0.5, 1.0 }) d.Add(name, density);
         return d;
     }

@@ -238,4 +238,120 @@ public class QuantizationLoweringTests
         Assert.True(rewrites >= 1);
         Assert.Equal(1, Count(after, "QuantizeLinear"));
     }
+
+    // ---- standard integer ops routed to the integer kernels ----
+
+    private static Tensor Int8s(int seed, bool signed, params int[] shape)
+    {
+        var rng = new Random(seed);
+        int n = ShapeMath.Size(shape);
+        return signed ? Tensor.From(Enumerable.Range(0, n).Select(_ => (sbyte)rng.Next(-128, 128)).ToArray(), shape)
+            : Tensor.From(Enumerable.Range(0, n).Select(_ => (byte)rng.Next(0, 256)).ToArray(), shape);
+    }
+
+    /// <summary>x (float) -> QuantizeLinear -> the op under test with constant weights -> graph output (integers).</summary>
+    private static ModelGraph StandardOpGraph(string op, bool xSigned, bool wSigned, bool perChannel, int seed)
+    {
+        bool conv = op is "QLinearConv" or "ConvInteger";
+        var g = new ModelGraph { Name = op };
+        g.Metadata.Opsets[""] = 13;
+        int[] xShape = conv ? [2, 3, 9, 8] : [5, 24];
+        g.Inputs.Add(new ValueInfo("x", DataType.Float32, xShape.Select(d => (Dim)d).ToArray()));
+        int k = conv ? 4 : 7;
+        int[] wShape = conv ? [k, 3, 3, 3] : [24, k];
+        g.Initializers["x_s"] = Tensor.Scalar(0.03f);
+        g.Initializers["x_zp"] = xSigned ? Tensor.Scalar((sbyte)-5) : Tensor.Scalar((byte)120);
+        g.Initializers["w"] = Int8s(seed, wSigned, wShape);
+        var rng = new Random(seed + 1);
+        g.Initializers["w_s"] = perChannel ? Tensor.From(Enumerable.Range(0, k).Select(_ => 0.002f + (float)rng.NextDouble() * 0.01f).ToArray(), k) : Tensor.Scalar(0.005f);
+        g.Initializers["w_zp"] = perChannel
+            ? (wSigned ? Tensor.From(Enumerable.Range(0, k).Select(_ => (sbyte)rng.Next(-3, 4)).ToArray(), k) : Tensor.From(Enumerable.Range(0, k).Select(_ => (byte)rng.Next(120, 136)).ToArray(), k))
+            : (wSigned ? Tensor.Scalar((sbyte)2) : Tensor.Scalar((byte)128));
+        g.Initializers["y_s"] = Tensor.Scalar(0.2f);
+        g.Initializers["y_zp"] = Tensor.Scalar((byte)100);
+        g.Initializers["b"] = Tensor.From(Enumerable.Range(0, k).Select(_ => rng.Next(-3000, 3000)).ToArray(), k);
+        g.Nodes.Add(new Node("QuantizeLinear", "q", ["x", "x_s", "x_zp"], ["x_q"]));
+        var attrs = conv ? new Dictionary<string, AttributeValue> { ["pads"] = AttributeValue.Of(new long[] { 1, 1, 1, 1 }) } : [];
+        Node node = op switch
+        {
+            "QLinearConv" => new Node(op, "op", ["x_q", "x_s", "x_zp", "w", "w_s", "w_zp", "y_s", "y_zp", "b"], ["y"]),
+            "QLinearMatMul" => new Node(op, "op", ["x_q", "x_s", "x_zp", "w", "w_s", "w_zp", "y_s", "y_zp"], ["y"]),
+            _ => new Node(op, "op", ["x_q", "w", "x_zp", "w_zp"], ["y"]),
+        };
+        foreach (var (name, v) in attrs) node.Attributes[name] = v;
+        g.Nodes.Add(node);
+        g.Outputs.Add(new ValueInfo("y", op.EndsWith("Integer", StringComparison.Ordinal) ? DataType.Int32 : DataType.UInt8, null));
+        return g;
+    }
+
+    public static TheoryData<string, bool, bool, bool> StandardOpData()
+    {
+        var d = new TheoryData<string, bool, bool, bool>();
+        foreach (var op in new[] { "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger" })
+            foreach (bool xs in new[] { false, true })
+                foreach (bool ws in new[] { true, false })
+                    d.Add(op, xs, ws, xs == ws);
+        return d;
+    }
+
+    /// <summary>The standard integer ops with constant weights run on the fused integer ops and give the reference ops' integers exactly.</summary>
+    [Theory]
+    [MemberData(nameof(StandardOpData))]
+    public void Standard_integer_ops_run_on_the_integer_kernels(string op, bool xSigned, bool wSigned, bool perChannel)
+    {
+        var g = StandardOpGraph(op, xSigned, wSigned, perChannel, op.Length * 7 + (xSigned ? 1 : 0) + (wSigned ? 2 : 0));
+        var x = TensorAssert.Random(3, -4, 4, g.Inputs[0].Dims!.Select(d => d.Value!.Value).ToArray());
+        var feeds = new Dictionary<string, Tensor> { ["x"] = x };
+        var reference = new InferenceSession(g, new PlanOptions { Pool = TestPools.Two }).Run(feeds)["y"];
+        var session = new InferenceSession(g, new PlanOptions { Pool = TestPools.Two }, PassPipeline.ForInference);
+        var lowered = session.Run(feeds)["y"];
+        Assert.Equal(reference.Shape, lowered.Shape);
+        Assert.Equal(reference.ToInt64Array(), lowered.ToInt64Array());
+        Assert.Contains(session.Graph.Nodes, n => n.OpType is "QLinearFusedConv" or "QLinearFusedGemm");
+        Assert.DoesNotContain(session.Graph.Nodes, n => n.OpType == op);
+    }
+
+    /// <summary>ONNX Runtime's static quantizer's linear layer (MatMul, Add of a DQ int32 bias, Relu) lowers too.</summary>
+    [Fact]
+    public void Onnx_runtime_style_linear_layer_lowers()
+    {
+        var g = Prunus.Tests.Ops.Quantization.QdqGraphs.QdqLinear();
+        var x = TensorAssert.Random(4, -3, 3, 6, 4);
+        var (reference, lowered, after) = Compare(g, x);
+        AssertWithinOneStep(reference, lowered, 0.05f, "qdq_linear");
+        Assert.Contains(after.Nodes, n => n.OpType == "QLinearFusedGemm");
+        // The bias Add, the Relu and the output's Q -> DQ are all in the one integer op.
+        Assert.Equal(["QLinearFusedGemm"], after.Nodes.Select(n => n.OpType));
+        Assert.Equal("b_q", after.Nodes[0].Inputs[QLinearFused.Bias]);
+    }
+
+    /// <summary>A weight stored transposed: DQ(W_q [N, K], per row) -> Transpose -> MatMul reads W_q as stored.</summary>
+    [Fact]
+    public void Transposed_weights_lower_with_transB()
+    {
+        var g = new ModelGraph { Name = "transposed" };
+        g.Metadata.Opsets[""] = 13;
+        g.Inputs.Add(new ValueInfo("x", DataType.Float32, [Dim.Sym("N"), 12]));
+        var rng = new Random(8);
+        g.Initializers["x_s"] = Tensor.Scalar(0.02f);
+        g.Initializers["x_zp"] = Tensor.Scalar((byte)128);
+        g.Initializers["w_q"] = Tensor.From(Enumerable.Range(0, 5 * 12).Select(_ => (sbyte)rng.Next(-127, 128)).ToArray(), 5, 12);
+        g.Initializers["w_s"] = Tensor.From(Enumerable.Range(0, 5).Select(_ => 0.005f + (float)rng.NextDouble() * 0.01f).ToArray(), 5);
+        g.Initializers["y_s"] = Tensor.Scalar(0.03f);
+        g.Initializers["y_zp"] = Tensor.Scalar((byte)90);
+        g.Nodes.Add(new Node("QuantizeLinear", "qx", ["x", "x_s", "x_zp"], ["x_q"]));
+        g.Nodes.Add(new Node("DequantizeLinear", "dqx", ["x_q", "x_s", "x_zp"], ["x_dq"]));
+        g.Nodes.Add(new Node("DequantizeLinear", "dqw", ["w_q", "w_s"], ["w_t"]).With("axis", AttributeValue.Of(0L)));
+        g.Nodes.Add(new Node("Transpose", "t", ["w_t"], ["w"]));
+        g.Nodes.Add(new Node("MatMul", "mm", ["x_dq", "w"], ["mm_out"]));
+        g.Nodes.Add(new Node("QuantizeLinear", "qy", ["mm_out", "y_s", "y_zp"], ["y_q"]));
+        g.Nodes.Add(new Node("DequantizeLinear", "dqy", ["y_q", "y_s", "y_zp"], ["y"]));
+        g.Outputs.Add(new ValueInfo("y", DataType.Float32, [Dim.Sym("N"), 5]));
+        var (reference, lowered, after) = Compare(g, TensorAssert.Random(2, -2, 2, 4, 12));
+        AssertWithinOneStep(reference, lowered, 0.03f, "transposed");
+        var fused = Assert.Single(after.Nodes);
+        Assert.Equal("QLinearFusedGemm", fused.OpType);
+        Assert.Equal(1, fused.Attributes["transB"].Int);
+        Assert.Equal("w_q", fused.Inputs[QLinearFused.W]);
+    }
 }

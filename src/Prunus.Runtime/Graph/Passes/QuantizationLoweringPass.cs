@@ -156,24 +156,28 @@ public sealed class QuantizationLoweringPass : IGraphPass
                 axis = 0;
                 foreach (var (k, v) in op.Attributes) attributes[k] = v;
                 break;
-            case "Gemm":
+            default:
             {
-                if ((op.Attributes.GetValueOrDefault("transA")?.Int ?? 0) != 0) return false;
-                if ((op.Attributes.GetValueOrDefault("alpha")?.Float ?? 1f) != 1f || (op.Attributes.GetValueOrDefault("beta")?.Float ?? 1f) != 1f) return false;
-                bool transB = (op.Attributes.GetValueOrDefault("transB")?.Int ?? 0) != 0;
-                if (wShape.Length != 2 || xDims.Length != 2) return false;
+                // op(W) [K, N]: W itself, or its transpose (Gemm's transB, or a Transpose between the weight's DQ and
+                // the product, as exports of transposed weights have); the quantized weight is read as stored.
+                bool gemm = op.OpType == "Gemm";
+                if (gemm && (op.Attributes.GetValueOrDefault("transA")?.Int ?? 0) != 0) return false;
+                if (gemm && ((op.Attributes.GetValueOrDefault("alpha")?.Float ?? 1f) != 1f || (op.Attributes.GetValueOrDefault("beta")?.Float ?? 1f) != 1f)) return false;
+                bool transB = gemm && (op.Attributes.GetValueOrDefault("transB")?.Int ?? 0) != 0;
+                if (wShape.Length != 2 || (gemm ? xDims.Length != 2 : xDims.Length < 1)) return false;
+                int n = transB ? wShape[0] : wShape[1];
+                if (editor.Producer(wValue) is { } transpose && Patterns.Is(transpose, "Transpose")
+                    && transpose.Attributes.GetValueOrDefault("perm")?.Ints is null or [1, 0] && editor.Producer(transpose.Inputs[0]) is { OpType: "DequantizeLinear" })
+                {
+                    wValue = transpose.Inputs[0];
+                    transB = !transB;
+                }
                 fusedType = "QLinearFusedGemm";
-                channels = transB ? wShape[0] : wShape[1];
+                channels = n;
                 axis = transB ? 0 : 1;
                 if (transB) attributes["transB"] = AttributeValue.Of(1L);
                 break;
             }
-            default:
-                if (wShape.Length != 2 || xDims.Length < 1) return false;
-                fusedType = "QLinearFusedGemm";
-                channels = wShape[1];
-                axis = 1;
-                break;
         }
         if (WeightDequantize(editor, facts, wValue, axis, channels) is not var (_, wq, wScale, wZero)) return false;
 
@@ -188,9 +192,17 @@ public sealed class QuantizationLoweringPass : IGraphPass
             else return false;
         }
 
-        // The activation and the output quantization that follow, when this node is their only input.
+        // The activation and the output quantization that follow, when this node is their only input; before them, the
+        // Add of a per-channel bias when the node has none (ONNX Runtime's quantizer writes MatMul + Add).
         string last = op.Outputs[0];
         var removed = new List<Node> { op };
+        if (bias.Length == 0 && editor.SoleConsumer(last) is { } add && Patterns.Is(add, "Add") && Patterns.Other(add, last) is { } c && c != last
+            && AddedBias(editor, facts, c, x.Scale, facts.Constant(wScale)!.Floats.ToArray(), channels, op.OpType == "Conv", facts.Rank(last)) is { } absorbed)
+        {
+            bias = absorbed;
+            removed.Add(add);
+            last = add.Outputs[0];
+        }
         FusedActivation activation = default;
         if (editor.SoleConsumer(last) is { } act && Clamp(facts, act) is { } a && act.Inputs[0] == last)
         {
@@ -236,6 +248,28 @@ public sealed class QuantizationLoweringPass : IGraphPass
             if (Math.Abs(actual - expected) > 1e-6 * expected) return null;
         }
         return bq.Rank == 1 ? dq.Inputs[0] : editor.AddInitializer(dq.Inputs[0] + "_flat", bq.Reshape(channels));
+    }
+
+    /// <summary>
+    /// The bias an Add contributes after a product without one: c of one value per output channel, broadcast along
+    /// the channel axis only ([N] or [1, N] after a dense layer, [K, 1, 1] or [1, K, 1, 1] after a convolution), as
+    /// DQ(int32) at scale s_x s_w or as a float constant; null otherwise.
+    /// </summary>
+    private static string? AddedBias(GraphEditor editor, ShapeFacts facts, string c, float sx, float[] sw, int channels, bool conv, int? rank)
+    {
+        if (facts.StaticShape(c) is not { } shape || rank is not { } r || shape.Length > r || ShapeMath.Size(shape) != channels) return null;
+        // The channel axis of the product's output: 1 for a convolution, the last otherwise (counted from the end).
+        int axisFromEnd = conv ? r - 2 : 0;
+        for (int i = 0; i < shape.Length; i++)
+        {
+            int fromEnd = shape.Length - 1 - i;
+            if (shape[i] != 1 && fromEnd != axisFromEnd) return null;
+        }
+        if (channels > 1 && (shape.Length <= axisFromEnd || shape[shape.Length - 1 - axisFromEnd] != channels)) return null;
+        if (IntBias(editor, facts, c, sx, sw, channels) is { } intBias) return intBias;
+        if (facts.Constant(c) is { Type: DataType.Float32 } fb)
+            return fb.Rank == 1 && editor.Initializer(c) is not null ? c : editor.AddInitializer(c + "_flat", fb.Clone().Reshape(channels));
+        return null;
     }
 
     /// <summary>Q(DQ(t)) with the same scale, zero point and type: t.</summary>

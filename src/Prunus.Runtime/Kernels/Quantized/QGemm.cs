@@ -182,8 +182,7 @@ internal sealed unsafe class QGemmJob<TK> : IParallelWork where TK : struct, IQM
             {
                 int rows = Math.Min(mr, mc - i);
                 TK.Tile(rows, groups, ap + i * aPanel, ars, aqs, bp, bs, tile, full, st, i0 + i, jj);
-                if (!full)
-                    for (int r = 0; r < rows; r++) st.FinishRow(tile + r * nr, i0 + i + r, jj, cols);
+                st.FinishTile(tile, nr, rows, i0 + i, jj, cols);
             }
         }
     }

@@ -74,9 +74,8 @@ internal static class QIsas
 /// An integer micro-kernel: the int32 tile C[rows, NR] = A_panel[rows, groups] * B_panel[groups, NR] over words. Word
 /// (i, q) of A is at a[i * ars + q * aqs] (a packed panel: ars 1, aqs MR; a word matrix read in place: ars its row
 /// stride, aqs 1; split weights in A: the low halves MR words after the high ones); word q of the B panel starts at
-/// b + q * bs. A full tile is written
-/// through the store descriptor; a partial one (full false) leaves its int32 sums in
-/// <c>tile</c> [MR, NR] for the driver to finish.
+/// b + q * bs. The int32 sums go to <c>tile</c> [MR, NR]; the driver then writes them through the output stage
+/// (one call per tile, see <see cref="QStore.FinishTile"/>), which keeps the kernels small for the JIT.
 /// </summary>
 internal unsafe interface IQMicroKernel
 {

@@ -61,12 +61,8 @@ internal unsafe struct QKernel256 : IQMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Out(Vector256<int> v0, Vector256<int> v1, int r, int* tile, bool full, in QStore st, int row0, int col0)
     {
-        if (full) QVector256.Put16(st, v0, v1, row0 + r, col0);
-        else
-        {
-            Avx.Store(tile + r * 16, v0);
-            Avx.Store(tile + r * 16 + 8, v1);
-        }
+        Avx.Store(tile + r * 16, v0);
+        Avx.Store(tile + r * 16 + 8, v1);
     }
 }
 
@@ -123,15 +119,7 @@ internal unsafe struct QKernel128 : IQMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Out(Vector128<int> v0, Vector128<int> v1, int r, int* tile, bool full, in QStore st, int row0, int col0)
     {
-        if (full)
-        {
-            QVector128.Put(st, v0, row0 + r, col0);
-            QVector128.Put(st, v1, row0 + r, col0 + 4);
-        }
-        else
-        {
-            v0.Store(tile + r * 8);
-            v1.Store(tile + r * 8 + 4);
-        }
+        v0.Store(tile + r * 8);
+        v1.Store(tile + r * 8 + 4);
     }
 }

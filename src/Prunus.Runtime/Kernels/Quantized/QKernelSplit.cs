@@ -105,8 +105,6 @@ internal unsafe struct QKernelSplit<TSide> : IQMicroKernel where TSide : struct,
             if (TR.Value > 4) Flush(tile + 32, h4, l4);
             if (TR.Value > 5) Flush(tile + 40, h5, l5);
         }
-        if (!full) return;
-        for (int r = 0; r < TR.Value; r++) QVector256.Put(st, Avx.LoadVector256(tile + r * 8), row0 + r, col0);
     }
 
     /// <summary>The high and low parts of a weight, w = 16 wh + wl, wl in [-8, 7], wh in [-8, 8].</summary>

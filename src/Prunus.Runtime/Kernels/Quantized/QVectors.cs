@@ -116,6 +116,29 @@ internal static unsafe class QVector256
         for (int j = 0; j + 16 <= cols; j += 16) r.Store16(p + j, Avx.LoadVector256(acc + j), Avx.LoadVector256(acc + j + 8));
     }
 
+    /// <summary>
+    /// Writes columns [col, col + 8) of <paramref name="rows"/> rows from row0 (channels along columns: their bias
+    /// and multiplier loaded once), as bytes, from int32 sums with row stride <paramref name="ld"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PutColumns8(in QStore st, int* acc, int ld, int rows, int row0, int col)
+    {
+        var bias = Avx.LoadVector256(st.Bias + col);
+        var mul = Avx.LoadVector256(st.Multiplier + col);
+        var lo = Vector256.Create(st.Lo);
+        var hi = Vector256.Create(st.Hi);
+        var zero = Vector256.Create(st.Zero);
+        bool unsigned = st.Kind == QuantizedOutputKind.UInt8;
+        for (int r = 0; r < rows; r++)
+        {
+            var v = Avx.Min(Avx.Max(Avx.Multiply(Avx.ConvertToVector256Single(Avx2.Add(Avx.LoadVector256(acc + r * ld), bias)), mul), lo), hi);
+            var q = Avx2.Add(Avx.ConvertToVector256Int32(v), zero);
+            var w = Sse2.PackSignedSaturate(q.GetLower(), q.GetUpper());
+            var b = unsigned ? Sse2.PackUnsignedSaturate(w, w).AsInt64() : Sse2.PackSignedSaturate(w, w).AsInt64();
+            Sse2.StoreScalar((long*)st.At(row0 + r, col), b);
+        }
+    }
+
     /// <summary>Writes 16 elements of row <paramref name="row"/> from column <paramref name="col"/> (one store of bytes).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Put16(in QStore st, Vector256<int> acc0, Vector256<int> acc1, int row, int col)

@@ -248,6 +248,35 @@ internal unsafe struct QStore
         }
     }
 
+    /// <summary>
+    /// Writes a tile of int32 sums (<paramref name="rows"/> rows of <paramref name="cols"/>, row stride
+    /// <paramref name="ld"/>) at rows row0.., columns col0.. of C. Byte outputs hoist the channel constants: per row
+    /// when channels are rows, per 8 columns (for all the tile's rows) when they are columns.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public readonly void FinishTile(int* tile, int ld, int rows, int row0, int col0, int cols)
+    {
+        if (!QVector256.Supported || !Bytes || WeightZero != null)
+        {
+            for (int r = 0; r < rows; r++) FinishRow(tile + r * ld, row0 + r, col0, cols);
+            return;
+        }
+        if (ChannelsAreRows)
+        {
+            int whole = cols / 16 * 16;
+            for (int r = 0; r < rows; r++)
+            {
+                if (whole > 0) QVector256.PutRow16(this, tile + r * ld, row0 + r, col0, whole);
+                if (whole < cols) FinishRow(tile + r * ld + whole, row0 + r, col0 + whole, cols - whole);
+            }
+            return;
+        }
+        int j = 0;
+        for (; j + 8 <= cols; j += 8) QVector256.PutColumns8(this, tile + j, ld, rows, row0, col0 + j);
+        if (j < cols)
+            for (int r = 0; r < rows; r++) FinishRow(tile + r * ld + j, row0 + r, col0 + j, cols - j);
+    }
+
     /// <summary>Writes <paramref name="cols"/> elements of row <paramref name="row"/> from int32 accumulators, with vectors where they fit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void FinishRow(int* acc, int row, int col, int cols)

@@ -85,9 +85,52 @@ public sealed unsafe class QuantizedPooling
         public int* RowLo, RowHi, ColLo, ColHi;
     }
 
+    /// <summary>
+    /// The usual 2x2 window with stride 2 and no padding (2 OH rows and 2 OW columns inside the plane): each output row
+    /// from two input rows, 8 outputs per step (16 input bytes of each row: vertical max, then the max of adjacent
+    /// pairs; 4 per step below 8 outputs), the last step overlapping the previous one. OW is at least 4.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Plane2x2(byte* x, byte* y, int w, int oh, int ow, byte flip)
+    {
+        var f = Vector128.Create(flip);
+        var low = Vector128.Create((ushort)0xFF);
+        for (int r = 0; r < oh; r++, x += 2 * w, y += ow)
+        {
+            byte* x1 = x + w;
+            if (ow < 8)
+            {
+                // 4 to 7 outputs: 8 input bytes per step.
+                for (int o = 0; ; o += 4)
+                {
+                    if (o > ow - 4) o = ow - 4;
+                    var v = Vector128.Max(Vector128.CreateScalar(*(ulong*)(x + 2 * o)).AsByte() ^ f,
+                        Vector128.CreateScalar(*(ulong*)(x1 + 2 * o)).AsByte() ^ f).AsUInt16();
+                    var m = Vector128.Max(v & low, v >> 8);
+                    *(uint*)(y + o) = (Vector128.Narrow(m, m) ^ f).AsUInt32().ToScalar();
+                    if (o == ow - 4) break;
+                }
+                continue;
+            }
+            for (int o = 0; ; o += 8)
+            {
+                if (o > ow - 8) o = ow - 8;
+                var v = Vector128.Max(Vector128.Load(x + 2 * o) ^ f, Vector128.Load(x1 + 2 * o) ^ f).AsUInt16();
+                var m = Vector128.Max(v & low, v >> 8);
+                *(ulong*)(y + o) = (Vector128.Narrow(m, m) ^ f).AsUInt64().ToScalar();
+                if (o == ow - 8) break;
+            }
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Plane(ConvGeometry g, byte* x, byte* y, byte* buf, byte flip, bool pairs, in Tables t)
     {
+        if (pairs && g.KH == 2 && g.StrideH == 2 && g.DilationH == 1 && g.PadTop == 0 && 2 * g.OH <= g.H)
+        {
+            Plane2x2(x, y, g.W, g.OH, g.OW, flip);
+            return;
+        }
         int w = g.W, ow = g.OW, dh = g.DilationH, sw = g.StrideW, dw = g.DilationW;
         var f = Vector128.Create(flip);
         for (int oh = 0; oh < g.OH; oh++)

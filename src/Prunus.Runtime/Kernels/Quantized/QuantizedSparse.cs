@@ -37,9 +37,9 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
     private readonly QSparseRows? _rows;
     private readonly QSparseBytes? _bytes;
     private readonly QuantizedOutput _output, _given;
-    private readonly bool _shift, _inputSigned;
+    private readonly bool _shift, _wide, _inputSigned;
     private int _inputZero;
-    private readonly int _hs, _lowered, _padded;
+    private readonly int _hs, _lowered, _padded, _lanes, _wp;
     private readonly QTap[] _taps;
     private readonly int[] _bounds = new int[130];
     private short[] _shared = [];
@@ -61,10 +61,14 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
         _inputZero = inputZero;
         if (bytes is not null) Correct();
         _shift = g.StrideH == 1 && g.StrideW == 1;
+        // Byte form, stride 1: the padded image itself, its rows' padding columns computed along and dropped.
+        _wide = _shift && bytes is not null;
         var (hp, wp) = QIm2Col.PaddedSize(g);
         _hs = hp;
+        _wp = wp;
         _padded = g.C * hp * wp;
-        _lowered = _shift ? g.KW * g.C * _hs * g.OW : g.ColRows * g.OutPlane;
+        _lowered = _wide ? 0 : _shift ? g.KW * g.C * _hs * g.OW : g.ColRows * g.OutPlane;
+        _lanes = _wide ? g.OH * wp : g.OutPlane;
         _taps = QTap.Table(g);
     }
 
@@ -89,7 +93,11 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
         if (!force && density > (shift ? QuantizedSparseSelection.ConvShift : QuantizedSparseSelection.ConvIm2Col)) return null;
         int c = g.C, kw = g.KW, taps = g.Taps, ow = g.OW, p = g.OutPlane, dh = g.DilationH, kh = g.KH;
         int hs = QIm2Col.PaddedSize(g).Hp;
-        Func<int, int> offset = shift
+        int wp = QIm2Col.PaddedSize(g).Wp, dw = g.DilationW;
+        bool wide = shift && Avx2.IsSupported && QPack.FitsVnni(weightsSigned, weightZero);
+        Func<int, int> offset = wide
+            ? d => (d / taps * hs + d / kw % kh * dh) * wp + d % kw * dw
+            : shift
             ? d => ((d % kw * c + d / taps) * hs + d / kw % kh * dh) * ow
             : d => d * p;
         if (Avx2.IsSupported && QPack.FitsVnni(weightsSigned, weightZero))
@@ -102,7 +110,7 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
 
     /// <summary>A short name for profiles, e.g. "qsparse-conv(density 0.10, shift)".</summary>
     public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"qsparse-conv{(_bytes is null ? "" : "-u8s8")}(density {Density:F2}, {(_shift ? "shift" : "im2col")}, {_given.Describe()})");
+        $"qsparse-conv{(_bytes is null ? "" : "-u8s8")}(density {Density:F2}, {(_wide ? "padded rows" : _shift ? "shift" : "im2col")}, {_given.Describe()})");
 
     /// <summary>Sets the activation zero point of the following runs.</summary>
     public void SetInputZero(int zero)
@@ -136,10 +144,12 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
         {
             _x = px;
             _y = py;
-            _perImage = threads == 1 || g.N >= 2 * threads || work < (1 << 15);
+            // Splitting one image's channels between threads pays only for larger layers (LeNet-5's second layer,
+            // about 80 K pairs-by-pixels, ran slower split than on one thread).
+            _perImage = threads == 1 || g.N >= 2 * threads || work < (1 << 17);
             if (_perImage)
             {
-                if (threads > 1 && g.N > 1 && work * g.N >= (1 << 15)) pool!.For(g.N, this);
+                if (threads > 1 && g.N > 1 && work * g.N >= (1 << 16)) pool!.For(g.N, this);
                 else for (int n = 0; n < g.N; n++) Run(n);
             }
             else
@@ -163,12 +173,15 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
     /// <summary>int16 values of scratch: the padded image (shift lowering), the lowered image, slack (bytes take half).</summary>
     private int Scratch() => (_shift ? _padded : 0) + _lowered + 128;
 
+    /// <summary>Whether the image is its own lowering: uint8, no padding, rows read as they are (byte form, stride 1).</summary>
+    private bool InPlace => _wide && !_inputSigned && _g.PadTop == 0 && _g.PadLeft == 0 && _g.PadBottom == 0 && _g.PadRight == 0;
+
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(int index)
     {
         var g = _g;
-        int* acc = (int*)GemmScratch.Get(1, g.OutPlane + 64);
+        int* acc = (int*)GemmScratch.Get(1, _lanes + 64);
         if (_perImage)
         {
             short* scratch = (short*)GemmScratch.Get(0, Scratch() / 2 + 16);
@@ -190,6 +203,14 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
         {
             byte pad = (byte)QPack.VnniActivationZero(_inputZero, _inputSigned);
             byte* b = (byte*)scratch;
+            if (_wide)
+            {
+                // Reads run up to KW + 31 bytes past the image's end, in lanes that are dropped: the image itself is read
+                // in place when another image follows it in x, else copied into the scratch (which has the slack).
+                if (InPlace && n < g.N - 1) return (short*)image;
+                QIm2Col.PadBytes(g, image, _inputSigned, pad, b, 0, g.C);
+                return scratch;
+            }
             if (!_shift)
             {
                 for (int r = 0; r < g.ColRows; r++) QIm2Col.RowBytes(g, image, _taps[r], _inputSigned, pad, b + (nint)r * g.OutPlane);
@@ -231,6 +252,16 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
         int p = g.OutPlane;
         var st = _output.Store(_y + (nint)n * g.K * p * _output.ElementSize, p, channelsAreRows: true);
         bool direct = _bytes is not null && st.Bytes && Avx2.IsSupported;
+        if (_wide)
+        {
+            // Lanes cover OH rows of the padded width: output row oh is lanes [oh Wp, oh Wp + OW).
+            for (int k = k0; k < k1; k++)
+            {
+                _bytes!.Row(k, (byte*)image, _lanes, acc);
+                for (int oh = 0; oh < g.OH; oh++) st.FinishRow(acc + oh * _wp, k, oh * g.OW, g.OW);
+            }
+            return;
+        }
         for (int k = k0; k < k1; k++)
         {
             if (direct) { _bytes!.RowToBytes(k, (byte*)image, p, st, acc); continue; }

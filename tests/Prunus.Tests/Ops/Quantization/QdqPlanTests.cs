@@ -55,9 +55,9 @@ public class QdqPlanTests
         var after = g.Clone();
         PassPipeline.ForInference.Run(after);
         PassTestSupport.AssertSameOutputs(g, after);
-        // The int8 weight is still read as such (by its DequantizeLinear, or by the integer op the lowering made of the
-        // layer), not folded into a float copy.
+        // The int8 weight stays int8: read by its DequantizeLinear, or by the integer op the inference lowering made.
         Assert.Contains(after.Nodes, n => n.OpType is "DequantizeLinear" or "QLinearFusedGemm" && n.Inputs.Contains("w_q"));
+        Assert.Equal(DataType.Int8, after.Initializers["w_q"].Type);
     }
 
     [Fact]

@@ -131,26 +131,28 @@ internal static class QLinearFused
         }
         float sx = Constant(ctx, XScale, "x_scale").Floats[0];
         var swt = Constant(ctx, WScale, "w_scale").Floats;
-        var sw = new double[channels];
-        for (int o = 0; o < channels; o++) sw[o] = (double)sx * swt[swt.Length == 1 ? 0 : o];
+        // Scales multiplied in float32 in QLinearConv's order (x_scale · w_scale, then / y_scale), as the reference
+        // ops and ONNX Runtime do, so that routed QLinear ops give their bytes exactly.
+        var sw = new float[channels];
+        for (int o = 0; o < channels; o++) sw[o] = sx * swt[swt.Length == 1 ? 0 : o];
         var intBias = new int[channels];
         if (ctx.HasInput(Bias))
         {
             var b = Constant(ctx, Bias, "B");
             for (int o = 0; o < channels; o++)
-                intBias[o] = b.Type == DataType.Int32 ? b.Span<int>()[o] : Saturate(Math.Round(b.Floats[o] / sw[o]));
+                intBias[o] = b.Type == DataType.Int32 ? b.Span<int>()[o] : Saturate(Math.Round(b.Floats[o] / (double)sw[o]));
         }
         if (!ctx.HasInput(YScale))
         {
             float lo = activation.Kind switch { ActivationKind.Relu => 0, ActivationKind.Clip => activation.Alpha, _ => float.NegativeInfinity };
             float hi = activation.Kind == ActivationKind.Clip ? activation.Beta : float.PositiveInfinity;
-            output = QuantizedOutput.Float(channels, sw.Select(v => (float)v).ToArray(), intBias, lo, hi);
+            output = QuantizedOutput.Float(channels, sw, intBias, lo, hi);
             return new Setup(weights, wSigned, wz, xSigned, xz, runtimeZero, output);
         }
         float sy = Constant(ctx, YScale, "y_scale").Floats[0];
         var yType = ctx.HasInput(YZero) ? ctx.Input(YZero).Type : DataType.UInt8;
         int zy = ctx.HasInput(YZero) ? (int)Constant(ctx, YZero, "y_zero_point").GetAsDouble(0) : 0;
-        var multiplier = sw.Select(v => (float)(v / sy)).ToArray();
+        var multiplier = sw.Select(v => v / sy).ToArray();
         int? min = null, max = null;
         if (activation.Kind == ActivationKind.Relu) min = zy;
         else if (activation.Kind == ActivationKind.Clip)
