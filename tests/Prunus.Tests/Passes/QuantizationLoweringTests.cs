@@ -354,4 +354,36 @@ public class QuantizationLoweringTests
         Assert.Equal(1, fused.Attributes["transB"].Int);
         Assert.Equal("w_q", fused.Inputs[QLinearFused.W]);
     }
+
+    /// <summary>
+    /// The model input's quantization before a Flatten (how `prunus quantize` writes an MLP): the Flatten moves onto the
+    /// floats and the first integer op quantizes its input itself, so no QuantizeLinear runs on its own.
+    /// </summary>
+    [Fact]
+    public void Input_quantization_behind_a_flatten_joins_the_first_integer_op()
+    {
+        var g = new ModelGraph { Name = "flattened" };
+        g.Metadata.Opsets[""] = 13;
+        g.Inputs.Add(new ValueInfo("x", DataType.Float32, [Dim.Sym("N"), 3, 4]));
+        var rng = new Random(9);
+        g.Initializers["x_s"] = Tensor.Scalar(0.02f);
+        g.Initializers["x_zp"] = Tensor.Scalar((byte)128);
+        g.Initializers["w_q"] = Tensor.From(Enumerable.Range(0, 12 * 5).Select(_ => (sbyte)rng.Next(-127, 128)).ToArray(), 12, 5);
+        g.Initializers["w_s"] = Tensor.From(Enumerable.Range(0, 5).Select(_ => 0.005f + (float)rng.NextDouble() * 0.01f).ToArray(), 5);
+        g.Initializers["y_s"] = Tensor.Scalar(0.03f);
+        g.Initializers["y_zp"] = Tensor.Scalar((byte)90);
+        g.Nodes.Add(new Node("QuantizeLinear", "qx", ["x", "x_s", "x_zp"], ["x_q"]));
+        g.Nodes.Add(new Node("DequantizeLinear", "dqx", ["x_q", "x_s", "x_zp"], ["x_dq"]));
+        g.Nodes.Add(new Node("Flatten", "flat", ["x_dq"], ["x_flat"]));
+        g.Nodes.Add(new Node("DequantizeLinear", "dqw", ["w_q", "w_s"], ["w"]).With("axis", AttributeValue.Of(1L)));
+        g.Nodes.Add(new Node("MatMul", "mm", ["x_flat", "w"], ["mm_out"]));
+        g.Nodes.Add(new Node("QuantizeLinear", "qy", ["mm_out", "y_s", "y_zp"], ["y_q"]));
+        g.Nodes.Add(new Node("DequantizeLinear", "dqy", ["y_q", "y_s", "y_zp"], ["y"]));
+        g.Outputs.Add(new ValueInfo("y", DataType.Float32, [Dim.Sym("N"), 5]));
+        var (reference, lowered, after) = Compare(g, TensorAssert.Random(3, -2, 2, 4, 3, 4));
+        AssertWithinOneStep(reference, lowered, 0.03f, "flattened");
+        Assert.Equal(["Flatten", "QLinearFusedGemm"], after.Nodes.Select(n => n.OpType));
+        Assert.Equal("x", after.Nodes[0].Inputs[0]);
+        Assert.Equal(1, after.Nodes[1].Attributes[QLinearFused.QuantizeInputAttribute].Int);
+    }
 }

@@ -350,14 +350,28 @@ public sealed class QuantizationLoweringPass : IGraphPass
     {
         if (fused.Attributes.ContainsKey(QLinearFused.QuantizeInputAttribute) || fused.InputOrNull(QLinearFused.XScale) is not { } xs) return false;
         var x = fused.Inputs[QLinearFused.X];
-        if (editor.SoleConsumer(x) is not { } reader || reader != fused || editor.Producer(x) is not { } q || !Patterns.Is(q, "QuantizeLinear")) return false;
+        if (editor.SoleConsumer(x) is not { } reader || reader != fused || editor.Producer(x) is not { } q) return false;
+        // A reshaping op between them (the input's Q -> Flatten -> first Gemm of an MLP): the op moves onto the floats.
+        Node? reshape = null;
+        if (q.Domain is "" or "ai.onnx" && q.OpType != "MaxPool" && Movable.Contains(q.OpType) && editor.SoleConsumer(q.Inputs[0]) == q
+            && editor.Producer(q.Inputs[0]) is { } inner)
+            (reshape, q) = (q, inner);
+        if (!Patterns.Is(q, "QuantizeLinear")) return false;
         if (facts.Type(q.Inputs[0]) != DataType.Float32 || q.Attributes.ContainsKey("block_size") && q.Attributes["block_size"].Int != 0) return false;
         if (Parameters(facts, q) is not { } p || facts.Constant(xs) is not { Length: 1 } xst || xst.Floats[0] != p.Scale) return false;
         int zx = fused.InputOrNull(QLinearFused.XZero) is { } xz && facts.Constant(xz) is { } xzt ? (int)xzt.GetAsDouble(0) : 0;
         var xType = fused.InputOrNull(QLinearFused.XZero) is { } xz2 ? facts.Type(xz2) : DataType.UInt8;
         if (zx != p.Zero || xType != p.Type) return false;
         editor.Remove(q);
-        editor.SetInput(fused, QLinearFused.X, q.Inputs[0]);
+        if (reshape is null) editor.SetInput(fused, QLinearFused.X, q.Inputs[0]);
+        else
+        {
+            // The reshaped value changes type (8-bit to float): a fresh name, so no recorded type of the old one applies.
+            var floats = editor.UniqueName(x + "_float");
+            editor.SetInput(reshape, 0, q.Inputs[0]);
+            editor.SetOutput(reshape, 0, floats);
+            editor.SetInput(fused, QLinearFused.X, floats);
+        }
         fused.Attributes[QLinearFused.QuantizeInputAttribute] = AttributeValue.Of(1L);
         return true;
     }
