@@ -30,6 +30,18 @@ public static class CliOptions
         HelpName = "dir",
     };
 
+    public static Option<bool> DenseFile() => new("--dense-file")
+    {
+        Description = "Write every weight densely (by default mostly-zero weights are stored compactly: nonzero values and one byte per gap, decoded by standard ONNX ops)",
+    };
+
+    /// <summary>
+    /// How a compressed model is written: mostly-zero float32 and int8 weights (at least a quarter zeros) in the gap
+    /// encoding, unless <paramref name="dense"/>.
+    /// </summary>
+    public static Prunus.Graph.Onnx.OnnxWriteOptions ModelWriteOptions(bool dense) =>
+        new() { SparseZeroFraction = dense ? null : 0.25, SparseFormat = Prunus.Graph.Onnx.SparseWeightFormat.Gaps };
+
     /// <summary>Restricts a string option to <paramref name="values"/>, with an error that names the option.</summary>
     public static Option<string> OneOf(this Option<string> option, params string[] values)
     {

@@ -51,7 +51,7 @@ public sealed class PruneCommand : ICliCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of shuffling and of the random criterion", DefaultValueFactory = _ => 0, HelpName = "n" };
         var threads = CliOptions.Threads();
         var latency = new Option<string>("--latency-batch") { Description = "Batch sizes at which latency is measured before and after (comma-separated; 0: none)", DefaultValueFactory = _ => "1,64", HelpName = "n,n" };
-        var denseFile = new Option<bool>("--dense-file") { Description = "Write every weight densely (by default mostly-zero weights are stored compactly: nonzero values and one byte per gap, decoded by standard ONNX ops)" };
+        var denseFile = CliOptions.DenseFile();
         var cmd = new Command("prune", "Prune a model, fine-tune it if asked, and compare it with the original")
         {
             model, output, sparsity, method, granularity, scope, roundTo, calibration, target, schedule, epochs, rounds, distill, lr, batch, minDensity,
@@ -219,7 +219,7 @@ public sealed class PruneCommand : ICliCommand
         graph.Metadata.Properties["prunus.pruning"] = $"{s.Method} {target.Granularity} {target.Scope} sparsity {target.Sparsity} schedule {s.Schedule} epochs {s.Epochs}";
         // Mostly-zero weights are stored as their nonzero values and one byte per gap, decoded by standard ops that ONNX
         // Runtime folds at load, so the file shrinks (about 5 bytes per nonzero).
-        ModelFiles.Save(graph, s.Output, options: new OnnxWriteOptions { SparseZeroFraction = s.DenseFile ? null : 0.25, SparseFormat = SparseWeightFormat.Gaps });
+        ModelFiles.Save(graph, s.Output, options: CliOptions.ModelWriteOptions(s.DenseFile));
         var after = r.WithProgress("measuring the pruned model", _ =>
             ModelFigures.Measure(graph, new FileInfo(s.Output).Length, test, s.LatencyBatches, 1.0, pool));
 

@@ -64,10 +64,11 @@ public sealed class QuantizeCommand : ICliCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the calibration image draw", DefaultValueFactory = _ => 0, HelpName = "n" };
         var threads = CliOptions.Threads();
         var latency = new Option<string>("--latency-batch") { Description = "Batch sizes at which latency is measured before and after (comma-separated; 0: none)", DefaultValueFactory = _ => "1,64", HelpName = "n,n" };
+        var denseFile = CliOptions.DenseFile();
         var cmd = new Command("quantize", "Quantize a model to int8 (static QDQ or dynamic) and compare it with the original")
         {
             model, output, mode, calibration, percentile, weightRange, perChannel, perTensor, symmetric, asymmetric, activations, fullRange, floatOutputs, bits,
-            groupSize, rounding, actOrder, epochs, lsq, lr, batch, distill, data, images, maxLoss, validation, noBiasCorrection, exclude, seed, threads, latency,
+            groupSize, rounding, actOrder, epochs, lsq, lr, batch, distill, data, images, maxLoss, validation, noBiasCorrection, exclude, seed, threads, latency, denseFile,
         };
         cmd.SetAction(p =>
         {
@@ -127,6 +128,7 @@ public sealed class QuantizeCommand : ICliCommand
                 LearningRate = Check.InRange("--lr", p.GetValue(lr), 0, 100),
                 BatchSize = Check.AtLeast("--batch", p.GetValue(batch), 1),
                 Distill = p.GetValue(distill),
+                DenseFile = p.GetValue(denseFile),
             };
             if (m == Mode.Dynamic) CheckDynamic(p.GetResult(calibration) is { Implicit: false }, settings);
             return Run(reporter(), settings);
@@ -200,6 +202,7 @@ public sealed class QuantizeCommand : ICliCommand
         public double LearningRate { get; init; }
         public int BatchSize { get; init; }
         public bool Distill { get; init; }
+        public bool DenseFile { get; init; }
     }
 
     private static int Run(Reporter r, Settings s)
@@ -268,7 +271,7 @@ public sealed class QuantizeCommand : ICliCommand
         }
 
         quantized.Metadata.Properties["prunus.quantization"] = description;
-        ModelFiles.Save(quantized, s.Output);
+        ModelFiles.Save(quantized, s.Output, options: CliOptions.ModelWriteOptions(s.DenseFile));
         var after = r.WithProgress("measuring the quantized model", _ =>
             ModelFigures.Measure(quantized, new FileInfo(s.Output).Length, test, s.LatencyBatches, 1.0, pool));
 

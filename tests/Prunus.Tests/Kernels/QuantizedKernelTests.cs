@@ -700,15 +700,27 @@ public unsafe class QuantizedKernelTests
                 var acc = ConvReference(g, x, aSigned, zx, w, wSigned, zw);
                 var conv = QuantizedSparseConvolution.Choose(g, w, wSigned, zw, aSigned, zx, stage, force: true)!;
                 Assert.Equal(variant <= 2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported, conv.Describe().Contains("u8s8", StringComparison.Ordinal));
-                var y = new byte[Math.Max(1, g.N * g.K * g.OutPlane * stage.ElementSize)];
-                foreach (var pool in new[] { null, Two })
+                Check(conv.Describe(), conv.Forward);
+                // The float-carried form (float sparse kernels on exact small integers) exists exactly when no sum can
+                // leave float32's exact integers, and then gives the same bytes.
+                var carried = FloatCarriedConvolution.Choose(g, w, wSigned, zw, aSigned, zx, stage, force: true);
+                double largest = Enumerable.Range(0, g.K).Max(k => Enumerable.Range(k * g.GroupColRows, g.GroupColRows)
+                    .Sum(i => Math.Abs((wSigned ? (sbyte)w[i] : w[i]) - (zw.Length == 1 ? zw[0] : zw[k])) * 255.0));
+                Assert.Equal(largest < 1 << 24, carried is not null);
+                if (carried is not null) Check(carried.Describe(), carried.Forward);
+
+                void Check(string what, Action<ReadOnlySpan<byte>, Span<byte>, WorkerPool?> forward)
                 {
-                    Array.Clear(y);
-                    conv.Forward(x, y, pool);
-                    for (int i = 0; i < g.N * g.K * g.OutPlane; i++)
+                    var y = new byte[Math.Max(1, g.N * g.K * g.OutPlane * stage.ElementSize)];
+                    foreach (var pool in new[] { null, Two })
                     {
-                        double e = stage.Reference(acc[i], i / g.OutPlane % g.K), a = Read(stage.Kind, y, i);
-                        Assert.True(e == a, $"{conv.Describe()} {name} density {density} a{(aSigned ? "s" : "u")} {kind} pool {pool?.Threads ?? 1} [{i}]: expected {e}, got {a}");
+                        Array.Clear(y);
+                        forward(x, y, pool);
+                        for (int i = 0; i < g.N * g.K * g.OutPlane; i++)
+                        {
+                            double e = stage.Reference(acc[i], i / g.OutPlane % g.K), a = Read(stage.Kind, y, i);
+                            Assert.True(e == a, $"{what} {name} density {density} a{(aSigned ? "s" : "u")} {kind} pool {pool?.Threads ?? 1} [{i}]: expected {e}, got {a}");
+                        }
                     }
                 }
             }

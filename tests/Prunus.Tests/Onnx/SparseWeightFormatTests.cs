@@ -70,6 +70,42 @@ public class SparseWeightFormatTests
         else Assert.Equal(["a", "far"], p.Graph.SparseInitializer.Select(s => s.Values.Name));
     }
 
+    /// <summary>int8 weights (a pruned, quantized model's): the gap encoding stores one byte per value and gap.</summary>
+    [Fact]
+    public void Int8_weights_take_the_gap_encoding_and_read_back_the_same()
+    {
+        var rng = new Random(5);
+        var values = new sbyte[30 * 40];
+        for (int i = 0; i < values.Length; i++) if (rng.NextDouble() < 0.1) values[i] = (sbyte)rng.Next(-127, 128);
+        values[0] = 0; values[1199] = -128;
+        var a = Tensor.From(values, 30, 40);
+        var farValues = new sbyte[2000];
+        farValues[3] = 7; farValues[1500] = -3;
+        var far = Tensor.From(farValues, 2000);
+        var g = WithInitializers(("a", a), ("far", far));
+        var gaps = new OnnxWriteOptions { SparseZeroFraction = 0.5, SparseFormat = SparseWeightFormat.Gaps };
+        byte[] bytes = OnnxWriter.ToBytes(g, gaps);
+        var back = OnnxReader.Load(bytes);
+        Assert.Equal(DataType.Int8, back.Initializers["a"].Type);
+        Assert.Equal(a.Span<sbyte>().ToArray(), back.Initializers["a"].Span<sbyte>().ToArray());
+        Assert.Equal(a.Shape, back.Initializers["a"].Shape);
+        Assert.Equal(far.Span<sbyte>().ToArray(), back.Initializers["far"].Span<sbyte>().ToArray());
+        Assert.Equal(["Concat"], back.Nodes.Select(n => n.OpType));
+        Assert.Equal(bytes, OnnxWriter.ToBytes(back, gaps));
+
+        var p = ModelProto.Parser.ParseFrom(bytes);
+        var stored = p.Graph.Initializer.Single(t => t.Name == "a.values");
+        Assert.Equal((int)DataType.Int8, stored.DataType);
+        int nonzeros = values.Count(v => v != 0);
+        Assert.Equal(nonzeros, stored.RawData.Length);
+        // About two bytes per nonzero against one per element dense.
+        Assert.True(bytes.Length < values.Length * 0.3 + 2000 + 600, $"{bytes.Length} bytes");
+
+        // Sparse initializers with indices would not be smaller than the int8 tensor: those stay dense.
+        var indexed = new OnnxWriteOptions { SparseZeroFraction = 0.5, SparseFormat = SparseWeightFormat.SmallIndices };
+        Assert.Empty(ModelProto.Parser.ParseFrom(OnnxWriter.ToBytes(g, indexed)).Graph.SparseInitializer);
+    }
+
     [Theory]
     [InlineData(new[] { 10, 12 }, 3, 1)]      // int8: 120 elements, linear fits
     [InlineData(new[] { 20, 10 }, 5, 1)]      // int16 linear ties int8 pairs: linear

@@ -55,6 +55,47 @@ public sealed class QuantizedOnnxRuntimeTests(ITestOutputHelper output)
         Assert.True(worst <= QuantizationBudgets.OnnxRuntimeSteps * step * (1 + 1e-4), message);
     }
 
+    /// <summary>
+    /// A pruned and quantized LeNet-5 written compactly: its int8 weights in the gap encoding (values and one byte per
+    /// gap, decoded by standard ops) are read by their DequantizeLinear; ONNX Runtime loads the file and agrees.
+    /// </summary>
+    [OrtFact]
+    public void Onnx_runtime_runs_a_pruned_qdq_file_with_gap_encoded_int8_weights()
+    {
+        var graph = QuantFixtures.Train("lenet5");
+        foreach (var (_, t) in graph.Initializers)
+        {
+            if (t.Rank < 2) continue;
+            var w = t.Floats;
+            var cut = w.ToArray().Select(MathF.Abs).Order().ElementAt((int)(w.Length * 0.9));
+            for (int i = 0; i < w.Length; i++) if (MathF.Abs(w[i]) < cut) w[i] = 0;
+        }
+        var options = new StaticQuantizationOptions
+        {
+            Weights = QuantizationSpec.DefaultWeights with { ReduceRange = true },
+            Sampling = QuantFixtures.Sampling(128),
+        };
+        var q = StaticQuantizer.Quantize(graph, QuantFixtures.Bands(128, seed: 4), options).Graph;
+        var compact = new Prunus.Graph.Onnx.OnnxWriteOptions { SparseZeroFraction = 0.25, SparseFormat = Prunus.Graph.Onnx.SparseWeightFormat.Gaps };
+        byte[] small = Prunus.Graph.Onnx.OnnxWriter.ToBytes(q, compact), dense = Prunus.Graph.Onnx.OnnxWriter.ToBytes(q);
+        Assert.True(small.Length < dense.Length * 0.35, $"{small.Length} bytes compact against {dense.Length} dense");
+        var back = Prunus.Graph.Onnx.OnnxReader.Load(small);
+        foreach (var (name, t) in q.Initializers)
+        {
+            if (t.Type == DataType.Float32) Assert.Equal(t.Floats.ToArray(), back.Initializers[name].Floats.ToArray());
+            else Assert.Equal(t.ToInt64Array(), back.Initializers[name].ToInt64Array());
+        }
+        Assert.Contains(q.Initializers.Values, t => t.Type == DataType.Int8 && t.Rank >= 2);
+        var x = Batch(32, seed: 9);
+        var prunus = ZooCrossCheck.RunPrunus(back, x)["logits"];
+        var ort = OrtPeer.Get().Run(q, new Dictionary<string, Tensor> { ["input"] = x }, compact)["logits"];
+        var dq = q.Nodes.Single(n => n.Outputs.Contains("logits"));
+        float step = q.Initializers[dq.Inputs[1]].Floats[0];
+        double worst = prunus.Floats.ToArray().Zip(ort.Floats.ToArray(), (a, b) => Math.Abs(a - b)).Max();
+        output.WriteLine($"{small.Length} bytes against {dense.Length} dense; largest |Prunus - ONNX Runtime| = {worst / step:F2} output steps");
+        Assert.True(worst <= QuantizationBudgets.OnnxRuntimeSteps * step * (1 + 1e-4), $"{worst / step:F2} output steps apart");
+    }
+
     private static int ArgMax(Tensor logits, int n)
     {
         var row = logits.Floats.Slice(n * 10, 10);

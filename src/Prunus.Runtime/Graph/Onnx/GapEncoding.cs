@@ -3,12 +3,13 @@ using Prunus.Tensors;
 namespace Prunus.Graph.Onnx;
 
 /// <summary>
-/// A compact form of a mostly-zero float32 initializer W in standard ONNX: its nonzero values, and the distance from
+/// A compact form of a mostly-zero float32 or int8 initializer W in standard ONNX: its nonzero values, and the distance from
 /// each nonzero's linear position to the previous one as one unsigned byte (gaps above 255 are bridged by explicit
 /// zero entries), decoded by five standard ops that every runtime folds at load:
 /// <c>W = Reshape(ScatterElements(ConstantOfShape([size]), CumSum(Cast(gaps, int32), 0), values), shape)</c>.
 /// About five bytes per nonzero instead of twelve for a sparse initializer with int64 indices (the type the ONNX
-/// checker requires). The reader folds the decoding back into the initializer.
+/// checker requires); two instead of nine for int8 (the weights of a pruned and quantized model, read by their
+/// DequantizeLinear). The reader folds the decoding back into the initializer.
 /// </summary>
 internal static class GapEncoding
 {
@@ -18,13 +19,19 @@ internal static class GapEncoding
     private const string ValuesSuffix = ".values", GapsSuffix = ".gaps", SizeSuffix = ".size", ShapeSuffix = ".shape", AxisSuffix = ".axis";
     private const string Gaps32Suffix = ".gaps32", IndicesSuffix = ".indices", ZerosSuffix = ".zeros", FlatSuffix = ".flat";
 
-    /// <summary>Stored entries (nonzeros plus bridging zeros) of <paramref name="t"/>.</summary>
-    public static long Entries(ReadOnlySpan<float> t)
+    /// <summary>Whether tensors of type <paramref name="type"/> can be encoded.</summary>
+    public static bool Supports(DataType type) => type is DataType.Float32 or DataType.Int8;
+
+    /// <summary>Bytes per stored value.</summary>
+    public static int ValueBytes(DataType type) => type == DataType.Int8 ? 1 : 4;
+
+    /// <summary>Stored entries (nonzeros plus bridging zeros) of <paramref name="t"/> (float32 or int8).</summary>
+    public static long Entries(Tensor t)
     {
         long entries = 0, prev = 0;
         for (int i = 0; i < t.Length; i++)
         {
-            if (t[i] == 0f) continue;
+            if (IsZero(t, i)) continue;
             long gap = i - prev;
             // One entry, plus the zero entries that bridge a gap longer than a byte (see Encode).
             entries += 1 + Math.Max(0, (gap - 1) / 255);
@@ -33,6 +40,9 @@ internal static class GapEncoding
         return entries;
     }
 
+    // -0f counts as zero: the decoding writes +0 there, which every consumer treats alike.
+    private static bool IsZero(Tensor t, int i) => t.Type == DataType.Int8 ? t.Span<sbyte>()[i] == 0 : t.Floats[i] == 0f;
+
     /// <summary>The names the encoding of <paramref name="name"/> adds to a graph (helper values and node outputs).</summary>
     public static IEnumerable<string> AddedNames(string name) =>
         new[] { ValuesSuffix, GapsSuffix, SizeSuffix, ShapeSuffix, AxisSuffix, Gaps32Suffix, IndicesSuffix, ZerosSuffix, FlatSuffix }.Select(s => name + s);
@@ -40,30 +50,48 @@ internal static class GapEncoding
     /// <summary>The helper initializers and decoding nodes that produce <paramref name="name"/> = <paramref name="t"/>.</summary>
     public static (List<(string Name, Tensor Value)> Initializers, List<Node> Nodes) Encode(string name, Tensor t)
     {
-        var data = t.Floats;
-        var values = new List<float>();
+        if (!Supports(t.Type)) throw new ArgumentException($"the gap encoding stores float32 or int8 tensors, not {t.Type}", nameof(t));
+        var positions = new List<int>();
         var gaps = new List<byte>();
         long prev = 0;
-        for (int i = 0; i < data.Length; i++)
+        for (int i = 0; i < t.Length; i++)
         {
-            if (data[i] == 0f) continue;
+            if (IsZero(t, i)) continue;
             long gap = i - prev;
             // A gap too long for a byte is bridged by zero entries 255 apart; they scatter zeros where zeros are.
             while (gap > 255)
             {
                 gaps.Add(255);
-                values.Add(0f);
+                positions.Add(-1);
                 gap -= 255;
             }
             gaps.Add((byte)gap);
-            values.Add(data[i]);
+            positions.Add(i);
             prev = i;
         }
+        Tensor values, zero;
+        if (t.Type == DataType.Int8)
+        {
+            var src = t.Span<sbyte>();
+            var picked = new sbyte[positions.Count];
+            for (int i = 0; i < picked.Length; i++) picked[i] = positions[i] < 0 ? (sbyte)0 : src[positions[i]];
+            values = Tensor.From(picked, picked.Length);
+            zero = Tensor.From(new sbyte[1], 1);
+        }
+        else
+        {
+            var src = t.Floats;
+            var picked = new float[positions.Count];
+            for (int i = 0; i < picked.Length; i++) picked[i] = positions[i] < 0 ? 0f : src[positions[i]];
+            values = Tensor.From(picked, picked.Length);
+            zero = Tensor.From(new[] { 0f }, 1);
+        }
+        long length = t.Length;
         var inits = new List<(string, Tensor)>
         {
-            (name + ValuesSuffix, Tensor.From(values.ToArray(), values.Count)),
+            (name + ValuesSuffix, values),
             (name + GapsSuffix, Tensor.From(gaps.ToArray(), gaps.Count)),
-            (name + SizeSuffix, Tensor.From(new long[] { data.Length }, 1)),
+            (name + SizeSuffix, Tensor.From(new long[] { length }, 1)),
             (name + ShapeSuffix, Tensor.From(t.Shape.Select(d => (long)d).ToArray(), t.Rank)),
             (name + AxisSuffix, Tensor.Scalar(0L)),
         };
@@ -71,7 +99,7 @@ internal static class GapEncoding
         cast.Attributes["to"] = AttributeValue.Of((long)DataType.Int32);
         var cumsum = new Node("CumSum", name + ".decode.cumsum", [name + Gaps32Suffix, name + AxisSuffix], [name + IndicesSuffix]);
         var zeros = new Node("ConstantOfShape", name + ".decode.zeros", [name + SizeSuffix], [name + ZerosSuffix]);
-        zeros.Attributes["value"] = AttributeValue.Of(Tensor.From(new[] { 0f }, 1));
+        zeros.Attributes["value"] = AttributeValue.Of(zero);
         var scatter = new Node("ScatterElements", name + ".decode.scatter", [name + ZerosSuffix, name + IndicesSuffix, name + ValuesSuffix], [name + FlatSuffix]);
         scatter.Attributes["axis"] = AttributeValue.Of(0L);
         var reshape = new Node("Reshape", name + ".decode.reshape", [name + FlatSuffix, name + ShapeSuffix], [name]);
@@ -107,15 +135,15 @@ internal static class GapEncoding
             if (!Only(scatter.Inputs[0], "ConstantOfShape", 1, out var zeros) || !Only(scatter.Inputs[1], "CumSum", 2, out var cumsum)) continue;
             if (!Only(cumsum.Inputs[0], "Cast", 1, out var cast)) continue;
             if (cumsum.Attributes.Any(a => a.Value.Int != 0)) continue;  // exclusive / reverse
-            if (zeros.Attributes.TryGetValue("value", out var zv) && (zv.Tensor is not { Type: DataType.Float32, Length: 1 } z || z.Floats[0] != 0f)) continue;
-            if (!zeros.Attributes.ContainsKey("value")) continue;  // ConstantOfShape defaults to float zeros, but keep to what is written
-            if (!Const(reshape.Inputs[1], DataType.Int64, out var shapeT) || !Const(scatter.Inputs[2], DataType.Float32, out var valuesT)
+            // ConstantOfShape defaults to float zeros, but keep to what is written: a one-element zero of the values' type.
+            if (!zeros.Attributes.TryGetValue("value", out var zv) || zv.Tensor is not { Length: 1 } z || !Supports(z.Type) || !IsZero(z, 0)) continue;
+            if (!Const(reshape.Inputs[1], DataType.Int64, out var shapeT) || !Const(scatter.Inputs[2], z.Type, out var valuesT)
                 || !Const(zeros.Inputs[0], DataType.Int64, out var sizeT) || !Const(cast.Inputs[0], DataType.UInt8, out var gapsT)
                 || !Const(cumsum.Inputs[1], DataType.Int64, out var axisT)) continue;
             // Values and gaps belong to this chain alone (shape, size and axis may be shared).
             if (readers.GetValueOrDefault(scatter.Inputs[2]) != 1 || readers.GetValueOrDefault(cast.Inputs[0]) != 1) continue;
             if (axisT.Length != 1 || axisT.Span<long>()[0] != 0 || sizeT.Length != 1 || valuesT.Rank != 1 || gapsT.Rank != 1 || gapsT.Length != valuesT.Length) continue;
-            if (Decode(shapeT.Span<long>(), sizeT.Span<long>()[0], gapsT.Span<byte>(), valuesT.Floats) is not { } dense) continue;
+            if (Decode(shapeT.Span<long>(), sizeT.Span<long>()[0], gapsT.Span<byte>(), valuesT) is not { } dense) continue;
 
             // Kept where its values were, so that reading and writing again gives the same file.
             folded[scatter.Inputs[2]] = (name, dense);
@@ -160,8 +188,8 @@ internal static class GapEncoding
         (a.Graph is { } sub && (sub.Nodes.Any(m => m.Inputs.Contains(name)) || SubgraphsRead(sub, name)))
         || a.GraphList.Any(sub => sub.Nodes.Any(m => m.Inputs.Contains(name)) || SubgraphsRead(sub, name))));
 
-    /// <summary>The dense tensor, or null when the encoding is inconsistent.</summary>
-    private static Tensor? Decode(ReadOnlySpan<long> shape, long size, ReadOnlySpan<byte> gaps, ReadOnlySpan<float> values)
+    /// <summary>The dense tensor (of the values' type), or null when the encoding is inconsistent.</summary>
+    private static Tensor? Decode(ReadOnlySpan<long> shape, long size, ReadOnlySpan<byte> gaps, Tensor values)
     {
         long count = 1;
         var dims = new int[shape.Length];
@@ -173,15 +201,28 @@ internal static class GapEncoding
             if (count > int.MaxValue) return null;
         }
         if (count != size) return null;
-        var dense = new float[count];
+        var positions = new int[gaps.Length];
         long pos = 0;
         for (int i = 0; i < gaps.Length; i++)
         {
             pos += gaps[i];
             // Positions must increase (ScatterElements with repeated indices is ill-defined); only the first gap may be 0.
             if (pos >= count || (i > 0 && gaps[i] == 0)) return null;
-            dense[pos] = values[i];
+            positions[i] = (int)pos;
         }
-        return Tensor.From(dense, dims);
+        if (values.Type == DataType.Int8)
+        {
+            var dense = new sbyte[count];
+            var v = values.Span<sbyte>();
+            for (int i = 0; i < positions.Length; i++) dense[positions[i]] = v[i];
+            return Tensor.From(dense, dims);
+        }
+        else
+        {
+            var dense = new float[count];
+            var v = values.Floats;
+            for (int i = 0; i < positions.Length; i++) dense[positions[i]] = v[i];
+            return Tensor.From(dense, dims);
+        }
     }
 }

@@ -224,15 +224,18 @@ internal sealed class OnnxExport
     /// </summary>
     private SparseWeightFormat? SparseFormOf(Tensor t, bool gapsAllowed)
     {
-        if (options.SparseZeroFraction is not double threshold || t.Type != DataType.Float32 || t.Length == 0) return null;
-        long nnz = Kernels.SparseRows.CountNonZeros(t.Floats);
+        if (options.SparseZeroFraction is not double threshold || !GapEncoding.Supports(t.Type) || t.Length == 0) return null;
+        // int8 (a quantized weight) has only the gap form: with indices it would hardly be smaller than dense.
+        if (t.Type != DataType.Float32 && (options.SparseFormat != SparseWeightFormat.Gaps || !gapsAllowed)) return null;
+        long nnz = t.Type == DataType.Float32 ? Kernels.SparseRows.CountNonZeros(t.Floats) : t.Length - t.Span<sbyte>().Count((sbyte)0);
         if ((double)(t.Length - nnz) / t.Length <= threshold) return null;
-        long dense = (long)t.Length * 4;
+        int valueBytes = GapEncoding.ValueBytes(t.Type);
+        long dense = (long)t.Length * valueBytes;
         var format = options.SparseFormat == SparseWeightFormat.Gaps && !gapsAllowed ? SparseWeightFormat.Int64Indices : options.SparseFormat;
         long bytes = format switch
         {
             // Values and one byte per gap, plus about 300 bytes of helper tensors, names and nodes.
-            SparseWeightFormat.Gaps => GapEncoding.Entries(t.Floats) * 5 + 300,
+            SparseWeightFormat.Gaps => GapEncoding.Entries(t) * (valueBytes + 1) + 300,
             SparseWeightFormat.SmallIndices => nnz * (4 + SmallIndexForm(t).BytesPerValue),
             _ => nnz * 12,
         };

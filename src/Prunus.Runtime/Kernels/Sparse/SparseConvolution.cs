@@ -53,6 +53,12 @@ public sealed unsafe class SparseConvolution : IParallelWork
     /// <summary>Activation applied to the output as it is stored (after bias and residual).</summary>
     public FusedActivation Activation { get; init; }
 
+    /// <summary>
+    /// Called with n once image n's outputs are all written: by the thread that computed the image when images run
+    /// one per task, by the caller otherwise. Lets a consumer use each image while it is still in cache.
+    /// </summary>
+    public Action<int>? ImageDone { get; init; }
+
     /// <summary>Whether the sparse kernels handle <paramref name="g"/> (2-D or 1-D, not depthwise).</summary>
     public static bool Supports(ConvGeometry g) => !DepthwiseConvolution.Applies(g) && g.PadTop >= 0 && g.PadLeft >= 0
         && g.PadBottom >= 0 && g.PadRight >= 0;
@@ -132,6 +138,7 @@ public sealed unsafe class SparseConvolution : IParallelWork
                         _image = n;
                         Lower(n, lowered);
                         pool!.For(_parts, this);
+                        ImageDone?.Invoke(n);
                     }
             }
             _x = _y = _bias = _res = null;
@@ -147,6 +154,7 @@ public sealed unsafe class SparseConvolution : IParallelWork
             float* lowered = GemmScratch.Get(0, (int)_lowered + Vector<float>.Count);
             Lower(index, lowered);
             Compute(index, lowered, 0, _s.Units);
+            ImageDone?.Invoke(index);
         }
         else
             fixed (float* lowered = _shared) Compute(_image, lowered, _bounds[index], _bounds[index + 1]);
