@@ -759,12 +759,17 @@ public unsafe class QuantizedKernelTests
                 var acc = QGemm.Reference(m, n, k, new QBytes(x, aSigned, [zx]), k, new QBytes(w, wSigned, zw), transB ? k : n, transB);
                 var layer = QuantizedSparseLinear.Choose(m, k, n, w, wSigned, zw, transB, aSigned, zx, stage, force: true)!;
                 Assert.Equal(m > 1 && variant <= 2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported, layer.Describe().Contains("u8s8", StringComparison.Ordinal));
-                var y = new byte[m * n];
-                foreach (var pool in new[] { null, Two })
+                Check(layer.Describe(), layer.Forward);
+
+                void Check(string what, Action<ReadOnlySpan<byte>, Span<byte>, WorkerPool?> forward)
                 {
-                    Array.Clear(y);
-                    layer.Forward(x, y, pool);
-                    Expect(stage, acc, m, n, false, y, n, $"{layer.Describe()} {m}x{n}x{k} a{(aSigned ? "s" : "u")} transB {transB} pool {pool?.Threads ?? 1}");
+                    var y = new byte[m * n];
+                    foreach (var pool in new[] { null, Two })
+                    {
+                        Array.Clear(y);
+                        forward(x, y, pool);
+                        Expect(stage, acc, m, n, false, y, n, $"{what} {m}x{n}x{k} a{(aSigned ? "s" : "u")} transB {transB} pool {pool?.Threads ?? 1}");
+                    }
                 }
             }
     }

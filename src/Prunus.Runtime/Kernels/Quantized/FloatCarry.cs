@@ -1,0 +1,83 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Prunus.Kernels;
+
+/// <summary>
+/// Integer products carried exactly in float32 by the float sparse kernels (see <see cref="FloatCarriedConvolution"/>): activations as x - z_x and weights as w - z_w are small integers held exactly
+/// in floats, so every product and partial sum is an integer, and float32 holds all of them exactly while the largest
+/// possible |sum| (255 times an output's Σ |w - z_w|) stays below 2^24. The results are the integer kernels' bit for bit.
+/// </summary>
+/// <remarks>
+/// Why: on AVX2 machines without VNNI a sparse integer kernel pays two vpmaddubsw per pair of nonzeros over 32 outputs
+/// (weights split in halves to stay exact, see <see cref="QKernelSplit{TSide}"/>) plus unpacking and widening, about
+/// 5.6 multiply-adds per instruction against 8 for a float FMA; the float sparse kernels measured faster (LeNet-5's
+/// second layer at density 0.39, batch 64: 0.99 ms float against 1.32 ms integer). The conversions in and out cost one
+/// pass over the layer's input and output. With VNNI (four products per lane and instruction) the integer kernels win
+/// and the float-carried forms are not chosen. Dense layers stay on the integer sparse kernels: carried in float, LeNet-5's
+/// 800 x 500 layer at density 0.07 and batch 64 took about twice the float model's time for the same float kernel
+/// (0.20 to 0.24 ms against 0.10 to 0.12 ms; not explained), slower than the integer kernel's 0.16.
+/// </remarks>
+internal static unsafe class FloatCarry
+{
+    /// <summary>Largest |sum| float32 carries exactly.</summary>
+    private const double ExactLimit = 1 << 24;
+
+    /// <summary>Whether the float-carried forms are considered on this machine.</summary>
+    public static bool Preferred => !AvxVnni.IsSupported && SparseSelection.Enabled;
+
+    /// <summary>
+    /// The weights w - z_w as floats in their own layout (<paramref name="outputs"/> x <paramref name="reduction"/>
+    /// when <paramref name="outputsAreRows"/>, else reduction x outputs), or null when some output's sum could leave
+    /// float32's exact integers.
+    /// </summary>
+    public static float[]? ExactWeights(ReadOnlySpan<byte> w, bool signed, ReadOnlySpan<int> zero, int outputs, int reduction, bool outputsAreRows)
+    {
+        var values = new float[(long)outputs * reduction];
+        var magnitude = new double[outputs];
+        for (int o = 0; o < outputs; o++)
+        {
+            int z = zero.Length == 1 ? zero[0] : zero[o];
+            for (int r = 0; r < reduction; r++)
+            {
+                long i = outputsAreRows ? (long)o * reduction + r : (long)r * outputs + o;
+                int v = (signed ? (sbyte)w[(int)i] : w[(int)i]) - z;
+                values[i] = v;
+                magnitude[o] += Math.Abs(v);
+            }
+        }
+        foreach (var m in magnitude) if (255 * m >= ExactLimit) return null;
+        return values;
+    }
+
+    /// <summary>dst[i] = src[i] - zero as floats, src uint8 or int8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ToFloats(byte* src, bool signed, int zero, float* dst, long count)
+    {
+        long i = 0;
+        if (Avx2.IsSupported)
+        {
+            var z = Vector256.Create((float)zero);
+            if (signed)
+                for (; i + 8 <= count; i += 8) Avx.Store(dst + i, Avx.Subtract(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32((sbyte*)src + i)), z));
+            else
+                for (; i + 8 <= count; i += 8) Avx.Store(dst + i, Avx.Subtract(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(src + i)), z));
+        }
+        for (; i < count; i++) dst[i] = (signed ? (sbyte)src[i] : src[i]) - zero;
+    }
+
+    /// <summary>
+    /// Row <paramref name="row"/> of float sums (exact integers, <paramref name="cols"/> of them) through the output
+    /// stage; <paramref name="acc"/> is scratch of at least cols ints.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void FinishRow(float* sums, int cols, int* acc, in QStore st, int row)
+    {
+        int i = 0;
+        if (Avx.IsSupported)
+            for (; i + 8 <= cols; i += 8) Avx.Store(acc + i, Avx.ConvertToVector256Int32WithTruncation(Avx.LoadVector256(sums + i)));
+        for (; i < cols; i++) acc[i] = (int)sums[i];
+        st.FinishRow(acc, row, 0, cols);
+    }
+}
