@@ -43,6 +43,30 @@ public sealed class CliQuantizeTests(CliWorkspace ws) : IClassFixture<CliWorkspa
         Assert.StartsWith("static", graph.Metadata.Properties["prunus.quantization"]);
     }
 
+    /// <summary>
+    /// A pruned model stays sparse through quantization: the report counts int8 weights equal to their zero point as
+    /// zeros, and the file stores the mostly-zero int8 weights compactly (unless --dense-file).
+    /// </summary>
+    [Fact]
+    public void A_pruned_model_quantizes_to_a_compact_sparse_file()
+    {
+        var pruned = Path.Combine(ws.NewFolder(), "pruned.onnx");
+        Assert.Equal(0, Cli.Run(["prune", ws.Mlp, "--out", pruned, "--sparsity", "0.9", "--epochs", "0", "--data", ws.DataGz,
+            "--threads", "1", "--latency-batch", "0"]).Code);
+        string compact = NewOutput(), dense = NewOutput();
+        var json = Quantize(pruned, compact, "--json").Json();
+        Assert.InRange(json.GetProperty("sparsity").GetDouble(), 0.89, 0.91);
+        Assert.InRange(json.GetProperty("before").GetProperty("sparsity").GetDouble(), 0.89, 0.91);
+        long denseBytes = Quantize(pruned, dense, "--json", "--dense-file").Json().GetProperty("file_bytes").GetInt64();
+        long compactBytes = json.GetProperty("file_bytes").GetInt64();
+        Assert.True(compactBytes < 0.35 * denseBytes, $"{compactBytes} bytes against {denseBytes} written densely");
+        var a = OnnxReader.Load(compact);
+        var b = OnnxReader.Load(dense);
+        Assert.Equal(b.Initializers.Keys.Order(), a.Initializers.Keys.Order());
+        foreach (var (name, t) in b.Initializers.Where(kv => kv.Value.Type == DataType.Int8))
+            Assert.Equal(t.Span<sbyte>().ToArray(), a.Initializers[name].Span<sbyte>().ToArray());
+    }
+
     [Fact]
     public void Quantize_prints_the_layers_and_a_before_after_table()
     {
