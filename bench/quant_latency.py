@@ -16,10 +16,10 @@ Usage: bench/quant_latency.py [--dir /tmp/prunus-quant] [--repeats 7] [--seconds
                               [--train-epochs 8] [--extra "--full-range"]
 Needs: `dotnet build -c Release` and tools/ort/node_modules (scripts/setup.sh).
 """
-import argparse, datetime, json, os, shlex, statistics, subprocess, sys
+import argparse, json, os, shlex, statistics, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sparse_latency import CLI, ROOT, THREADS, cpu_model, load_report, ort_ms, prunus_ms, sh  # noqa: E402
+from sparse_latency import CLI, THREADS, load_report, ort_ms, print_header, prunus_ms, sh  # noqa: E402
 
 
 def log(msg):
@@ -98,11 +98,7 @@ def main():
                 log(f"{label} batch {batch}: Prunus fp32 {pf:.4f} int8 {pq:.4f} ms; ONNX Runtime fp32 {of:.4f} int8 {oq:.4f} ms")
     end_load = load_report()
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    print(f"{datetime.date.today().isoformat()}, {cpu_model()}, {os.cpu_count()} vCPUs, {THREADS} threads, commit {commit}; "
-          f"median of {a.repeats} alternating runs of {a.seconds} s each; quantize arguments: `{a.extra or '(defaults)'}`.")
-    print(f"Load at start: {start_load}. At end: {end_load}.")
-    print()
+    print_header(a.repeats, a.seconds, start_load, end_load, f"; quantize arguments: `{a.extra or '(defaults)'}`")
     print("| model | batch | Prunus fp32 ms | Prunus int8 ms | ORT int8 ms | ORT fp32 ms | int8 / fp32 speed-up | ORT int8 / Prunus int8 | ORT dense fp32 / Prunus int8 |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for label, batch, pf, pq, oq, of, od in rows:

@@ -88,6 +88,15 @@ def cpu_model():
     return platform.processor() or "unknown CPU"
 
 
+def print_header(repeats, seconds, start_load, end_load, more=""):
+    """The run's date, CPU, commit, protocol and the machine's load, as the first lines of a results section."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    print(f"{datetime.date.today().isoformat()}, {cpu_model()}, {os.cpu_count()} vCPUs, {THREADS} threads, commit {commit}; "
+          f"median of {repeats} alternating runs of {seconds} s each{more}.")
+    print(f"Load at start: {start_load}. At end: {end_load}.")
+    print()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dir", default="/tmp/prunus-sparse")
@@ -120,11 +129,7 @@ def main():
                 print(f"{name}: {'; '.join(kernels(path))}", file=sys.stderr)
     end_load = load_report()
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    print(f"{datetime.date.today().isoformat()}, {cpu_model()}, {os.cpu_count()} vCPUs, {THREADS} threads, commit {commit}; "
-          f"median of {a.repeats} alternating runs of {a.seconds} s each.")
-    print(f"Load at start: {start_load}. At end: {end_load}.")
-    print()
+    print_header(a.repeats, a.seconds, start_load, end_load)
     print("| model | file KiB | of dense | batch | Prunus ms | ONNX Runtime ms | ORT / Prunus | Prunus dense / Prunus |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, size, dsize, batch, pm, om, dm in rows:

@@ -63,13 +63,7 @@ public sealed class QuantizedOnnxRuntimeTests(ITestOutputHelper output)
     public void Onnx_runtime_runs_a_pruned_qdq_file_with_gap_encoded_int8_weights()
     {
         var graph = QuantFixtures.Train("lenet5");
-        foreach (var (_, t) in graph.Initializers)
-        {
-            if (t.Rank < 2) continue;
-            var w = t.Floats;
-            var cut = w.ToArray().Select(MathF.Abs).Order().ElementAt((int)(w.Length * 0.9));
-            for (int i = 0; i < w.Length; i++) if (MathF.Abs(w[i]) < cut) w[i] = 0;
-        }
+        ZooCrossCheck.PruneEachWeight(graph, 0.9);
         var options = new StaticQuantizationOptions
         {
             Weights = QuantizationSpec.DefaultWeights with { ReduceRange = true },

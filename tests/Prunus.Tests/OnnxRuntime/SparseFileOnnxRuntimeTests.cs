@@ -15,13 +15,7 @@ public sealed class SparseFileOnnxRuntimeTests(ITestOutputHelper output)
     {
         var peer = OrtPeer.Get();
         var graph = ZooCrossCheck.Trained("lenet5");
-        foreach (var (_, t) in graph.Initializers)
-        {
-            if (t.Rank < 2) continue;
-            var w = t.Floats;
-            var cut = w.ToArray().Select(MathF.Abs).Order().ElementAt((int)(w.Length * 0.9));
-            for (int i = 0; i < w.Length; i++) if (MathF.Abs(w[i]) < cut) w[i] = 0;
-        }
+        ZooCrossCheck.PruneEachWeight(graph, 0.9);
         var options = new OnnxWriteOptions { SparseZeroFraction = 0.5, SparseFormat = format };
         var x = ZooCrossCheck.Images(4, seed: 43);
         // Prunus runs the pruned weights with its sparse kernels; ONNX Runtime densifies them.

@@ -104,6 +104,18 @@ internal static class ZooCrossCheck
     }
 
     /// <summary>Prunus's outputs of <paramref name="graph"/> on its first input.</summary>
+    /// <summary>Zeros the smallest-magnitude <paramref name="fraction"/> of every weight of rank 2 or more (each on its own).</summary>
+    public static void PruneEachWeight(ModelGraph graph, double fraction)
+    {
+        foreach (var (_, t) in graph.Initializers)
+        {
+            if (t.Rank < 2) continue;
+            var w = t.Floats;
+            var cut = w.ToArray().Select(MathF.Abs).Order().ElementAt((int)(w.Length * fraction));
+            for (int i = 0; i < w.Length; i++) if (MathF.Abs(w[i]) < cut) w[i] = 0;
+        }
+    }
+
     public static Dictionary<string, Tensor> RunPrunus(ModelGraph graph, Tensor input) =>
         new InferenceSession(graph, new PlanOptions { Pool = TestPools.Two }).Run(new Dictionary<string, Tensor> { [graph.Inputs[0].Name] = input });
 

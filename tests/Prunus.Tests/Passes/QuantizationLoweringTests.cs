@@ -325,29 +325,46 @@ public class QuantizationLoweringTests
         Assert.Equal("b_q", after.Nodes[0].Inputs[QLinearFused.Bias]);
     }
 
-    /// <summary>A weight stored transposed: DQ(W_q [N, K], per row) -> Transpose -> MatMul reads W_q as stored.</summary>
-    [Fact]
-    public void Transposed_weights_lower_with_transB()
+    /// <summary>
+    /// A QDQ MatMul layer x [N, 3, 4] -> 5 outputs: the input quantized, then either a Flatten of it (the input's Q
+    /// ahead of a reshape, as `prunus quantize` writes an MLP) or a flat input, and the weight either stored [K, N] or
+    /// transposed ([N, K] per row, DQ -> Transpose).
+    /// </summary>
+    private static ModelGraph QdqMatMul(int seed, bool flatten, bool transposedWeight)
     {
-        var g = new ModelGraph { Name = "transposed" };
+        var g = new ModelGraph { Name = "qdq_matmul" };
         g.Metadata.Opsets[""] = 13;
-        g.Inputs.Add(new ValueInfo("x", DataType.Float32, [Dim.Sym("N"), 12]));
-        var rng = new Random(8);
+        g.Inputs.Add(new ValueInfo("x", DataType.Float32, flatten ? [Dim.Sym("N"), 3, 4] : [Dim.Sym("N"), 12]));
+        var rng = new Random(seed);
         g.Initializers["x_s"] = Tensor.Scalar(0.02f);
         g.Initializers["x_zp"] = Tensor.Scalar((byte)128);
-        g.Initializers["w_q"] = Tensor.From(Enumerable.Range(0, 5 * 12).Select(_ => (sbyte)rng.Next(-127, 128)).ToArray(), 5, 12);
+        var w = Enumerable.Range(0, 5 * 12).Select(_ => (sbyte)rng.Next(-127, 128)).ToArray();
+        g.Initializers["w_q"] = transposedWeight ? Tensor.From(w, 5, 12) : Tensor.From(w, 12, 5);
         g.Initializers["w_s"] = Tensor.From(Enumerable.Range(0, 5).Select(_ => 0.005f + (float)rng.NextDouble() * 0.01f).ToArray(), 5);
         g.Initializers["y_s"] = Tensor.Scalar(0.03f);
         g.Initializers["y_zp"] = Tensor.Scalar((byte)90);
         g.Nodes.Add(new Node("QuantizeLinear", "qx", ["x", "x_s", "x_zp"], ["x_q"]));
         g.Nodes.Add(new Node("DequantizeLinear", "dqx", ["x_q", "x_s", "x_zp"], ["x_dq"]));
-        g.Nodes.Add(new Node("DequantizeLinear", "dqw", ["w_q", "w_s"], ["w_t"]).With("axis", AttributeValue.Of(0L)));
-        g.Nodes.Add(new Node("Transpose", "t", ["w_t"], ["w"]));
-        g.Nodes.Add(new Node("MatMul", "mm", ["x_dq", "w"], ["mm_out"]));
+        var x = "x_dq";
+        if (flatten) g.Nodes.Add(new Node("Flatten", "flat", [x], [x = "x_flat"]));
+        if (transposedWeight)
+        {
+            g.Nodes.Add(new Node("DequantizeLinear", "dqw", ["w_q", "w_s"], ["w_t"]).With("axis", AttributeValue.Of(0L)));
+            g.Nodes.Add(new Node("Transpose", "t", ["w_t"], ["w"]));
+        }
+        else g.Nodes.Add(new Node("DequantizeLinear", "dqw", ["w_q", "w_s"], ["w"]).With("axis", AttributeValue.Of(1L)));
+        g.Nodes.Add(new Node("MatMul", "mm", [x, "w"], ["mm_out"]));
         g.Nodes.Add(new Node("QuantizeLinear", "qy", ["mm_out", "y_s", "y_zp"], ["y_q"]));
         g.Nodes.Add(new Node("DequantizeLinear", "dqy", ["y_q", "y_s", "y_zp"], ["y"]));
         g.Outputs.Add(new ValueInfo("y", DataType.Float32, [Dim.Sym("N"), 5]));
-        var (reference, lowered, after) = Compare(g, TensorAssert.Random(2, -2, 2, 4, 12));
+        return g;
+    }
+
+    /// <summary>A weight stored transposed: DQ(W_q [N, K], per row) -> Transpose -> MatMul reads W_q as stored.</summary>
+    [Fact]
+    public void Transposed_weights_lower_with_transB()
+    {
+        var (reference, lowered, after) = Compare(QdqMatMul(8, flatten: false, transposedWeight: true), TensorAssert.Random(2, -2, 2, 4, 12));
         AssertWithinOneStep(reference, lowered, 0.03f, "transposed");
         var fused = Assert.Single(after.Nodes);
         Assert.Equal("QLinearFusedGemm", fused.OpType);
@@ -362,25 +379,7 @@ public class QuantizationLoweringTests
     [Fact]
     public void Input_quantization_behind_a_flatten_joins_the_first_integer_op()
     {
-        var g = new ModelGraph { Name = "flattened" };
-        g.Metadata.Opsets[""] = 13;
-        g.Inputs.Add(new ValueInfo("x", DataType.Float32, [Dim.Sym("N"), 3, 4]));
-        var rng = new Random(9);
-        g.Initializers["x_s"] = Tensor.Scalar(0.02f);
-        g.Initializers["x_zp"] = Tensor.Scalar((byte)128);
-        g.Initializers["w_q"] = Tensor.From(Enumerable.Range(0, 12 * 5).Select(_ => (sbyte)rng.Next(-127, 128)).ToArray(), 12, 5);
-        g.Initializers["w_s"] = Tensor.From(Enumerable.Range(0, 5).Select(_ => 0.005f + (float)rng.NextDouble() * 0.01f).ToArray(), 5);
-        g.Initializers["y_s"] = Tensor.Scalar(0.03f);
-        g.Initializers["y_zp"] = Tensor.Scalar((byte)90);
-        g.Nodes.Add(new Node("QuantizeLinear", "qx", ["x", "x_s", "x_zp"], ["x_q"]));
-        g.Nodes.Add(new Node("DequantizeLinear", "dqx", ["x_q", "x_s", "x_zp"], ["x_dq"]));
-        g.Nodes.Add(new Node("Flatten", "flat", ["x_dq"], ["x_flat"]));
-        g.Nodes.Add(new Node("DequantizeLinear", "dqw", ["w_q", "w_s"], ["w"]).With("axis", AttributeValue.Of(1L)));
-        g.Nodes.Add(new Node("MatMul", "mm", ["x_flat", "w"], ["mm_out"]));
-        g.Nodes.Add(new Node("QuantizeLinear", "qy", ["mm_out", "y_s", "y_zp"], ["y_q"]));
-        g.Nodes.Add(new Node("DequantizeLinear", "dqy", ["y_q", "y_s", "y_zp"], ["y"]));
-        g.Outputs.Add(new ValueInfo("y", DataType.Float32, [Dim.Sym("N"), 5]));
-        var (reference, lowered, after) = Compare(g, TensorAssert.Random(3, -2, 2, 4, 3, 4));
+        var (reference, lowered, after) = Compare(QdqMatMul(9, flatten: true, transposedWeight: false), TensorAssert.Random(3, -2, 2, 4, 3, 4));
         AssertWithinOneStep(reference, lowered, 0.03f, "flattened");
         Assert.Equal(["Flatten", "QLinearFusedGemm"], after.Nodes.Select(n => n.OpType));
         Assert.Equal("x", after.Nodes[0].Inputs[0]);
