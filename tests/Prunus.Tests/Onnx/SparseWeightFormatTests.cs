@@ -81,25 +81,28 @@ public class SparseWeightFormatTests
         var a = Tensor.From(values, 30, 40);
         var farValues = new sbyte[2000];
         farValues[3] = 7; farValues[1500] = -3;
-        var far = Tensor.From(farValues, 2000);
-        var g = WithInitializers(("a", a), ("far", far));
+        var zeroPoints = Tensor.From(new sbyte[500], 500);   // 1-D, all zeros: left dense (runtimes read zero points as initializers)
+        var g = WithInitializers(("a", a), ("far", Tensor.From(farValues, 1, 2000)), ("zp", zeroPoints));
         var gaps = new OnnxWriteOptions { SparseZeroFraction = 0.5, SparseFormat = SparseWeightFormat.Gaps };
         byte[] bytes = OnnxWriter.ToBytes(g, gaps);
         var back = OnnxReader.Load(bytes);
         Assert.Equal(DataType.Int8, back.Initializers["a"].Type);
         Assert.Equal(a.Span<sbyte>().ToArray(), back.Initializers["a"].Span<sbyte>().ToArray());
         Assert.Equal(a.Shape, back.Initializers["a"].Shape);
-        Assert.Equal(far.Span<sbyte>().ToArray(), back.Initializers["far"].Span<sbyte>().ToArray());
+        Assert.Equal(farValues, back.Initializers["far"].Span<sbyte>().ToArray());
+        Assert.Equal(new sbyte[500], back.Initializers["zp"].Span<sbyte>().ToArray());
         Assert.Equal(["Concat"], back.Nodes.Select(n => n.OpType));
         Assert.Equal(bytes, OnnxWriter.ToBytes(back, gaps));
 
         var p = ModelProto.Parser.ParseFrom(bytes);
+        Assert.Contains(p.Graph.Initializer, t => t.Name == "zp" && t.RawData.Length == 500);
+        Assert.Contains(p.Graph.Initializer, t => t.Name == "far.gaps");
         var stored = p.Graph.Initializer.Single(t => t.Name == "a.values");
         Assert.Equal((int)DataType.Int8, stored.DataType);
         int nonzeros = values.Count(v => v != 0);
         Assert.Equal(nonzeros, stored.RawData.Length);
         // About two bytes per nonzero against one per element dense.
-        Assert.True(bytes.Length < values.Length * 0.3 + 2000 + 600, $"{bytes.Length} bytes");
+        Assert.True(bytes.Length < values.Length * 0.3 + 2000 + 1100, $"{bytes.Length} bytes");
 
         // Sparse initializers with indices would not be smaller than the int8 tensor: those stay dense.
         var indexed = new OnnxWriteOptions { SparseZeroFraction = 0.5, SparseFormat = SparseWeightFormat.SmallIndices };

@@ -225,8 +225,9 @@ internal sealed class OnnxExport
     private SparseWeightFormat? SparseFormOf(Tensor t, bool gapsAllowed)
     {
         if (options.SparseZeroFraction is not double threshold || !GapEncoding.Supports(t.Type) || t.Length == 0) return null;
-        // int8 (a quantized weight) has only the gap form: with indices it would hardly be smaller than dense.
-        if (t.Type != DataType.Float32 && (options.SparseFormat != SparseWeightFormat.Gaps || !gapsAllowed)) return null;
+        // int8 has only the gap form (with indices it would hardly be smaller than dense), and only for weights (rank 2
+        // or more): a quantized model's zero points are mostly zeros too, but runtimes look for them as initializers.
+        if (t.Type != DataType.Float32 && (options.SparseFormat != SparseWeightFormat.Gaps || !gapsAllowed || t.Rank < 2)) return null;
         long nnz = t.Type == DataType.Float32 ? Kernels.SparseRows.CountNonZeros(t.Floats) : t.Length - t.Span<sbyte>().Count((sbyte)0);
         if ((double)(t.Length - nnz) / t.Length <= threshold) return null;
         int valueBytes = GapEncoding.ValueBytes(t.Type);
