@@ -22,6 +22,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.nn.utils.prune as prune
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_models import MODELS  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI = os.path.join(ROOT, "src/Prunus.Cli/bin/Release/net10.0/Prunus.Cli.dll")
 DATA = "/usr/share/datasets/fashion-mnist"
@@ -33,28 +36,6 @@ def images(name):
     with gzip.open(f"{DATA}/{name}-labels-idx1-ubyte.gz") as f:
         y = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int64)
     return torch.tensor(x / 255.0, dtype=torch.float32), torch.tensor(y)
-
-
-class Mlp(nn.Module):
-    """LeNet-300-100, with torch_fmnist.py's parameter names."""
-    def __init__(self):
-        super().__init__()
-        self.fc1, self.fc2, self.fc3 = nn.Linear(784, 300), nn.Linear(300, 100), nn.Linear(100, 10)
-
-    def forward(self, x):
-        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x.flatten(1))))))
-
-
-class LeNet5(nn.Module):
-    """Caffe's LeNet-5 (conv 20, pool, conv 50, pool, 500, 10), with torch_fmnist.py's parameter names."""
-    def __init__(self):
-        super().__init__()
-        self.c1, self.c2 = nn.Conv2d(1, 20, 5), nn.Conv2d(20, 50, 5)
-        self.f1, self.f2 = nn.Linear(800, 500), nn.Linear(500, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(self.c2(F.max_pool2d(self.c1(x), 2)), 2)
-        return self.f2(F.relu(self.f1(x.flatten(1))))
 
 
 def accuracy(m, x, y):
@@ -113,12 +94,12 @@ def main():
     rows = []
     for name in a.models.split(","):
         state = torch.load(os.path.join(a.anchor, f"{name}.pt"))
-        dense = (Mlp if name == "mlp" else LeNet5)()
+        dense = MODELS[name]()
         dense.load_state_dict(state)
         base = accuracy(dense, xte, yte)
         t, p = [], []
         for seed in seeds:
-            m = (Mlp if name == "mlp" else LeNet5)()
+            m = MODELS[name]()
             m.load_state_dict(state)
             t.append(accuracy(torch_agp(m, xtr, ytr, seed), xte, yte))
             p.append(prunus_agp(os.path.join(a.anchor, f"{name}.onnx"), seed, a.work))
