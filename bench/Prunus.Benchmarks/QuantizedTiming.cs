@@ -110,14 +110,10 @@ public static unsafe class QuantizedTiming
         var b = GC.AllocateArray<float>(kc * nr + 64, pinned: true);
         var c = GC.AllocateArray<float>(mr * nr + 64, pinned: true);
         var tile = GC.AllocateArray<int>(mr * nr + 64, pinned: true);
-        var cq = GC.AllocateArray<byte>(mr * nr + 64, pinned: true);
-        var stage = Stage(nr, kc);
         fixed (float* pa = a, pb = b, pc = c)
         fixed (int* pt = tile)
-        fixed (byte* pq = cq)
         {
             var st = new GemmStore { Alpha = 1, Beta = 0 };
-            var qs = stage.Store(pq, nr, false);
             double f = double.MaxValue, q = double.MaxValue, sp = double.MaxValue;
             for (int rep = 0; rep < 21; rep++)
             {
@@ -126,11 +122,11 @@ public static unsafe class QuantizedTiming
                 f = Math.Min(f, Stopwatch.GetElapsedTime(t0).TotalSeconds);
                 t0 = Stopwatch.GetTimestamp();
                 // kc k values are kc/2 pair words.
-                for (int i = 0; i < calls; i++) QKernel256.Tile(mr, kc / 2, (int*)pa, 1, mr, (int*)pb, nr, pt, true, qs, 0, 0);
+                for (int i = 0; i < calls; i++) QTiles.Tile<QKernel256>(mr, kc / 2, (int*)pa, 1, mr, (int*)pb, nr, pt);
                 q = Math.Min(q, Stopwatch.GetElapsedTime(t0).TotalSeconds);
                 t0 = Stopwatch.GetTimestamp();
                 // 6 x 8 tiles, kc/4 quad words; B holds high and low words (16 per step).
-                for (int i = 0; i < 2 * calls; i++) QKernelSplit<UnsignedA>.Tile(mr, kc / 4, (int*)pa, 1, mr, (int*)pb, 16, pt, true, qs, 0, 0);
+                for (int i = 0; i < 2 * calls; i++) QTiles.Tile<QKernelSplit<UnsignedA>>(mr, kc / 4, (int*)pa, 1, mr, (int*)pb, 16, pt);
                 sp = Math.Min(sp, Stopwatch.GetElapsedTime(t0).TotalSeconds);
             }
             double macs = (double)mr * nr * kc * calls;

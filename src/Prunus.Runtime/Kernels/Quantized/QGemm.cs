@@ -177,11 +177,10 @@ internal sealed unsafe class QGemmJob<TK> : IParallelWork where TK : struct, IQM
             }
             var st = g.Store;
             st.C += seg * g.SegStride * (st.Bytes ? 1 : 4);
-            bool full = cols == nr;
             for (int i = 0; i < mc; i += mr)
             {
                 int rows = Math.Min(mr, mc - i);
-                TK.Tile(rows, groups, ap + i * aPanel, ars, aqs, bp, bs, tile, full, st, i0 + i, jj);
+                QTiles.Tile<TK>(rows, groups, ap + i * aPanel, ars, aqs, bp, bs, tile);
                 st.FinishTile(tile, nr, rows, i0 + i, jj, cols);
             }
         }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 
 namespace Prunus.Kernels;
@@ -86,5 +87,25 @@ internal unsafe interface IQMicroKernel
     static virtual int AWords => 1;
     /// <summary>Words per column and group of a packed B panel (2 when B holds split weights).</summary>
     static virtual int BWords => 1;
-    static abstract void Tile(int rows, int groups, int* a, nint ars, nint aqs, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0);
+    /// <summary>The tile's sums for <typeparamref name="TR"/> rows (rows past it are never read).</summary>
+    static abstract void Run<TR>(int groups, int* a, nint ars, nint aqs, int* b, nint bs, int* tile) where TR : struct, IRows;
+}
+
+/// <summary>The row-count dispatch every micro-kernel shares.</summary>
+internal static unsafe class QTiles
+{
+    /// <summary>The tile of <paramref name="rows"/> rows (1 to MR) on <typeparamref name="TK"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Tile<TK>(int rows, int groups, int* a, nint ars, nint aqs, int* b, nint bs, int* tile) where TK : struct, IQMicroKernel
+    {
+        switch (rows)
+        {
+            case 6: TK.Run<R6>(groups, a, ars, aqs, b, bs, tile); break;
+            case 5: TK.Run<R5>(groups, a, ars, aqs, b, bs, tile); break;
+            case 4: TK.Run<R4>(groups, a, ars, aqs, b, bs, tile); break;
+            case 3: TK.Run<R3>(groups, a, ars, aqs, b, bs, tile); break;
+            case 2: TK.Run<R2>(groups, a, ars, aqs, b, bs, tile); break;
+            default: TK.Run<R1>(groups, a, ars, aqs, b, bs, tile); break;
+        }
+    }
 }

@@ -26,18 +26,6 @@ internal unsafe struct QKernelSplit<TSide> : IQMicroKernel where TSide : struct,
     public static int AWords => TSide.InA ? 1 : 2;
     public static int BWords => TSide.InA ? 2 : 1;
 
-    public static void Tile(int rows, int groups, int* a, nint ars, nint aqs, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0)
-    {
-        switch (rows)
-        {
-            case 6: Run<R6>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
-            case 5: Run<R5>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
-            case 4: Run<R4>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
-            case 3: Run<R3>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
-            case 2: Run<R2>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
-            default: Run<R1>(groups, a, ars, aqs, b, bs, tile, full, st, row0, col0); break;
-        }
-    }
 
     /// <summary>h += u·sh and l += u·sl pairwise (vpmaddubsw), u the unsigned bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -56,7 +44,7 @@ internal unsafe struct QKernelSplit<TSide> : IQMicroKernel where TSide : struct,
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run<TR>(int groups, int* a, nint ars, nint aqs, int* b, nint bs, int* tile, bool full, in QStore st, int row0, int col0)
+    public static void Run<TR>(int groups, int* a, nint ars, nint aqs, int* b, nint bs, int* tile)
         where TR : struct, IRows
     {
         for (int r = 0; r < TR.Value; r++) Avx.Store(tile + r * 8, Vector256<int>.Zero);

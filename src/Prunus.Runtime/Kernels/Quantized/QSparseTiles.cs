@@ -96,19 +96,25 @@ internal sealed unsafe class QSparseRows
     /// Cuts the rows into at most <paramref name="parts"/> consecutive ranges of about equal work (pairs plus a fixed
     /// cost per row); bounds[p]..bounds[p+1] is part p. Returns the number of parts.
     /// </summary>
-    public int Partition(int parts, int[] bounds)
+    public int Partition(int parts, int[] bounds) => PartitionRows(_start, Rows, parts, bounds);
+
+    /// <summary>
+    /// <see cref="Partition"/> for rows whose pairs are start[r]..start[r+1] (shared by the int16 and byte forms):
+    /// cumulative work, pairs plus 4 per row, cut at equal shares.
+    /// </summary>
+    internal static int PartitionRows(int[] start, int rows, int parts, int[] bounds)
     {
-        parts = Math.Clamp(parts, 1, Math.Max(1, Rows));
-        long total = Pairs + 4L * Rows;
+        parts = Math.Clamp(parts, 1, Math.Max(1, rows));
+        long total = start[rows] + 4L * rows;
         bounds[0] = 0;
         int p = 1;
         long acc = 0;
-        for (int r = 0; r < Rows && p < parts; r++)
+        for (int r = 0; r < rows && p < parts; r++)
         {
-            acc += _start[r + 1] - _start[r] + 4;
+            acc += start[r + 1] - start[r] + 4;
             if (acc * parts >= total * p) bounds[p++] = r + 1;
         }
-        while (p <= parts) bounds[p++] = Rows;
+        while (p <= parts) bounds[p++] = rows;
         return parts;
     }
 
@@ -274,21 +280,7 @@ internal sealed unsafe class QSparseBytes
     }
 
     /// <summary>Splits the rows into parts of about equal work, as <see cref="QSparseRows.Partition"/>.</summary>
-    public int Partition(int parts, int[] bounds)
-    {
-        parts = Math.Clamp(parts, 1, Math.Max(1, Rows));
-        long total = Pairs + 4L * Rows;
-        bounds[0] = 0;
-        int p = 1;
-        long acc = 0;
-        for (int r = 0; r < Rows && p < parts; r++)
-        {
-            acc += _start[r + 1] - _start[r] + 4;
-            if (acc * parts >= total * p) bounds[p++] = r + 1;
-        }
-        while (p <= parts) bounds[p++] = Rows;
-        return parts;
-    }
+    public int Partition(int parts, int[] bounds) => QSparseRows.PartitionRows(_start, Rows, parts, bounds);
 
     /// <summary>
     /// The int32 sums Σ w x_u of row <paramref name="r"/> over lanes [0, n) of X (bytes; offsets relative to

@@ -29,54 +29,13 @@ public sealed class MatMulOp : Operator
         {
             ctx.ExpectType(0, DataType.Float32);
             ctx.ExpectType(1, DataType.Float32);
-            var a = ctx.Shape(0);
-            var b = ctx.Shape(1);
-            if (a.Length == 0 || b.Length == 0) throw ctx.Error($"operands must have rank at least 1, got {ShapeMath.Format(a)} and {ShapeMath.Format(b)}");
-            // numpy: a 1-D A is a row [1,K], a 1-D B a column [K,1]; the added dims are dropped from the result.
-            var a2 = a.Length == 1 ? new[] { 1, a[0] } : a;
-            var b2 = b.Length == 1 ? new[] { b[0], 1 } : b;
-            int m = a2[^2], k = a2[^1], kb = b2[^2], n = b2[^1];
-            if (k != kb) throw ctx.Error($"inner dimensions differ: A {ShapeMath.Format(a)} has K={k} but B {ShapeMath.Format(b)} has K={kb}");
-            var aBatch = a2[..^2];
-            var bBatch = b2[..^2];
-            int[] batch;
-            try { batch = ShapeMath.Broadcast(aBatch, bBatch); }
-            catch (ArgumentException) { throw ctx.Error($"batch dimensions of A {ShapeMath.Format(a)} and B {ShapeMath.Format(b)} do not broadcast"); }
-
-            var outShape = new List<int>(batch);
-            if (a.Length > 1) outShape.Add(m);
-            if (b.Length > 1) outShape.Add(n);
-            var l = new Layout { M = m, N = n, K = k, OutShape = outShape.ToArray() };
-            int count = ShapeMath.Size(batch);
-            l.AOffsets = new int[count];
-            l.BOffsets = new int[count];
-            var aStr = BroadcastStrides(aBatch, batch.Length, m * k);
-            var bStr = BroadcastStrides(bBatch, batch.Length, k * n);
-            var idx = new int[batch.Length];
-            for (int t = 0; t < count; t++)
+            var s = MatMulShapes.Of(ctx, 0, 1);
+            return new Layout
             {
-                int ao = 0, bo = 0;
-                for (int d = 0; d < batch.Length; d++) { ao += idx[d] * aStr[d]; bo += idx[d] * bStr[d]; }
-                l.AOffsets[t] = ao;
-                l.BOffsets[t] = bo;
-                for (int d = batch.Length - 1; d >= 0 && ++idx[d] == batch[d]; d--) idx[d] = 0;
-            }
-            // B shared by all batches and A not broadcast: the batched product is one tall GEMM.
-            l.Collapsed = ShapeMath.Size(bBatch) == 1 && ShapeMath.Size(aBatch) == count;
-            return l;
-        }
-
-        /// <summary>Element strides of a batch shape right-aligned to <paramref name="rank"/> dims, 0 where broadcast.</summary>
-        private static int[] BroadcastStrides(int[] shape, int rank, int matrix)
-        {
-            var s = new int[rank];
-            int acc = matrix;
-            for (int d = shape.Length - 1; d >= 0; d--)
-            {
-                s[rank - shape.Length + d] = shape[d] == 1 ? 0 : acc;
-                acc *= shape[d];
-            }
-            return s;
+                M = s.M, N = s.N, K = s.K, OutShape = s.OutShape, AOffsets = s.AOffsets, BOffsets = s.BOffsets,
+                // B shared by all batches and A not broadcast: the batched product is one tall GEMM.
+                Collapsed = ShapeMath.Size(s.BBatch) == 1 && ShapeMath.Size(s.ABatch) == s.Batch,
+            };
         }
     }
 

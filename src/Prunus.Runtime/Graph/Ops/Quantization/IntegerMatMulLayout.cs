@@ -29,51 +29,12 @@ internal sealed class IntegerMatMulLayout
 
     public static IntegerMatMulLayout Of(NodeContext ctx, int aInput, int bInput)
     {
-        var a = ctx.Shape(aInput);
-        var b = ctx.Shape(bInput);
-        if (a.Length == 0 || b.Length == 0) throw ctx.Error($"A and B must have rank at least 1, got {ShapeMath.Format(a)} and {ShapeMath.Format(b)}");
-        var a2 = a.Length == 1 ? new[] { 1, a[0] } : a;
-        var b2 = b.Length == 1 ? new[] { b[0], 1 } : b;
-        int m = a2[^2], k = a2[^1], kb = b2[^2], n = b2[^1];
-        if (k != kb) throw ctx.Error($"inner dimensions differ: A {ShapeMath.Format(a)} has K={k} but B {ShapeMath.Format(b)} has K={kb}");
-        var aBatch = a2[..^2];
-        var bBatch = b2[..^2];
-        int[] batch;
-        try { batch = ShapeMath.Broadcast(aBatch, bBatch); }
-        catch (ArgumentException) { throw ctx.Error($"batch dimensions of A {ShapeMath.Format(a)} and B {ShapeMath.Format(b)} do not broadcast"); }
-        var outShape = new List<int>(batch);
-        if (a.Length > 1) outShape.Add(m);
-        if (b.Length > 1) outShape.Add(n);
-        int count = ShapeMath.Size(batch);
-        var aOffsets = new int[count];
-        var bOffsets = new int[count];
-        var aStrides = BroadcastStrides(aBatch, batch.Length, m * k);
-        var bStrides = BroadcastStrides(bBatch, batch.Length, k * n);
-        var idx = new int[batch.Length];
-        for (int t = 0; t < count; t++)
-        {
-            for (int d = 0; d < batch.Length; d++) { aOffsets[t] += idx[d] * aStrides[d]; bOffsets[t] += idx[d] * bStrides[d]; }
-            for (int d = batch.Length - 1; d >= 0 && ++idx[d] == batch[d]; d--) idx[d] = 0;
-        }
+        var s = MatMulShapes.Of(ctx, aInput, bInput);
         return new IntegerMatMulLayout
         {
-            M = m, N = n, K = k, OutShape = outShape.ToArray(), AOffsets = aOffsets, BOffsets = bOffsets,
-            _aBatch = aBatch, _bBatch = bBatch,
+            M = s.M, N = s.N, K = s.K, OutShape = s.OutShape, AOffsets = s.AOffsets, BOffsets = s.BOffsets,
+            _aBatch = s.ABatch, _bBatch = s.BBatch,
         };
-    }
-
-    // Strides of an operand's batch dims within the broadcast batch of rank `rank` (0 where broadcast).
-    private static int[] BroadcastStrides(int[] own, int rank, int matrix)
-    {
-        var s = new int[rank];
-        int stride = matrix;
-        for (int d = own.Length - 1; d >= 0; d--)
-        {
-            int r = rank - own.Length + d;
-            s[r] = own[d] == 1 ? 0 : stride;
-            stride *= own[d];
-        }
-        return s;
     }
 
     /// <summary>
