@@ -9,6 +9,18 @@ public interface IParallelWork
     void Run(int index);
 }
 
+/// <summary>Running a piece of parallel work.</summary>
+public static class ParallelWorkExtensions
+{
+    /// <summary>Indices [0, <paramref name="tasks"/>) on the pool when <paramref name="parallel"/> and there is more than one, else in order on the caller.</summary>
+    public static void RunAll(this IParallelWork work, int tasks, bool parallel, WorkerPool? pool)
+    {
+        if (!parallel || tasks == 1 || pool is null)
+            for (int t = 0; t < tasks; t++) work.Run(t);
+        else pool.For(tasks, work);
+    }
+}
+
 /// <summary>
 /// A small fixed pool of worker threads for kernels. The calling thread takes part, so a pool of N threads starts N-1
 /// workers. Indices are claimed one at a time from a shared counter by whichever thread is free, and the caller

@@ -197,7 +197,6 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
     {
         var g = _g;
         byte* image = _x + (nint)n * g.C * g.InPlane;
-        int ow = g.OW;
         var (hp, wp) = QIm2Col.PaddedSize(g);
         if (_bytes is not null)
         {
@@ -217,15 +216,8 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
                 return scratch;
             }
             QIm2Col.PadBytes(g, image, _inputSigned, pad, b, 0, g.C);
-            byte* bx = b + _padded;
-            for (int j = 0; j < g.KW; j++)
-                for (int c = 0; c < g.C; c++)
-                {
-                    byte* src = b + (nint)c * hp * wp + j * g.DilationW;
-                    byte* dst = bx + ((nint)(j * g.C + c) * _hs) * ow;
-                    for (int h = 0; h < _hs; h++, src += wp, dst += ow) QMoves.Copy(src, dst, ow);
-                }
-            return (short*)bx;
+            ShiftCopies(b, b + _padded, 1, hp, wp);
+            return (short*)(b + _padded);
         }
         if (!_shift)
         {
@@ -233,15 +225,25 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
             return scratch;
         }
         QIm2Col.PadPairs(g, image, _inputSigned, _inputZero, scratch, 0, g.C);
-        short* xs = scratch + _padded;
+        ShiftCopies((byte*)scratch, (byte*)(scratch + _padded), 2, hp, wp);
+        return scratch + _padded;
+    }
+
+    /// <summary>
+    /// The KW shifted copies of the padded planes (<paramref name="elem"/> bytes per value, planes hp x wp):
+    /// xs[j, c, h, ow] = padded[c, h, ow + j·dw], so that every tap is one contiguous run.
+    /// </summary>
+    private void ShiftCopies(byte* padded, byte* xs, int elem, int hp, int wp)
+    {
+        var g = _g;
+        int ow = g.OW;
         for (int j = 0; j < g.KW; j++)
             for (int c = 0; c < g.C; c++)
             {
-                short* src = scratch + (nint)c * hp * wp + j * g.DilationW;
-                short* dst = xs + ((nint)(j * g.C + c) * _hs) * ow;
-                for (int h = 0; h < _hs; h++, src += wp, dst += ow) QMoves.Copy((byte*)src, (byte*)dst, 2 * ow);
+                byte* src = padded + ((nint)c * hp * wp + j * g.DilationW) * elem;
+                byte* dst = xs + ((nint)(j * g.C + c) * _hs) * ow * elem;
+                for (int h = 0; h < _hs; h++, src += wp * elem, dst += ow * elem) QMoves.Copy(src, dst, ow * elem);
             }
-        return xs;
     }
 
     /// <summary>Output channels [k0, k1) of image n.</summary>
@@ -367,28 +369,21 @@ public sealed unsafe class QuantizedSparseLinear : IParallelWork
             {
                 _transposing = true;
                 _parts = parallel ? Math.Min(threads, (_k + 63) / 64) : 1;
-                Execute(_parts, parallel && _m * _k >= 1 << 14, pool);
+                this.RunAll(_parts, parallel && _m * _k >= 1 << 14, pool);
                 _transposing = false;
                 _parts = (_n + Group - 1) / Group;
-                Execute(_parts, parallel, pool);
+                this.RunAll(_parts, parallel, pool);
             }
             else
             {
                 fixed (short* xs = _xt)
                     for (int t = 0; t < _k; t++) xs[t] = (short)((_inputSigned ? (sbyte)px[t] : px[t]) - _inputZero);
                 _parts = _rows!.Partition(parallel ? Math.Min(4 * threads, 64) : 1, _bounds);
-                Execute(_parts, parallel, pool);
+                this.RunAll(_parts, parallel, pool);
             }
             _x = _y = null;
         }
         GC.KeepAlive(_output);
-    }
-
-    private void Execute(int tasks, bool parallel, WorkerPool? pool)
-    {
-        if (!parallel || tasks == 1)
-            for (int t = 0; t < tasks; t++) Run(t);
-        else pool!.For(tasks, this);
     }
 
     /// <inheritdoc/>

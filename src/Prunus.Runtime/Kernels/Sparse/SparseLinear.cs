@@ -87,29 +87,22 @@ public sealed unsafe class SparseLinear : IParallelWork
             {
                 // Several parts per thread: a thread that is descheduled mid-run (a shared machine) then holds up less.
                 _parts = _s.Partition(parallel ? Math.Min(4 * threads, 64) : 1, _bounds);
-                Execute(_parts, parallel, pool);
+                this.RunAll(_parts, parallel, pool);
             }
             else
             {
                 // Phase 1: X[K, M] from A, in column chunks of K; phase 2: groups of outputs.
                 _transposing = true;
                 _parts = parallel ? Math.Min(threads, (_k + 7) / 8) : 1;
-                Execute(_parts, parallel && _m * _k >= 8192, pool);
+                this.RunAll(_parts, parallel && _m * _k >= 8192, pool);
                 _transposing = false;
                 int units = (_n + _rowsPerUnit - 1) / _rowsPerUnit;
                 int perTask = GroupRows / _rowsPerUnit;
                 _parts = (units + perTask - 1) / perTask;
-                Execute(_parts, parallel, pool);
+                this.RunAll(_parts, parallel, pool);
             }
             _a = _y = _bias = null;
         }
-    }
-
-    private void Execute(int tasks, bool parallel, WorkerPool? pool)
-    {
-        if (!parallel || tasks == 1)
-            for (int t = 0; t < tasks; t++) Run(t);
-        else pool!.For(tasks, this);
     }
 
     /// <inheritdoc/>
