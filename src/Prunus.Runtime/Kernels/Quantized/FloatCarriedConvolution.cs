@@ -28,10 +28,11 @@ internal sealed unsafe class FloatCarriedConvolution
     private readonly ParallelBody _toFloats;
     private byte* _src, _dst;
 
-    private FloatCarriedConvolution(ConvGeometry g, SparseRows rows, SparseLayout layout, bool inputSigned, int inputZero, QuantizedOutput output)
+    private FloatCarriedConvolution(ConvGeometry g, SparseConvolution conv, bool inputSigned, int inputZero, QuantizedOutput output)
     {
         _g = g;
-        _conv = new SparseConvolution(g, rows, layout) { ImageDone = FinishImage };
+        _conv = conv;
+        _conv.ImageDone = FinishImage;
         _output = output;
         _inputSigned = inputSigned;
         _inputZero = inputZero;
@@ -50,10 +51,9 @@ internal sealed unsafe class FloatCarriedConvolution
     {
         if (!force && !FloatCarry.Preferred || !SparseConvolution.Supports(g) || g.K == 0) return null;
         if (FloatCarry.ExactWeights(w, weightsSigned, weightZero, g.K, g.GroupColRows, outputsAreRows: true) is not { } weights) return null;
-        if (force) return new FloatCarriedConvolution(g, SparseConvolution.RowsOf(g, weights), SparseLayout.Csr, inputSigned, inputZero, output);
-        var conv = SparseSelection.ForConvolution(g, weights);
-        if (conv is null || g.GroupColRows >= ShortReduction && conv.Matrix.Density > IntegerDenseCrossover) return null;
-        return new FloatCarriedConvolution(g, conv.Matrix, conv.Layout, inputSigned, inputZero, output);
+        var conv = force ? new SparseConvolution(g, weights, SparseLayout.Csr) : SparseSelection.ForConvolution(g, weights);
+        if (conv is null || !force && g.GroupColRows >= ShortReduction && conv.Matrix.Density > IntegerDenseCrossover) return null;
+        return new FloatCarriedConvolution(g, conv, inputSigned, inputZero, output);
     }
 
     /// <summary>A short name for profiles.</summary>

@@ -57,7 +57,7 @@ public sealed unsafe class SparseConvolution : IParallelWork
     /// Called with n once image n's outputs are all written: by the thread that computed the image when images run
     /// one per task, by the caller otherwise. Lets a consumer use each image while it is still in cache.
     /// </summary>
-    public Action<int>? ImageDone { get; init; }
+    public Action<int>? ImageDone { get; set; }
 
     /// <summary>Whether the sparse kernels handle <paramref name="g"/> (2-D or 1-D, not depthwise).</summary>
     public static bool Supports(ConvGeometry g) => !DepthwiseConvolution.Applies(g) && g.PadTop >= 0 && g.PadLeft >= 0
