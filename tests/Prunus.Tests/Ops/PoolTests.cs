@@ -10,6 +10,7 @@ public class PoolTests
     public static readonly Dictionary<string, ConvGeometry> Geometries = new()
     {
         ["lenet-2x2-s2"] = Make(2, 3, 8, 8, 2, 2, 2, 2),
+        ["lenet5-pool1-tiled"] = Make(3, 20, 24, 24, 2, 2, 2, 2),
         ["lenet-pool1-odd"] = Make(2, 3, 24, 35, 2, 2, 2, 2),
         ["resnet-3x3-s2-p1"] = Make(2, 2, 9, 7, 3, 3, 2, 2, pt: 1, pl: 1, pb: 1, pr: 1),
         ["asym-dil2"] = Make(1, 3, 7, 9, 2, 3, 1, 2, dh: 2, dw: 2, pt: 2, pl: 0, pb: 1, pr: 2),
@@ -101,6 +102,25 @@ public class PoolTests
             PoolingReference.Average(g, x, expected, false);
             new Pooling(g, PoolKind.Average, false).Forward(x, actual, TestPools.One);
             TensorAssert.Close(expected, actual, 1e-5, 1e-6);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TensorAssert.SizeData), MemberType = typeof(TensorAssert))]
+    public void Tiled_2x2_kernel_matches_reference_at_every_width(int half)
+    {
+        // Planes pooled as one stream of row pairs: odd plane counts, blocks that end mid-plane, rows narrower than a vector.
+        foreach (var threads in new[] { TestPools.One, TestPools.Two })
+        {
+            var g = Make(3, 7, 6, 2 * half, 2, 2, 2, 2);
+            Assert.True(PoolingKernels.Is2x2Tiled(g));
+            var x = TensorAssert.Random(half, -1, 1, g.N * g.C * g.InPlane).Floats.ToArray();
+            int outLen = g.N * g.C * g.OutPlane;
+            var expected = new float[outLen];
+            var actual = new float[outLen];
+            PoolingReference.Max(g, x, expected, default);
+            new Pooling(g, PoolKind.Max, false).Forward(x, actual, threads);
+            Assert.Equal(expected, actual);
         }
     }
 

@@ -85,7 +85,7 @@ public sealed class MaxPoolOp : Operator
 
     private sealed class MaxPoolKernel(Pooling pooling, bool columnMajor) : Kernel
     {
-        public override string Algorithm => "maxpool-rows-simd";
+        public override string Algorithm => pooling.Describe();
 
         public override void Forward(RunContext ctx)
         {
