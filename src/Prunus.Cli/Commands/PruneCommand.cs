@@ -225,13 +225,19 @@ public sealed class PruneCommand : ICliCommand
 
         var layers = PrunableLayers.Find(graph);
         r.Table("layers", ["layer", "weights", "sparsity"], layers.Select(l => (IReadOnlyList<string>)[l.Name, Fmt.Count(l.Size), Fmt.Pct(l.Sparsity())]));
+        // One global ranking compares raw scores across layers, so a layer whose weights are small (a wide fc layer) or
+        // cheap (with --target flops) can be emptied almost entirely; say so where it happened.
+        var emptied = layers.Where(l => l.Sparsity() >= 0.99).Select(l => l.Name).ToList();
+        if (target.Scope == PruningScope.Global && target.MinDensity == 0 && target.LayerSparsity is null && emptied.Count > 0)
+            r.Line($"note: {string.Join(", ", emptied)} kept under 1% of {(emptied.Count == 1 ? "its" : "their")} weights under the global ranking; " +
+                "if accuracy suffers, give every layer a floor (--min-density 0.05) or allocate per-layer sparsities (prunus sensitivity, then --sensitivity)");
         ModelFigures.Table(r, $"{Path.GetFileName(inputPath)} -> {Path.GetFileName(s.Output)}", before, after);
         var result = after.ToJson();
         result["model"] = inputPath;
         result["out"] = s.Output;
         result["method"] = s.Method;
         result["granularity"] = target.Granularity.ToString();
-        result["scope"] = target.Scope == PruningScope.Global ? "global" : "layer";
+        result["scope"] = target.Scope.ToString().ToLowerInvariant();
         result["schedule"] = s.Schedule;
         result["epochs"] = s.Epochs;
         result["seconds"] = wall.Elapsed.TotalSeconds;

@@ -84,6 +84,19 @@ public sealed class CliPruneTests(CliWorkspace ws) : IClassFixture<CliWorkspace>
         Assert.Contains(method == "obs" ? "OBS reconstruction" : $"calibrating {method} on 64 images", r.Err);
     }
 
+    [Fact]
+    public void A_layer_emptied_by_the_global_ranking_is_reported_and_a_floor_prevents_it()
+    {
+        var emptied = Prune(Path.Combine(ws.NewFolder(), "p.onnx"), "--sparsity", "0.99", "--json");
+        Assert.Contains(emptied.Json().GetProperty("layers").EnumerateArray(), l => l.GetProperty("sparsity").GetDouble() >= 0.99);
+        Assert.Contains("kept under 1% of", emptied.Err);
+        Assert.Contains("--min-density", emptied.Err);
+
+        var floored = Prune(Path.Combine(ws.NewFolder(), "p.onnx"), "--sparsity", "0.9", "--min-density", "0.05", "--json");
+        Assert.All(floored.Json().GetProperty("layers").EnumerateArray(), l => Assert.True(l.GetProperty("sparsity").GetDouble() <= 0.95 + 1e-9));
+        Assert.DoesNotContain("kept under 1% of", floored.Err);
+    }
+
     [Theory]
     [InlineData("magnitude", "params")]
     [InlineData("fpgm", "flops")]
