@@ -97,9 +97,7 @@ public static class PoolingKernels
                 {
                     var a = Avx.Max(Vector256.LoadUnsafe(ref r0, (nuint)(2 * o)), Vector256.LoadUnsafe(ref r1, (nuint)(2 * o)));
                     var b = Avx.Max(Vector256.LoadUnsafe(ref r0, (nuint)(2 * o + 8)), Vector256.LoadUnsafe(ref r1, (nuint)(2 * o + 8)));
-                    // [o0 o1 o4 o5 | o2 o3 o6 o7] -> in order by swapping the middle 64-bit halves.
-                    var m = Avx.Max(Avx.Shuffle(a, b, 0b10_00_10_00), Avx.Shuffle(a, b, 0b11_01_11_01));
-                    Avx2.Permute4x64(m.AsDouble(), 0b11_01_10_00).AsSingle().StoreUnsafe(ref yr, (nuint)o);
+                    PairMax(a, b).StoreUnsafe(ref yr, (nuint)o);
                 }
             for (; o < ow; o++)
             {
@@ -140,18 +138,21 @@ public static class PoolingKernels
                 for (int r = 0; r < rows; r++, src += 2 * w) MaxRows(src, src + w, buf + r * w, w);
                 int o = 0;
                 if (Avx2.IsSupported)
-                    for (; 2 * o + 16 <= n; o += 8)
-                    {
-                        var a = Vector256.Load(buf + 2 * o);
-                        var b = Vector256.Load(buf + 2 * o + 8);
-                        // [o0 o1 o4 o5 | o2 o3 o6 o7] -> in order by swapping the middle 64-bit halves.
-                        var m = Avx.Max(Avx.Shuffle(a, b, 0b10_00_10_00), Avx.Shuffle(a, b, 0b11_01_11_01));
-                        Avx2.Permute4x64(m.AsDouble(), 0b11_01_10_00).AsSingle().Store(dst + o);
-                    }
+                    for (; 2 * o + 16 <= n; o += 8) PairMax(Vector256.Load(buf + 2 * o), Vector256.Load(buf + 2 * o + 8)).Store(dst + o);
                 for (; 2 * o < n; o++) dst[o] = Math.Max(buf[2 * o], buf[2 * o + 1]);
                 dst += n / 2;
             }
         }
+    }
+
+    /// <summary>The maxima of the 8 adjacent pairs of the 16 floats a then b, in order (needs AVX2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> PairMax(Vector256<float> a, Vector256<float> b)
+    {
+        // Even and odd lanes deinterleaved per 128-bit half: [o0 o1 o4 o5 | o2 o3 o6 o7], put in order by swapping the
+        // middle 64-bit halves.
+        var m = Avx.Max(Avx.Shuffle(a, b, 0b10_00_10_00), Avx.Shuffle(a, b, 0b11_01_11_01));
+        return Avx2.Permute4x64(m.AsDouble(), 0b11_01_10_00).AsSingle();
     }
 
     /// <summary>dst[i] = max(a[i], b[i]) for i &lt; n: whole vectors, the last one overlapping when n is not a multiple.</summary>
