@@ -85,8 +85,10 @@ public sealed record PruningRecipe
             throw new ArgumentException("the lottery schedule is iterative magnitude pruning: use the magnitude criterion");
         if (Obs is not null && Schedule != PruningSchedule.OneShot)
             throw new ArgumentException("OBS reconstruction prunes in one shot: use the oneshot schedule (with --epochs to fine-tune after it)");
-        if (Target.Granularity.IsStructured && Schedule != PruningSchedule.OneShot)
-            throw new ArgumentException("channel pruning removes channels in one shot: use the oneshot schedule (with --epochs to fine-tune after it)");
+        if (Target.Granularity.IsStructured && Schedule is not (PruningSchedule.OneShot or PruningSchedule.Iterative))
+            throw new ArgumentException("channel pruning removes channels in one shot or in rounds with fine-tuning between them: use the oneshot or iterative schedule");
+        if (Target.Granularity.IsStructured && Schedule == PruningSchedule.Iterative && Target.LayerSparsity is { Count: > 0 })
+            throw new ArgumentException("per-layer sparsities from a sensitivity analysis are applied in one shot: use the oneshot schedule with --sensitivity");
         if (RoundTo < 1) throw new ArgumentOutOfRangeException(nameof(RoundTo), RoundTo, "round-to must be at least 1");
         if (RecalibrationBatches < 0) throw new ArgumentOutOfRangeException(nameof(RecalibrationBatches), RecalibrationBatches, "recalibration batches must not be negative");
         if (Distill && Epochs == 0) throw new ArgumentException("distillation trains the pruned model: give at least one epoch");

@@ -1,5 +1,6 @@
 using Prunus.Data;
 using Prunus.Graph;
+using Prunus.Graph.Analysis;
 using Prunus.Pruning.Criteria;
 using Prunus.Pruning.Obs;
 using Prunus.Pruning.Structured;
@@ -93,11 +94,46 @@ public sealed class PruningRunner
     /// Channel pruning: removes whole channels of <paramref name="graph"/>'s dependency groups to the recipe's target
     /// (a fraction of channels, parameters or FLOPs), recomputes BatchNorm statistics on training images, fine-tunes for
     /// the recipe's epochs (distilling from the input model if asked) and returns the new, smaller graph with the
-    /// surgery's report. <paramref name="graph"/> itself is not changed.
+    /// surgery's report. The iterative schedule does this in rounds, each removing the same fraction of what the last
+    /// one left (<see cref="RoundSparsity"/>) and fine-tuning its share of the epochs, so the model adapts between
+    /// cuts. <paramref name="graph"/> itself is not changed.
     /// </summary>
     public StructuredPruningResult RunStructured(ModelGraph graph)
     {
         if (!_recipe.Target.Granularity.IsStructured) throw new InvalidOperationException("RunStructured is for channel granularity");
+        int rounds = _recipe.Schedule == PruningSchedule.Iterative ? _recipe.Rounds : 1;
+        var teacher = _recipe.Distill ? graph : null;
+        var target = _recipe.Target.Measure == TargetMeasure.Flops ? ChannelTarget.Flops : ChannelTarget.Parameters;
+        var first = ModelSummary.Of(graph);
+        double Cost(ModelSummary m) => target == ChannelTarget.Flops ? m.Flops : m.Parameters;
+        var current = graph;
+        StructuredPruningResult? firstRound = null, result = null;
+        for (int r = 1; r <= rounds; r++)
+        {
+            // The fraction of the current model to remove so that the input model has lost RoundSparsity(r) in all.
+            double keepOfInput = 1 - RoundSparsity(_recipe.Target.Sparsity, r, rounds);
+            double amount = r == 1 ? 1 - keepOfInput : Math.Max(0, 1 - keepOfInput * Cost(first) / Cost(ModelSummary.Of(current)));
+            result = PruneChannelsOnce(current, target, amount, rounds > 1 ? $"round {r}/{rounds}: " : "");
+            firstRound ??= result;
+            int epochs = EpochsOfRound(r, rounds);
+            if (epochs > 0) FineTune(result.Graph, null, epochs, teacher, rounds > 1 ? $"round {r}/{rounds}" : "fine-tune");
+            current = result.Graph;
+        }
+        if (rounds == 1) return result!;
+        // One report from the input model to the last round's: groups matched by their root producer, whose name survives surgery.
+        var last = result!.Report;
+        var after = last.Groups.ToDictionary(g => g.Root, g => g.ChannelsAfter, StringComparer.Ordinal);
+        var groups = firstRound!.Report.Groups.Select(g => g with { ChannelsAfter = after.GetValueOrDefault(g.Root, g.ChannelsAfter) }).ToList();
+        return result with
+        {
+            Report = new StructuredPruningReport(groups, firstRound.Report.ParametersBefore, last.ParametersAfter,
+                firstRound.Report.FlopsBefore, last.FlopsAfter, last.Batch),
+        };
+    }
+
+    /// <summary>One channel-pruning step on <paramref name="graph"/> (removing <paramref name="amount"/> of it), then BatchNorm recalibration.</summary>
+    private StructuredPruningResult PruneChannelsOnce(ModelGraph graph, ChannelTarget target, double amount, string prefix)
+    {
         var importance = _recipe.ChannelImportance;
         if (importance is null)
         {
@@ -106,8 +142,8 @@ public sealed class PruningRunner
         }
         var options = new ChannelPruningOptions
         {
-            Target = _recipe.Target.Measure == TargetMeasure.Flops ? ChannelTarget.Flops : ChannelTarget.Parameters,
-            Amount = _recipe.Target.Sparsity,
+            Target = target,
+            Amount = amount,
             RoundTo = _recipe.RoundTo,
             Ignore = _recipe.Ignore,
             GroupAmounts = _recipe.Target.LayerSparsity, // per-group fractions from a channel sensitivity analysis
@@ -116,7 +152,7 @@ public sealed class PruningRunner
         if (options.GroupAmounts is { Count: > 0 } amounts && options.Amount > 0) options = options with { GroupAmounts = MeetTarget(analysis, importance, options, amounts) };
         var result = ChannelPruning.Apply(analysis, ChannelPruning.Select(analysis, importance, options));
         var report = result.Report;
-        Log?.Invoke($"removed {result.Selection.Total} channels in {report.Groups.Count(g => g.ChannelsAfter < g.ChannelsBefore)} groups ({importance.Name}): " +
+        Log?.Invoke($"{prefix}removed {result.Selection.Total} channels in {report.Groups.Count(g => g.ChannelsAfter < g.ChannelsBefore)} groups ({importance.Name}): " +
             $"parameters -{report.ParametersRemoved:P1}, FLOPs -{report.FlopsRemoved:P1}");
         foreach (var g in report.Groups.Where(g => !g.Prunable))
             Log?.Invoke($"left unpruned: group at '{g.Root}': {g.Reason}");
@@ -125,7 +161,6 @@ public sealed class PruningRunner
             int n = BatchNormRecalibration.Run(result.Graph, _train, _recipe.RecalibrationBatches, _recipe.Training.BatchSize, _recipe.Training.Pool);
             if (n > 0) Log?.Invoke($"recomputed the statistics of {n} BatchNormalization layers on {_recipe.RecalibrationBatches} batches");
         }
-        if (_recipe.Epochs > 0) FineTune(result.Graph, null, _recipe.Epochs, _recipe.Distill ? graph : null, "fine-tune");
         return result;
     }
 

@@ -118,6 +118,25 @@ public sealed class CliPruneTests(CliWorkspace ws) : IClassFixture<CliWorkspace>
         Assert.Equal(10, layers[^1].Outputs);
     }
 
+    [Fact]
+    public void Channel_pruning_in_rounds_fine_tunes_between_cuts_and_meets_the_target()
+    {
+        var output = Path.Combine(ws.NewFolder(), "p.onnx");
+        var r = Prune(output, "--granularity", "channel", "--target", "flops", "--sparsity", "0.6", "--schedule", "iterative",
+            "--rounds", "2", "--epochs", "2", "--json");
+        var json = r.Json();
+        double kept = json.GetProperty("flops").GetDouble() / json.GetProperty("before").GetProperty("flops").GetDouble();
+        Assert.InRange(kept, 0.3, 0.5);
+        // Round 1 removes 1 - sqrt(0.4) = 37% of the FLOPs; round 2 takes the rest, counted against the input model.
+        Assert.Contains("round 1/2: removed", r.Err);
+        Assert.Contains("round 2/2: removed", r.Err);
+        Assert.True(PrunableLayers.Find(OnnxReader.Load(output))[0].Outputs < 300);
+
+        var agp = Prune(Path.Combine(ws.NewFolder(), "p.onnx"), "--granularity", "channel", "--schedule", "agp", "--epochs", "1");
+        Assert.Equal(2, agp.Code);
+        Assert.Contains("use the oneshot or iterative schedule", agp.Err);
+    }
+
     [Theory]
     [InlineData("fpgm", "unstructured", "use it with --granularity channel")]
     [InlineData("obs", "block:1x4", "--method obs reconstructs unstructured or N:M")]
