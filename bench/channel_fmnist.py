@@ -6,7 +6,8 @@ For each model: `prunus train` (the recipe, --epochs E), then `prunus prune --gr
 --sparsity 0.5 --round-to R --epochs F` (BatchNorm statistics recomputed after surgery, then fine-tuning at lr 0.005),
 then `prunus eval` and `prunus bench --batch 1,64` on both files, alternating dense and pruned over --repeats rounds.
 
-Usage: bench/channel_fmnist.py [--epochs 2] [--finetune 1] [--models resnet:--depth:8,mobilenet:--width:0.5] [--work DIR] [--out docs/benchmarks.md]
+Usage: bench/channel_fmnist.py [--epochs 2] [--finetune 1] [--prune-args "--schedule iterative --rounds 2 --distill"]
+                               [--models resnet:--depth:8,mobilenet:--width:0.5] [--work DIR] [--out docs/benchmarks.md]
 """
 import argparse, datetime, json, os, platform, statistics, subprocess, sys, tempfile
 
@@ -42,6 +43,7 @@ def main():
     ap.add_argument("--finetune", type=int, default=1)
     ap.add_argument("--round-to", type=int, default=4)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--prune-args", default="", help="more `prunus prune` options for the pruned model (schedule, distillation)")
     ap.add_argument("--models", default="resnet:--depth:8,mobilenet:--width:0.5")
     ap.add_argument("--work")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs/benchmarks.md"))
@@ -60,12 +62,16 @@ def main():
         pruned = os.path.join(work, f"{name}-half-flops.onnx")
         log(f"channel pruning {label} to half its FLOPs, fine-tuning {a.finetune} epoch(s)")
         p = prunus("prune", dense, "--out", pruned, "--granularity", "channel", "--target", "flops", "--sparsity", "0.5",
-                   "--round-to", str(a.round_to), "--epochs", str(a.finetune), "--latency-batch", "0")
+                   "--round-to", str(a.round_to), "--epochs", str(a.finetune), "--latency-batch", "0", *a.prune_args.split())
         # The control: the dense model fine-tuned the same epochs with nothing pruned, so that the pruned model's loss
         # is not hidden by the extra epochs it trained.
-        log(f"control: fine-tuning the dense {label} {a.finetune} epoch(s) with nothing pruned")
-        control = prunus("prune", dense, "--out", os.path.join(work, f"{name}-control.onnx"), "--granularity", "channel",
-                         "--sparsity", "0", "--epochs", str(a.finetune), "--latency-batch", "0")
+        control_path = os.path.join(work, f"{name}-control-{a.finetune}.onnx")
+        if os.path.exists(control_path):
+            control = prunus("eval", control_path)
+        else:
+            log(f"control: fine-tuning the dense {label} {a.finetune} epoch(s) with nothing pruned")
+            control = prunus("prune", dense, "--out", control_path, "--granularity", "channel",
+                             "--sparsity", "0", "--epochs", str(a.finetune), "--latency-batch", "0")
         log("timing")
         ld, lp = latency([dense, pruned], a.repeats)
         rows.append((label, p["before"]["accuracy"], control["accuracy"], p["accuracy"], p["before"]["flops"], p["flops"],
@@ -76,11 +82,12 @@ def main():
     load = os.getloadavg()[0]
     lines = [f"## Channel pruning to half the FLOPs, {datetime.date.today()}, commit {commit}", "",
              f"{cpu}, 2 threads, load average {load:.1f} at the end. Dense: `prunus train` for {a.epochs} epoch(s); pruned: `prunus prune",
-             f"--granularity channel --target flops --sparsity 0.5 --round-to {a.round_to} --epochs {a.finetune}` (L1 group importance,",
+             f"--granularity channel --target flops --sparsity 0.5 --round-to {a.round_to} --epochs {a.finetune}{(' ' + a.prune_args) if a.prune_args else ''}` (L1 group importance,",
              "BatchNorm recalibration, fine-tuning at lr 0.005). The control is the dense model fine-tuned the same epochs",
              "with nothing pruned (`--sparsity 0`); the loss is measured against it, so the extra epochs do not hide it.",
              "Latency: `prunus bench --batch 1,64`, dense and pruned alternating, median of "
-             f"{a.repeats} runs. Reproduce: `python3 bench/channel_fmnist.py --epochs {a.epochs} --finetune {a.finetune}`.", "",
+             f"{a.repeats} runs. Reproduce: `python3 bench/channel_fmnist.py --epochs {a.epochs} --finetune {a.finetune}"
+             + (f" --prune-args '{a.prune_args}'" if a.prune_args else "") + "`.", "",
              "| model | accuracy dense | dense + fine-tuning (control) | pruned + fine-tuning | MFLOPs | parameters | batch 1 ms | speed-up | batch 64 ms | speed-up |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for m, ad, ac, ap_, fd, fp, pd, pp, d1, p1, d64, p64 in rows:
