@@ -104,7 +104,8 @@ public sealed class PruningRunner
         int rounds = _recipe.Schedule == PruningSchedule.Iterative ? _recipe.Rounds : 1;
         var teacher = _recipe.Distill ? graph : null;
         var target = _recipe.Target.Measure == TargetMeasure.Flops ? ChannelTarget.Flops : ChannelTarget.Parameters;
-        var first = ModelSummary.Of(graph);
+        // Later rounds size their cut against the input model's cost, measured once.
+        double inputCost = rounds > 1 ? Cost(ModelSummary.Of(graph)) : 0;
         double Cost(ModelSummary m) => target == ChannelTarget.Flops ? m.Flops : m.Parameters;
         var current = graph;
         StructuredPruningResult? firstRound = null, result = null;
@@ -112,7 +113,7 @@ public sealed class PruningRunner
         {
             // The fraction of the current model to remove so that the input model has lost RoundSparsity(r) in all.
             double keepOfInput = 1 - RoundSparsity(_recipe.Target.Sparsity, r, rounds);
-            double amount = r == 1 ? 1 - keepOfInput : Math.Max(0, 1 - keepOfInput * Cost(first) / Cost(ModelSummary.Of(current)));
+            double amount = r == 1 ? 1 - keepOfInput : Math.Max(0, 1 - keepOfInput * inputCost / Cost(ModelSummary.Of(current)));
             result = PruneChannelsOnce(current, target, amount, rounds > 1 ? $"round {r}/{rounds}: " : "");
             firstRound ??= result;
             int epochs = EpochsOfRound(r, rounds);
