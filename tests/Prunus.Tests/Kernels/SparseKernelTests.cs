@@ -165,7 +165,11 @@ public unsafe class SparseKernelTests
             }
     }
 
-    /// <summary>Sparse convolutions against the dense reference convolution, both lowerings, groups, pads, residual.</summary>
+    /// <summary>
+    /// Sparse convolutions against the dense reference convolution: every lowering (stride-1 ones both as shifted
+    /// copies and read by rows, in place or padded, with partial last vectors and planes taller than a tile), groups,
+    /// pads, dilation, residual, whole images per thread and images split over threads.
+    /// </summary>
     [Theory]
     [MemberData(nameof(DensityData))]
     public void Convolution_matches_dense(double density, SparseLayout layout)
@@ -179,6 +183,9 @@ public unsafe class SparseKernelTests
             Geometry(1, 5, 7, 7, 9, 1, 1, 1, 0, 1, 1),
             Geometry(9, 3, 8, 8, 4, 3, 3, 1, 2, 2, 1),
             Geometry(1, 2, 1, 30, 3, 1, 4, 1, 1, 1, 1),
+            Geometry(2, 6, 12, 20, 10, 5, 5, 1, 0, 1, 1),
+            Geometry(1, 8, 20, 19, 8, 3, 3, 1, 1, 1, 1),
+            Geometry(1, 3, 10, 12, 4, 3, 5, 1, 0, 1, 1),
         ];
         foreach (var g in shapes)
         {
@@ -195,11 +202,14 @@ public unsafe class SparseKernelTests
                 if (residual) for (int i = 0; i < want.Length; i++) want[i] += res[i];
                 act.ApplyReference(want);
                 foreach (var pool in new WorkerPool?[] { null, Two })
+                foreach (bool rowsAllowed in new[] { false, true })
                 {
-                    var conv = new SparseConvolution(g, w, layout) { Activation = act };
+                    var conv = new SparseConvolution(g, SparseConvolution.RowsOf(g, w), layout, rowsAllowed) { Activation = act };
+                    bool rowsApply = rowsAllowed && layout == SparseLayout.Csr && g.StrideH == 1 && g.StrideW == 1 && g.OW >= System.Numerics.Vector<float>.Count && SparseConvolution.RowsPay(g);
+                    Assert.Equal(rowsApply, conv.Lowering == SparseLowering.Rows);
                     var actual = new float[want.Length];
                     conv.Forward(x, bias, residual ? res : default, actual, pool);
-                    string what = $"{layout} d={density} {g} res={residual}";
+                    string what = $"{layout} d={density} {g} res={residual} {conv.Describe()}";
                     for (int i = 0; i < want.Length; i++) Near(want[i], actual[i], g.GroupColRows * 0.5, what + $" [{i}]");
                 }
             }

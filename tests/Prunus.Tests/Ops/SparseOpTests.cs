@@ -86,7 +86,7 @@ public class SparseOpTests
             .Attr("group", 2L).Attr("strides", stride, stride).Attr("pads", 1L, 1L, 1L, 1L);
         string kernel = RunBoth(c.Graph(), new() { ["in0"] = c.Inputs[0].Value });
         Assert.StartsWith("sparse-csr", kernel);
-        Assert.Contains(stride == 1 ? "shift" : "im2col", kernel);
+        Assert.Matches(stride == 1 ? "shift|rows" : "im2col", kernel);
     }
 
     [Fact]

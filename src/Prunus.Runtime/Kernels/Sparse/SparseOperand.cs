@@ -110,6 +110,17 @@ internal sealed unsafe class SparseOperand
         GC.KeepAlive(this);
     }
 
+    /// <summary>
+    /// CSR only: Y rows of units [u0, u1) as planes of <paramref name="oh"/> rows of <paramref name="ow"/> outputs, each
+    /// output row reading X <paramref name="xs"/> further on than the one above (<see cref="SparseTiles.CsrRows"/>).
+    /// </summary>
+    public void RunRows(in SpmmArgs a, int u0, int u1, int oh, int ow, int xs)
+    {
+        if (Layout != SparseLayout.Csr) throw new InvalidOperationException("row tiles need the CSR layout");
+        SparseTiles.CsrRows(a, Start, Off, Val, u0, u1, 0, oh, ow, xs);
+        GC.KeepAlive(this);
+    }
+
     /// <summary>The scalar reference of <see cref="Run"/>.</summary>
     public void RunReference(in SpmmArgs a, int u0, int u1, int l0, int l1)
     {

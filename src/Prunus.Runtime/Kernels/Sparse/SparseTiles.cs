@@ -57,25 +57,11 @@ internal static unsafe class SparseTiles
         {
             int z0 = start[r], n = start[r + 1] - z0;
             var t = new Tile(a, r, l0);
-            if (full > 0) Wide<R12>(off + z0, val + z0, n, x, t, full, w);
+            if (full > 0) Wide<R12, Contiguous>(off + z0, val + z0, n, x, default, t, full, w);
             if (rest == 0) continue;
             t = t.Skip(full * chunk);
             float* xr = x + full * chunk;
-            switch (restVectors)
-            {
-                case 12: Wide<R12>(off + z0, val + z0, n, xr, t, 1, last); break;
-                case 11: Wide<R11>(off + z0, val + z0, n, xr, t, 1, last); break;
-                case 10: Wide<R10>(off + z0, val + z0, n, xr, t, 1, last); break;
-                case 9: Wide<R9>(off + z0, val + z0, n, xr, t, 1, last); break;
-                case 8: Wide<R8>(off + z0, val + z0, n, xr, t, 1, last); break;
-                case 7: Wide<R7>(off + z0, val + z0, n, xr, t, 1, last); break;
-                case 6: Wide<R6>(off + z0, val + z0, n, xr, t, 1, last); break;
-                case 5: Wide<R5>(off + z0, val + z0, n, xr, t, 1, last); break;
-                case 4: Narrow<R4>(off + z0, val + z0, n, xr, t, last); break;
-                case 3: Narrow<R3>(off + z0, val + z0, n, xr, t, last); break;
-                case 2: Narrow<R2>(off + z0, val + z0, n, xr, t, last); break;
-                default: Narrow<R1>(off + z0, val + z0, n, xr, t, last); break;
-            }
+            Tail(restVectors, off + z0, val + z0, n, xr, default(Contiguous), t, last);
         }
     }
 
@@ -106,6 +92,79 @@ internal static unsafe class SparseTiles
         }
     }
 
+    /// <summary>
+    /// Output rows [oh0, oh1) (OW wide) of rows [r0, r1) where the vectors of a tile are output rows rather than
+    /// consecutive elements: vector v of the tile at column ow0 reads X at the nonzero's offset plus
+    /// (oh0 + v) * <paramref name="xs"/> + ow0 and is stored OW further on than vector v - 1. This reads a convolution's
+    /// input rows in place (xs is the input row length), with no lowered copy. A row's last column chunk may hold fewer
+    /// than a vector of outputs; its loads still read a whole vector, up to a vector past the row (callers keep slack).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void CsrRows(in SpmmArgs a, int* start, int* off, float* val, int r0, int r1, int oh0, int oh1, int ow, int xs)
+    {
+        int w = W;
+        for (int r = r0; r < r1; r++)
+        {
+            int z0 = start[r], n = start[r + 1] - z0;
+            for (int h = oh0; h < oh1; h += MaxVectors)
+            {
+                int rows = Math.Min(MaxVectors, oh1 - h);
+                for (int c = 0; c < ow; c += w)
+                {
+                    var t = new Tile(a, r, h * ow + c, ow);
+                    float* x = a.X + (nint)h * xs + c;
+                    int last = Math.Min(w, ow - c);
+                    Tail(rows, off + z0, val + z0, n, x, new Strided(xs), t, last);
+                }
+            }
+        }
+    }
+
+    /// <summary>One tile of 1 to 12 vectors (<paramref name="vectors"/>), the last holding <paramref name="last"/> elements.</summary>
+    private static void Tail<TS>(int vectors, int* off, float* val, int n, float* x, TS s, Tile t, int last) where TS : struct, IStep
+    {
+        switch (vectors)
+        {
+            case 12: Wide<R12, TS>(off, val, n, x, s, t, 1, last); break;
+            case 11: Wide<R11, TS>(off, val, n, x, s, t, 1, last); break;
+            case 10: Wide<R10, TS>(off, val, n, x, s, t, 1, last); break;
+            case 9: Wide<R9, TS>(off, val, n, x, s, t, 1, last); break;
+            case 8: Wide<R8, TS>(off, val, n, x, s, t, 1, last); break;
+            case 7: Wide<R7, TS>(off, val, n, x, s, t, 1, last); break;
+            case 6: Wide<R6, TS>(off, val, n, x, s, t, 1, last); break;
+            case 5: Wide<R5, TS>(off, val, n, x, s, t, 1, last); break;
+            case 4: Narrow<R4, TS>(off, val, n, x, s, t, last); break;
+            case 3: Narrow<R3, TS>(off, val, n, x, s, t, last); break;
+            case 2: Narrow<R2, TS>(off, val, n, x, s, t, last); break;
+            default: Narrow<R1, TS>(off, val, n, x, s, t, last); break;
+        }
+    }
+
+    /// <summary>Where vector k of a tile is read relative to its first: consecutive vectors, or rows a stride apart.</summary>
+    /// <summary>
+    /// Also how many elements of vector k a tile stores when the tile's last column chunk holds <c>end</c>: only the
+    /// last of consecutive vectors is partial, every one of a tile of rows is.
+    /// </summary>
+    private interface IStep
+    {
+        nint At(int k);
+        int Count(bool lastVector, int end);
+    }
+
+    /// <summary>Consecutive vectors: a constant the JIT folds into each load's address.</summary>
+    private readonly struct Contiguous : IStep
+    {
+        public nint At(int k) => k * W;
+        public int Count(bool lastVector, int end) => lastVector ? end : W;
+    }
+
+    /// <summary>Vectors that are rows a stride apart.</summary>
+    private readonly struct Strided(nint stride) : IStep
+    {
+        public nint At(int k) => k * stride;
+        public int Count(bool lastVector, int end) => end;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Fma(Vector<float> v, float* p, Vector<float> acc) => Vector.MultiplyAddEstimate(v, Vector.Load(p), acc);
 
@@ -114,7 +173,8 @@ internal static unsafe class SparseTiles
     /// single pass over the nonzeros. The last vector of the last tile holds <paramref name="last"/> elements.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Wide<TV>(int* off, float* val, int n, float* x, Tile t, int chunks, int last) where TV : struct, IRows
+    private static void Wide<TV, TS>(int* off, float* val, int n, float* x, TS s, Tile t, int chunks, int last)
+        where TV : struct, IRows where TS : struct, IStep
     {
         int w = W;
         for (int c = 0; c < chunks; c++, x += TV.Value * w, t = t.Skip(TV.Value * w))
@@ -126,38 +186,39 @@ internal static unsafe class SparseTiles
                 float* p = x + off[z];
                 var v = new Vector<float>(val[z]);
                 a0 = Fma(v, p, a0);
-                a1 = Fma(v, p + w, a1);
-                a2 = Fma(v, p + 2 * w, a2);
-                a3 = Fma(v, p + 3 * w, a3);
-                a4 = Fma(v, p + 4 * w, a4);
-                if (TV.Value > 5) a5 = Fma(v, p + 5 * w, a5);
-                if (TV.Value > 6) a6 = Fma(v, p + 6 * w, a6);
-                if (TV.Value > 7) a7 = Fma(v, p + 7 * w, a7);
-                if (TV.Value > 8) a8 = Fma(v, p + 8 * w, a8);
-                if (TV.Value > 9) a9 = Fma(v, p + 9 * w, a9);
-                if (TV.Value > 10) a10 = Fma(v, p + 10 * w, a10);
-                if (TV.Value > 11) a11 = Fma(v, p + 11 * w, a11);
+                a1 = Fma(v, p + s.At(1), a1);
+                a2 = Fma(v, p + s.At(2), a2);
+                a3 = Fma(v, p + s.At(3), a3);
+                a4 = Fma(v, p + s.At(4), a4);
+                if (TV.Value > 5) a5 = Fma(v, p + s.At(5), a5);
+                if (TV.Value > 6) a6 = Fma(v, p + s.At(6), a6);
+                if (TV.Value > 7) a7 = Fma(v, p + s.At(7), a7);
+                if (TV.Value > 8) a8 = Fma(v, p + s.At(8), a8);
+                if (TV.Value > 9) a9 = Fma(v, p + s.At(9), a9);
+                if (TV.Value > 10) a10 = Fma(v, p + s.At(10), a10);
+                if (TV.Value > 11) a11 = Fma(v, p + s.At(11), a11);
             }
             int end = c == chunks - 1 ? last : w;
             var bias = new Vector<float>(t.Bias);
-            t.Put(0, a0, bias, TV.Value == 1 ? end : w);
-            t.Put(1, a1, bias, TV.Value == 2 ? end : w);
-            t.Put(2, a2, bias, TV.Value == 3 ? end : w);
-            t.Put(3, a3, bias, TV.Value == 4 ? end : w);
-            t.Put(4, a4, bias, TV.Value == 5 ? end : w);
-            if (TV.Value > 5) t.Put(5, a5, bias, TV.Value == 6 ? end : w);
-            if (TV.Value > 6) t.Put(6, a6, bias, TV.Value == 7 ? end : w);
-            if (TV.Value > 7) t.Put(7, a7, bias, TV.Value == 8 ? end : w);
-            if (TV.Value > 8) t.Put(8, a8, bias, TV.Value == 9 ? end : w);
-            if (TV.Value > 9) t.Put(9, a9, bias, TV.Value == 10 ? end : w);
-            if (TV.Value > 10) t.Put(10, a10, bias, TV.Value == 11 ? end : w);
-            if (TV.Value > 11) t.Put(11, a11, bias, end);
+            t.Put(0, a0, bias, s.Count(TV.Value == 1, end));
+            t.Put(1, a1, bias, s.Count(TV.Value == 2, end));
+            t.Put(2, a2, bias, s.Count(TV.Value == 3, end));
+            t.Put(3, a3, bias, s.Count(TV.Value == 4, end));
+            t.Put(4, a4, bias, s.Count(TV.Value == 5, end));
+            if (TV.Value > 5) t.Put(5, a5, bias, s.Count(TV.Value == 6, end));
+            if (TV.Value > 6) t.Put(6, a6, bias, s.Count(TV.Value == 7, end));
+            if (TV.Value > 7) t.Put(7, a7, bias, s.Count(TV.Value == 8, end));
+            if (TV.Value > 8) t.Put(8, a8, bias, s.Count(TV.Value == 9, end));
+            if (TV.Value > 9) t.Put(9, a9, bias, s.Count(TV.Value == 10, end));
+            if (TV.Value > 10) t.Put(10, a10, bias, s.Count(TV.Value == 11, end));
+            if (TV.Value > 11) t.Put(11, a11, bias, s.Count(true, end));
         }
     }
 
     /// <summary>1 to 4 vectors: even and odd nonzeros go to separate accumulators, summed at the end.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Narrow<TV>(int* off, float* val, int n, float* x, Tile t, int last) where TV : struct, IRows
+    private static void Narrow<TV, TS>(int* off, float* val, int n, float* x, TS s, Tile t, int last)
+        where TV : struct, IRows where TS : struct, IStep
     {
         int w = W;
         Vector<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -171,24 +232,24 @@ internal static unsafe class SparseTiles
             var u = new Vector<float>(val[z + 1]);
             a0 = Fma(v, p, a0);
             b0 = Fma(u, q, b0);
-            if (TV.Value > 1) { a1 = Fma(v, p + w, a1); b1 = Fma(u, q + w, b1); }
-            if (TV.Value > 2) { a2 = Fma(v, p + 2 * w, a2); b2 = Fma(u, q + 2 * w, b2); }
-            if (TV.Value > 3) { a3 = Fma(v, p + 3 * w, a3); b3 = Fma(u, q + 3 * w, b3); }
+            if (TV.Value > 1) { a1 = Fma(v, p + s.At(1), a1); b1 = Fma(u, q + s.At(1), b1); }
+            if (TV.Value > 2) { a2 = Fma(v, p + s.At(2), a2); b2 = Fma(u, q + s.At(2), b2); }
+            if (TV.Value > 3) { a3 = Fma(v, p + s.At(3), a3); b3 = Fma(u, q + s.At(3), b3); }
         }
         if (z < n)
         {
             float* p = x + off[z];
             var v = new Vector<float>(val[z]);
             a0 = Fma(v, p, a0);
-            if (TV.Value > 1) a1 = Fma(v, p + w, a1);
-            if (TV.Value > 2) a2 = Fma(v, p + 2 * w, a2);
-            if (TV.Value > 3) a3 = Fma(v, p + 3 * w, a3);
+            if (TV.Value > 1) a1 = Fma(v, p + s.At(1), a1);
+            if (TV.Value > 2) a2 = Fma(v, p + s.At(2), a2);
+            if (TV.Value > 3) a3 = Fma(v, p + s.At(3), a3);
         }
         var bias = new Vector<float>(t.Bias);
-        t.Put(0, a0 + b0, bias, TV.Value == 1 ? last : w);
-        if (TV.Value > 1) t.Put(1, a1 + b1, bias, TV.Value == 2 ? last : w);
-        if (TV.Value > 2) t.Put(2, a2 + b2, bias, TV.Value == 3 ? last : w);
-        if (TV.Value > 3) t.Put(3, a3 + b3, bias, TV.Value == 4 ? last : w);
+        t.Put(0, a0 + b0, bias, s.Count(TV.Value == 1, last));
+        if (TV.Value > 1) t.Put(1, a1 + b1, bias, s.Count(TV.Value == 2, last));
+        if (TV.Value > 2) t.Put(2, a2 + b2, bias, s.Count(TV.Value == 3, last));
+        if (TV.Value > 3) t.Put(3, a3 + b3, bias, s.Count(TV.Value == 4, last));
     }
 
     /// <summary>Four rows by 1 to 3 vectors, <paramref name="chunks"/> tiles; <paramref name="live"/> rows are stored (the block may overhang the matrix).</summary>
@@ -246,43 +307,48 @@ internal static unsafe class SparseTiles
     internal readonly struct Tile
     {
         private readonly float* _y, _res, _rowBias;
-        private readonly nint _ldy, _ldres;
+        private readonly nint _ldy, _ldres, _vs;
         private readonly bool _relu;
 
-        public Tile(in SpmmArgs a, int r, int l0)
+        /// <summary>Row r from column l0, its vectors consecutive.</summary>
+        public Tile(in SpmmArgs a, int r, int l0) : this(a, r, l0, W) { }
+
+        /// <summary>Row r from column l0, vector k stored <paramref name="vectorStride"/> * k further on.</summary>
+        public Tile(in SpmmArgs a, int r, int l0, int vectorStride)
         {
             _y = a.Y + r * a.Ldy + l0;
             _res = a.Residual == null ? null : a.Residual + r * a.LdRes + l0;
             _rowBias = a.RowBias == null ? null : a.RowBias + r;
             _ldy = a.Ldy;
             _ldres = a.LdRes;
+            _vs = vectorStride;
             _relu = a.Relu;
         }
 
-        private Tile(float* y, float* res, float* rowBias, nint ldy, nint ldres, bool relu)
+        private Tile(float* y, float* res, float* rowBias, nint ldy, nint ldres, nint vs, bool relu)
         {
-            _y = y; _res = res; _rowBias = rowBias; _ldy = ldy; _ldres = ldres; _relu = relu;
+            _y = y; _res = res; _rowBias = rowBias; _ldy = ldy; _ldres = ldres; _vs = vs; _relu = relu;
         }
 
         /// <summary>This row's bias (0 without one).</summary>
         public float Bias => _rowBias == null ? 0 : *_rowBias;
 
         /// <summary>The same row, <paramref name="columns"/> further along.</summary>
-        public Tile Skip(int columns) => new(_y + columns, _res == null ? null : _res + columns, _rowBias, _ldy, _ldres, _relu);
+        public Tile Skip(int columns) => new(_y + columns, _res == null ? null : _res + columns, _rowBias, _ldy, _ldres, _vs, _relu);
 
         /// <summary>The row <paramref name="rows"/> below, same columns.</summary>
-        public Tile Down(int rows) => new(_y + rows * _ldy, _res == null ? null : _res + rows * _ldres, _rowBias == null ? null : _rowBias + rows, _ldy, _ldres, _relu);
+        public Tile Down(int rows) => new(_y + rows * _ldy, _res == null ? null : _res + rows * _ldres, _rowBias == null ? null : _rowBias + rows, _ldy, _ldres, _vs, _relu);
 
         /// <summary>Stores vector <paramref name="i"/>: its first <paramref name="count"/> elements (all when a whole vector).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Put(int i, Vector<float> acc, Vector<float> bias, int count)
         {
             int w = W;
-            float* y = _y + i * w;
+            float* y = _y + i * _vs;
             var s = acc + bias;
             if (count == w)
             {
-                if (_res != null) s += Vector.Load(_res + i * w);
+                if (_res != null) s += Vector.Load(_res + i * _vs);
                 if (_relu) s = Vector.ConditionalSelect(Vector.GreaterThan(s, Vector<float>.Zero), s, Vector<float>.Zero);
                 s.Store(y);
                 return;
@@ -290,7 +356,7 @@ internal static unsafe class SparseTiles
             for (int l = 0; l < count; l++)
             {
                 float v = s[l];
-                if (_res != null) v += _res[i * w + l];
+                if (_res != null) v += _res[i * _vs + l];
                 y[l] = _relu ? (v > 0 ? v : 0) : v;
             }
         }
