@@ -35,23 +35,42 @@ public static class ConvTiming
     public static int Run(string[] args)
     {
         int repeats = 21;
+        var custom = new List<int[]>();
+        int[] batches = [1, 64];
+        bool inferenceOnly = false;
+        int[] directB = [GemmJob<GemmKernel256>.DirectBRows];
         for (int i = 0; i < args.Length; i++)
             if (args[i] == "--repeats") repeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            else if (args[i] == "--batch") batches = args[++i].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            else if (args[i] == "--inference") inferenceOnly = true;
+            // Row blocks up to this tall read the lowered columns in place; several values are timed alternately.
+            else if (args[i] == "--directb") directB = args[++i].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            // C,H,K,kernel[,stride,pad,groups]: a convolution of this shape instead of the built-in list.
+            else if (args[i] == "--shape") custom.Add(args[++i].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray());
         // Not disposed: the process ends right after, and a one-thread pool has no workers to release.
         var one = new WorkerPool(1);
         var two = new WorkerPool(2);
-        foreach (int batch in new[] { 1, 64 })
-            foreach (var layer in Layers(batch))
+        foreach (int batch in batches)
+            foreach (var layer in custom.Count == 0 ? Layers(batch) : custom.Select(d => Custom(batch, d)))
                 foreach (var pool in new[] { one, two })
-                {
-                    var (infer, train, algo) = Measure(layer, pool, repeats);
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{layer.Name,-30} N={batch,-3} t={pool.Threads} {algo,-24} inference {infer.Median,8:F1} (min {infer.Min,8:F1}) us  train {train.Median,8:F1} (min {train.Min,8:F1}) us"));
-                }
+                    foreach (int d in directB)
+                    {
+                        GemmJob<GemmKernel256>.DirectBRows = d;
+                        var (infer, train, algo) = Measure(layer, pool, repeats, inferenceOnly);
+                        string variant = directB.Length > 1 ? $" directB={d}" : "";
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"{layer.Name,-30} N={batch,-3} t={pool.Threads}{variant} {algo,-24} inference {infer.Median,8:F1} (min {infer.Min,8:F1}) us  train {train.Median,8:F1} (min {train.Min,8:F1}) us"));
+                    }
         return 0;
     }
 
-    private static ((double Median, double Min) Inference, (double Median, double Min) Train, string Algorithm) Measure(Layer layer, WorkerPool pool, int repeats)
+    private static Layer Custom(int n, int[] d)
+    {
+        int stride = d.Length > 4 ? d[4] : 1, pad = d.Length > 5 ? d[5] : 0, groups = d.Length > 6 ? d[6] : 1;
+        return new($"{d[0]}x{d[1]}x{d[1]}->{d[2]}@{d[3]}x{d[3]}/s{stride}p{pad}g{groups}", Conv(n, d[0], d[1], d[2], d[3], stride, pad, groups), false, true);
+    }
+
+    private static ((double Median, double Min) Inference, (double Median, double Min) Train, string Algorithm) Measure(Layer layer, WorkerPool pool, int repeats, bool inferenceOnly)
     {
         var g = layer.G;
         var rng = new Random(1);
@@ -74,6 +93,7 @@ public static class ConvTiming
         var infer = new Convolution(g, training: false);
         var train = new Convolution(g, training: true);
         var tInfer = Median(repeats, () => infer.Forward(x, w, b, y, false, pool));
+        if (inferenceOnly) return (tInfer, (0, 0), infer.Describe());
         var tTrain = Median(repeats, () =>
         {
             train.Forward(x, w, b, y, false, pool);
