@@ -32,6 +32,8 @@ public static class ConvTiming
         new("pw 32->64 56x56", Conv(n, 32, 56, 64, 1), false, true),
     ];
 
+    private static bool directDense;
+
     public static int Run(string[] args)
     {
         int repeats = 21;
@@ -43,6 +45,8 @@ public static class ConvTiming
             if (args[i] == "--repeats") repeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
             else if (args[i] == "--batch") batches = args[++i].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
             else if (args[i] == "--inference") inferenceOnly = true;
+            // With --inference: also the direct kernel on the same dense weight (reported in the train columns).
+            else if (args[i] == "--direct") { inferenceOnly = true; directDense = true; }
             // Row blocks up to this tall read the lowered columns in place; several values are timed alternately.
             else if (args[i] == "--directb") directB = args[++i].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
             // C,H,K,kernel[,stride,pad,groups]: a convolution of this shape instead of the built-in list.
@@ -93,6 +97,13 @@ public static class ConvTiming
         var infer = new Convolution(g, training: false);
         var train = new Convolution(g, training: true);
         var tInfer = Median(repeats, () => infer.Forward(x, w, b, y, false, pool));
+        if (inferenceOnly && directDense && SparseConvolution.Supports(g))
+        {
+            // The same dense weight on the direct (tap-list) kernel, for the plan-time choice between the two.
+            var direct = SparseSelection.ForConvolution(g, w) ?? new SparseConvolution(g, w, SparseLayout.Csr);
+            var tDirect = Median(repeats, () => direct.Forward(x, b, default, y, pool));
+            return (tInfer, tDirect, infer.Describe() + " | " + direct.Describe());
+        }
         if (inferenceOnly) return (tInfer, (0, 0), infer.Describe());
         var tTrain = Median(repeats, () =>
         {

@@ -89,6 +89,26 @@ public class SparseOpTests
         Assert.Matches(stride == 1 ? "shift|rows" : "im2col", kernel);
     }
 
+    /// <summary>
+    /// Dense weights of stride-1 convolutions with kernels above 1x1 run on the direct kernel (it beat im2col and the
+    /// GEMM at these sizes); strided ones, 1x1 ones and images too large for the cache keep the GEMM.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 3, 1, 8, "direct(dense, 4-row blocks")]
+    [InlineData(3, 3, 1, 8, "direct(dense, 4-row blocks")]
+    [InlineData(2, 3, 2, 8, "im2col")]
+    [InlineData(2, 1, 1, 8, "im2col")]
+    [InlineData(1, 3, 1, 96, "im2col")]
+    public void Dense_stride_1_conv_runs_direct_when_its_image_is_small(int batch, int kernel, int stride, int channels, string expected)
+    {
+        int size = channels > 64 ? 30 : 10;
+        var c = new OpCase("Conv").Input(TensorAssert.Random(1, -1, 1, batch, channels, size, size))
+            .Const(TensorAssert.Random(2, -1, 1, 8, channels, kernel, kernel)).Const(TensorAssert.Random(3, -1, 1, 8))
+            .Attr("strides", stride, stride).Attr("pads", kernel / 2, kernel / 2, kernel / 2, kernel / 2);
+        string actual = RunBoth(c.Graph(), new() { ["in0"] = c.Inputs[0].Value });
+        Assert.StartsWith(expected, actual.Replace("(chunk", "", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Two_of_four_weights_are_named_n_of_m()
     {
