@@ -186,6 +186,10 @@ public unsafe class SparseKernelTests
             Geometry(2, 6, 12, 20, 10, 5, 5, 1, 0, 1, 1),
             Geometry(1, 8, 20, 19, 8, 3, 3, 1, 1, 1, 1),
             Geometry(1, 3, 10, 12, 4, 3, 5, 1, 0, 1, 1),
+            Geometry(2, 4, 28, 28, 6, 3, 3, 2, 1, 1, 1),
+            Geometry(1, 5, 21, 35, 9, 3, 3, 2, 1, 1, 1),
+            Geometry(1, 4, 31, 33, 6, 5, 5, 3, 2, 1, 2),
+            Geometry(1, 6, 19, 17, 7, 3, 3, 2, 0, 2, 1),
         ];
         foreach (var g in shapes)
         {
@@ -205,8 +209,7 @@ public unsafe class SparseKernelTests
                 foreach (bool rowsAllowed in new[] { false, true })
                 {
                     var conv = new SparseConvolution(g, SparseConvolution.RowsOf(g, w), layout, rowsAllowed) { Activation = act };
-                    bool rowsApply = rowsAllowed && layout == SparseLayout.Csr && g.StrideH == 1 && g.StrideW == 1 && g.OW >= System.Numerics.Vector<float>.Count && SparseConvolution.RowsPay(g);
-                    Assert.Equal(rowsApply, conv.Lowering == SparseLowering.Rows);
+                    Assert.Equal(SparseConvolution.ChooseLowering(g, rowsAllowed), conv.Lowering);
                     var actual = new float[want.Length];
                     conv.Forward(x, bias, residual ? res : default, actual, pool);
                     string what = $"{layout} d={density} {g} res={residual} {conv.Describe()}";
@@ -288,11 +291,14 @@ public unsafe class SparseKernelTests
         // Batch 64 at 10%: CSR (the blocks' fill costs real multiply-adds there); at 50%: dense.
         Assert.Equal(SparseLayout.Csr, SparseSelection.ForLinear(64, 784, 300, SparseMatrix(4, 300, 784, 0.1), true, 1, false)!.Layout);
         Assert.Null(SparseSelection.ForLinear(64, 784, 300, SparseMatrix(5, 300, 784, 0.5), true, 1, false));
-        // Stride-1 5x5 convolutions: sparse up to high densities; strided ones only when quite sparse.
+        // Stride-1 5x5 convolutions, and strided ones whose output rows hold a vector (read from the stride phases):
+        // sparse up to high densities; strided ones on im2col (narrower outputs) only when quite sparse.
         var g = Geometry(1, 20, 12, 12, 50, 5, 5, 1, 0, 1, 1);
         Assert.NotNull(SparseSelection.ForConvolution(g, SparseMatrix(6, 50, 500, 0.8)));
-        var strided = Geometry(1, 32, 16, 16, 64, 3, 3, 2, 1, 1, 1);
+        var phases = Geometry(1, 32, 16, 16, 64, 3, 3, 2, 1, 1, 1);
+        Assert.Equal(SparseLowering.Rows, SparseSelection.ForConvolution(phases, SparseMatrix(7, 64, 288, 0.6))!.Lowering);
+        var strided = Geometry(1, 32, 12, 12, 64, 3, 3, 2, 1, 1, 1);
         Assert.Null(SparseSelection.ForConvolution(strided, SparseMatrix(7, 64, 288, 0.6)));
-        Assert.NotNull(SparseSelection.ForConvolution(strided, SparseMatrix(8, 64, 288, 0.1)));
+        Assert.Equal(SparseLowering.Im2Col, SparseSelection.ForConvolution(strided, SparseMatrix(8, 64, 288, 0.1))!.Lowering);
     }
 }

@@ -15,9 +15,10 @@ public enum SparseLowering
     /// <summary>Other strides: the image's im2col columns [C*KH*KW, OH*OW].</summary>
     Im2Col,
     /// <summary>
-    /// Stride 1, output rows at least a vector wide, CSR: nothing is lowered. A tile is up to twelve output rows at
-    /// one column offset, and tap (c, i, j) reads input rows in place (a padded copy of the image when the
-    /// convolution pads or its rows end in a partial vector, whose loads run past the row).
+    /// Output rows at least a vector wide: a tile is output rows at one column offset (up to twelve, or three of four
+    /// output channels in the block layout), and tap (c, i, j) reads input rows where they are (stride 1, no padding,
+    /// whole vectors per row: nothing is lowered), else from a padded copy of the image, split into its stride phases
+    /// when the stride is above 1 (so that every tap is again a contiguous run of each output row).
     /// </summary>
     Rows,
 }
@@ -36,7 +37,7 @@ public sealed unsafe class SparseConvolution : IParallelWork
 
     private readonly ConvGeometry _g;
     private readonly SparseOperand _s;
-    private readonly int _hs, _hp, _wp;
+    private readonly int _hs, _hp, _wp, _hph, _wph;
     private readonly long _lowered;
     /// <summary>Rows lowering reading x itself (no padding, whole vectors per output row).</summary>
     private readonly bool _inPlace;
@@ -92,29 +93,42 @@ public sealed unsafe class SparseConvolution : IParallelWork
         Matrix = rows;
         Layout = layout;
         Pattern = SparsePattern.Analyze(rows);
-        bool stride1 = g.StrideH == 1 && g.StrideW == 1;
-        Lowering = !stride1 ? SparseLowering.Im2Col
-            : rowsAllowed && layout == SparseLayout.Csr && g.OW >= Vector<float>.Count && RowsPay(g) ? SparseLowering.Rows
-            : SparseLowering.Shift;
+        Lowering = ChooseLowering(g, rowsAllowed);
+        int sh = g.StrideH, sw = g.StrideW;
         _hs = g.OH + (g.KH - 1) * g.DilationH;
         _hp = g.H + g.PadTop + g.PadBottom;
         _wp = g.W + g.PadLeft + g.PadRight;
-        _inPlace = Lowering == SparseLowering.Rows && _hp == g.H && _wp == g.W && g.OW % Vector<float>.Count == 0;
+        // Phase images (one per stride offset): rows of phase (a, b) are padded rows a, a + sh, ..., columns likewise.
+        _hph = (_hp + sh - 1) / sh;
+        _wph = (_wp + sw - 1) / sw;
+        _inPlace = Lowering == SparseLowering.Rows && sh == 1 && sw == 1 && _hp == g.H && _wp == g.W && g.OW % Vector<float>.Count == 0;
         int p = g.OutPlane, taps = g.Taps, kw = g.KW, kh = g.KH, hs = _hs, c = g.C, ow = g.OW, dh = g.DilationH, dw = g.DilationW;
-        int hp = _hp, wp = _wp;
+        int hph = _hph, wph = _wph;
         _lowered = Lowering switch
         {
             SparseLowering.Shift => (long)kw * c * hs * ow,
-            SparseLowering.Rows => _inPlace ? 0 : (long)c * hp * wp,
+            SparseLowering.Rows => _inPlace ? 0 : (long)c * sh * sw * hph * wph,
             _ => (long)g.ColRows * p,
         };
         if (_lowered + Vector<float>.Count > int.MaxValue) throw new ArgumentException($"the lowered image of {g} is too large");
         _s = SparseOperand.Create(rows, layout, Lowering switch
         {
             SparseLowering.Shift => d => ((d % kw * c + d / taps) * hs + d / kw % kh * dh) * ow,
-            SparseLowering.Rows => d => (d / taps * hp + d / kw % kh * dh) * wp + d % kw * dw,
+            SparseLowering.Rows => d =>
+            {
+                int i = d / kw % kh * dh, j = d % kw * dw;
+                return (((d / taps * sh + i % sh) * sw + j % sw) * hph + i / sh) * wph + j / sw;
+            },
             _ => d => d * p,
         });
+    }
+
+    /// <summary>How <paramref name="g"/> is lowered: by rows where output rows hold a vector and rows pay, else shifted copies (stride 1) or im2col.</summary>
+    internal static SparseLowering ChooseLowering(ConvGeometry g, bool rowsAllowed = true)
+    {
+        bool stride1 = g.StrideH == 1 && g.StrideW == 1;
+        if (rowsAllowed && g.OW >= Vector<float>.Count && (!stride1 || RowsPay(g))) return SparseLowering.Rows;
+        return stride1 ? SparseLowering.Shift : SparseLowering.Im2Col;
     }
 
     /// <summary>
@@ -235,7 +249,7 @@ public sealed unsafe class SparseConvolution : IParallelWork
             LdRes = p,
             Relu = Activation.IsRelu,
         };
-        if (Lowering == SparseLowering.Rows) _s.RunRows(args, u0, u1, g.OH, g.OW, _wp);
+        if (Lowering == SparseLowering.Rows) _s.RunRows(args, u0, u1, g.OH, g.OW, _wph);
         else _s.Run(args, u0, u1, 0, p);
         if (!Activation.IsNone && !Activation.IsRelu)
         {
@@ -294,26 +308,52 @@ public sealed unsafe class SparseConvolution : IParallelWork
     }
 
     /// <summary>
-    /// The image zero-padded to [C, Hp, Wp], then a vector of zeros: the slack that the loads of a partial last vector
-    /// of a row read past the image (into lanes that are not stored).
+    /// The image zero-padded to [C, Hp, Wp] and, for strides above 1, split into its phase images [C, SH, SW, Hp/SH,
+    /// Wp/SW] (phase (a, b) holds padded rows a, a + SH, ... and columns b, b + SW, ...: a strided convolution becomes a
+    /// stride-1 one over them); then a vector of zeros, the slack that the loads of a partial last vector of a row
+    /// read past the image (into lanes that are not stored).
     /// </summary>
     private void Pad(float* x, float* dst)
     {
         var g = _g;
-        int hp = _hp, wp = _wp, width = g.W;
-        for (int c = 0; c < g.C; c++)
-        {
-            float* src = x + (nint)c * g.InPlane;
-            float* plane = dst + (nint)c * hp * wp;
-            Zero(plane, g.PadTop * wp);
-            float* row = plane + (nint)g.PadTop * wp;
-            for (int h = 0; h < g.H; h++, src += width, row += wp)
+        int hp = _hp, wp = _wp, width = g.W, sh = g.StrideH, sw = g.StrideW;
+        if (sh == 1 && sw == 1)
+            for (int c = 0; c < g.C; c++)
             {
-                Zero(row, g.PadLeft);
-                Copy(src, row + g.PadLeft, width);
-                Zero(row + g.PadLeft + width, g.PadRight);
+                float* src = x + (nint)c * g.InPlane;
+                float* plane = dst + (nint)c * hp * wp;
+                Zero(plane, g.PadTop * wp);
+                float* row = plane + (nint)g.PadTop * wp;
+                for (int h = 0; h < g.H; h++, src += width, row += wp)
+                {
+                    Zero(row, g.PadLeft);
+                    Copy(src, row + g.PadLeft, width);
+                    Zero(row + g.PadLeft + width, g.PadRight);
+                }
+                Zero(row, g.PadBottom * wp);
             }
-            Zero(row, g.PadBottom * wp);
+        else
+        {
+            int hph = _hph, wph = _wph;
+            float* o = dst;
+            for (int c = 0; c < g.C; c++)
+                for (int a = 0; a < sh; a++)
+                    for (int b = 0; b < sw; b++)
+                        for (int u = 0; u < hph; u++, o += wph)
+                        {
+                            int ir = u * sh + a - g.PadTop;
+                            if (ir < 0 || ir >= g.H)
+                            {
+                                Zero(o, wph);
+                                continue;
+                            }
+                            float* src = x + (nint)c * g.InPlane + (nint)ir * width;
+                            for (int v = 0; v < wph; v++)
+                            {
+                                int ic = v * sw + b - g.PadLeft;
+                                o[v] = (uint)ic < (uint)width ? src[ic] : 0;
+                            }
+                        }
         }
         Zero(dst + _lowered, Vector<float>.Count);
     }

@@ -111,13 +111,13 @@ internal sealed unsafe class SparseOperand
     }
 
     /// <summary>
-    /// CSR only: Y rows of units [u0, u1) as planes of <paramref name="oh"/> rows of <paramref name="ow"/> outputs, each
-    /// output row reading X <paramref name="xs"/> further on than the one above (<see cref="SparseTiles.CsrRows"/>).
+    /// Y rows of units [u0, u1) as planes of <paramref name="oh"/> rows of <paramref name="ow"/> outputs, each
+    /// output row reading X <paramref name="xs"/> further on than the one above (<see cref="SparseTiles.CsrRows"/>, <see cref="SparseTiles.Block4Rows"/>).
     /// </summary>
     public void RunRows(in SpmmArgs a, int u0, int u1, int oh, int ow, int xs)
     {
-        if (Layout != SparseLayout.Csr) throw new InvalidOperationException("row tiles need the CSR layout");
-        SparseTiles.CsrRows(a, Start, Off, Val, u0, u1, 0, oh, ow, xs);
+        if (Layout == SparseLayout.Block4) SparseTiles.Block4Rows(a, Start, Off, Val, Rows, u0, u1, oh, ow, xs);
+        else SparseTiles.CsrRows(a, Start, Off, Val, u0, u1, 0, oh, ow, xs);
         GC.KeepAlive(this);
     }
 

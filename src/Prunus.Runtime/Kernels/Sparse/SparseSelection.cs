@@ -83,8 +83,8 @@ public static class SparseSelection
         if (!Enabled || !SparseConvolution.Supports(g) || !HasZeros(w) && !DirectForDense(g)) return null;
         var rows = SparseConvolution.RowsOf(g, w);
         var layout = Layout(rows, g.GroupColRows >= ConvBlockTaps ? ConvBlockCost : ConvShortBlockCost, out double cost);
-        double crossover = g.StrideH != 1 || g.StrideW != 1 ? ConvIm2ColCrossover
-            : g.KH * g.KW == 1 ? ConvPointwiseCrossover : ConvShiftCrossover;
+        double crossover = g.KH * g.KW == 1 ? ConvPointwiseCrossover
+            : SparseConvolution.ChooseLowering(g) == SparseLowering.Im2Col ? ConvIm2ColCrossover : ConvShiftCrossover;
         return cost <= crossover ? new SparseConvolution(g, rows, layout) { Activation = activation } : null;
     }
 
@@ -105,7 +105,8 @@ public static class SparseSelection
 
     /// <summary>
     /// Whether a dense weight still runs on the direct kernel (each tap a multiply-add over a contiguous run of the
-    /// image, weights in four-row blocks) rather than im2col and the GEMM: stride 1, kernels above 1x1, and images
+    /// image, weights in four-row blocks) rather than im2col and the GEMM: kernels above 1x1, stride 1 or output rows of
+    /// at least a vector (read from the image's stride phases), and images
     /// small enough that the shifted copies or rows stay in cache. Measured with `conv-timing --direct` (AMD EPYC,
     /// AVX2, two threads; im2col+GEMM against direct, microseconds at batch 1 / milliseconds at batch 64):
     /// 32x14x14->32 3x3 75/44 us, 8.2/2.4 ms; 64x7x7->64 112/59 us, 3.6/2.8 ms; 44x7x7->48 67/31 us, 2.0/1.5 ms;
@@ -113,7 +114,7 @@ public static class SparseSelection
     /// 192/189 ms (one thread: 4.3/5.4 and 246/343 ms). In whole models (resnet-8, batch 64) its 3x3 layers went
     /// from 3.6-4.5 ms to 1.9-2.8 ms each. Above <see cref="DirectDenseImage"/> input floats the GEMM stays.
     /// </summary>
-    internal static bool DirectForDense(ConvGeometry g) => g.StrideH == 1 && g.StrideW == 1 && g.KH * g.KW > 1
+    internal static bool DirectForDense(ConvGeometry g) => g.KH * g.KW > 1 && SparseConvolution.ChooseLowering(g) != SparseLowering.Im2Col
         && (long)g.C * (g.H + g.PadTop + g.PadBottom) * (g.W + g.PadLeft + g.PadRight) <= DirectDenseImage;
 
     /// <summary>Largest padded input image (floats) that a dense weight runs on the direct kernel.</summary>

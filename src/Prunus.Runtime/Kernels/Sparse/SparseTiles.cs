@@ -83,12 +83,10 @@ internal static unsafe class SparseTiles
             int z0 = start[b], n = start[b + 1] - z0, r = 4 * b, live = Math.Min(4, rows - r);
             var t = new Tile(a, r, l0);
             float* v = val + 4 * (nint)z0;
-            if (full > 0) Block<R3>(off + z0, v, n, x, live, t, full, w);
+            if (full > 0) Block<R3, Contiguous>(off + z0, v, n, x, default, live, t, full, w);
             if (rest == 0) continue;
             t = t.Skip(full * chunk);
-            if (restVectors == 3) Block<R3>(off + z0, v, n, x + full * chunk, live, t, 1, last);
-            else if (restVectors == 2) Block<R2>(off + z0, v, n, x + full * chunk, live, t, 1, last);
-            else Block<R1>(off + z0, v, n, x + full * chunk, live, t, 1, last);
+            BlockTail(restVectors, off + z0, v, n, x + full * chunk, default(Contiguous), live, t, last);
         }
     }
 
@@ -118,6 +116,33 @@ internal static unsafe class SparseTiles
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="CsrRows"/> for the four-row block layout: blocks [b0, b1) over output planes of <paramref name="oh"/>
+    /// rows of <paramref name="ow"/>, tiles of four output channels by up to three output rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Block4Rows(in SpmmArgs a, int* start, int* off, float* val, int rows, int b0, int b1, int oh, int ow, int xs)
+    {
+        int w = W;
+        for (int b = b0; b < b1; b++)
+        {
+            int z0 = start[b], n = start[b + 1] - z0, r = 4 * b, live = Math.Min(4, rows - r);
+            float* v = val + 4 * (nint)z0;
+            for (int h = 0; h < oh; h += 3)
+                for (int c = 0; c < ow; c += w)
+                    BlockTail(Math.Min(3, oh - h), off + z0, v, n, a.X + (nint)h * xs + c, new Strided(xs), live,
+                        new Tile(a, r, h * ow + c, ow), Math.Min(w, ow - c));
+        }
+    }
+
+    /// <summary>One four-row tile of 1 to 3 vectors.</summary>
+    private static void BlockTail<TS>(int vectors, int* off, float* val, int n, float* x, TS s, int live, Tile t, int last) where TS : struct, IStep
+    {
+        if (vectors == 3) Block<R3, TS>(off, val, n, x, s, live, t, 1, last);
+        else if (vectors == 2) Block<R2, TS>(off, val, n, x, s, live, t, 1, last);
+        else Block<R1, TS>(off, val, n, x, s, live, t, 1, last);
     }
 
     /// <summary>One tile of 1 to 12 vectors (<paramref name="vectors"/>), the last holding <paramref name="last"/> elements.</summary>
@@ -254,7 +279,8 @@ internal static unsafe class SparseTiles
 
     /// <summary>Four rows by 1 to 3 vectors, <paramref name="chunks"/> tiles; <paramref name="live"/> rows are stored (the block may overhang the matrix).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block<TV>(int* off, float* val, int n, float* x, int live, Tile t, int chunks, int last) where TV : struct, IRows
+    private static void Block<TV, TS>(int* off, float* val, int n, float* x, TS s, int live, Tile t, int chunks, int last)
+        where TV : struct, IRows where TS : struct, IStep
     {
         int w = W;
         for (int c = 0; c < chunks; c++, x += TV.Value * w, t = t.Skip(TV.Value * w))
@@ -266,8 +292,8 @@ internal static unsafe class SparseTiles
             {
                 float* p = x + off[z];
                 var x0 = Vector.Load(p);
-                var x1 = TV.Value > 1 ? Vector.Load(p + w) : default;
-                var x2 = TV.Value > 2 ? Vector.Load(p + 2 * w) : default;
+                var x1 = TV.Value > 1 ? Vector.Load(p + s.At(1)) : default;
+                var x2 = TV.Value > 2 ? Vector.Load(p + s.At(2)) : default;
                 var v = new Vector<float>(v4[0]);
                 a0 = Vector.MultiplyAddEstimate(v, x0, a0);
                 if (TV.Value > 1) a1 = Vector.MultiplyAddEstimate(v, x1, a1);
@@ -286,21 +312,21 @@ internal static unsafe class SparseTiles
                 if (TV.Value > 2) d2 = Vector.MultiplyAddEstimate(v, x2, d2);
             }
             int end = c == chunks - 1 ? last : w;
-            Put3<TV>(t, a0, a1, a2, end);
-            if (live > 1) Put3<TV>(t.Down(1), b0, b1, b2, end);
-            if (live > 2) Put3<TV>(t.Down(2), c0, c1, c2, end);
-            if (live > 3) Put3<TV>(t.Down(3), d0, d1, d2, end);
+            Put3<TV, TS>(t, s, a0, a1, a2, end);
+            if (live > 1) Put3<TV, TS>(t.Down(1), s, b0, b1, b2, end);
+            if (live > 2) Put3<TV, TS>(t.Down(2), s, c0, c1, c2, end);
+            if (live > 3) Put3<TV, TS>(t.Down(3), s, d0, d1, d2, end);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put3<TV>(Tile t, Vector<float> v0, Vector<float> v1, Vector<float> v2, int last) where TV : struct, IRows
+    private static void Put3<TV, TS>(Tile t, TS s, Vector<float> v0, Vector<float> v1, Vector<float> v2, int last)
+        where TV : struct, IRows where TS : struct, IStep
     {
-        int w = W;
         var bias = new Vector<float>(t.Bias);
-        t.Put(0, v0, bias, TV.Value == 1 ? last : w);
-        if (TV.Value > 1) t.Put(1, v1, bias, TV.Value == 2 ? last : w);
-        if (TV.Value > 2) t.Put(2, v2, bias, last);
+        t.Put(0, v0, bias, s.Count(TV.Value == 1, last));
+        if (TV.Value > 1) t.Put(1, v1, bias, s.Count(TV.Value == 2, last));
+        if (TV.Value > 2) t.Put(2, v2, bias, s.Count(true, last));
     }
 
     /// <summary>Where one row of a tile goes (its output, residual and bias) and what the epilogue does.</summary>
