@@ -42,8 +42,6 @@ public sealed unsafe class SparseConvolution : IParallelWork
     /// <summary>Rows lowering reading x itself (no padding, whole vectors per output row).</summary>
     private readonly bool _inPlace;
 
-    /// <summary>Whether stride-1 convolutions may read input rows in place (<see cref="SparseLowering.Rows"/>); false for comparisons.</summary>
-    internal static bool RowsEnabled = true;
     private readonly int[] _bounds = new int[130];
     private float[] _shared = [];
 
@@ -79,9 +77,9 @@ public sealed unsafe class SparseConvolution : IParallelWork
     public SparseConvolution(ConvGeometry g, ReadOnlySpan<float> w, SparseLayout layout) : this(g, RowsOf(g, w), layout) { }
 
     /// <summary>As above with the weight already in row form (<see cref="RowsOf"/>).</summary>
-    public SparseConvolution(ConvGeometry g, SparseRows rows, SparseLayout layout) : this(g, rows, layout, RowsEnabled) { }
+    public SparseConvolution(ConvGeometry g, SparseRows rows, SparseLayout layout) : this(g, rows, layout, rowsAllowed: true) { }
 
-    /// <summary>As above; <paramref name="rowsAllowed"/> false keeps stride-1 convolutions on the shift lowering (tests, comparisons).</summary>
+    /// <summary>As above; <paramref name="rowsAllowed"/> false keeps the shift (stride 1) or im2col lowering (tests, comparisons).</summary>
     internal SparseConvolution(ConvGeometry g, SparseRows rows, SparseLayout layout, bool rowsAllowed)
     {
         ArgumentNullException.ThrowIfNull(g);

@@ -117,7 +117,7 @@ internal sealed unsafe class SparseOperand
     public void RunRows(in SpmmArgs a, int u0, int u1, int oh, int ow, int xs)
     {
         if (Layout == SparseLayout.Block4) SparseTiles.Block4Rows(a, Start, Off, Val, Rows, u0, u1, oh, ow, xs);
-        else SparseTiles.CsrRows(a, Start, Off, Val, u0, u1, 0, oh, ow, xs);
+        else SparseTiles.CsrRows(a, Start, Off, Val, u0, u1, oh, ow, xs);
         GC.KeepAlive(this);
     }
 

@@ -91,22 +91,22 @@ internal static unsafe class SparseTiles
     }
 
     /// <summary>
-    /// Output rows [oh0, oh1) (OW wide) of rows [r0, r1) where the vectors of a tile are output rows rather than
-    /// consecutive elements: vector v of the tile at column ow0 reads X at the nonzero's offset plus
-    /// (oh0 + v) * <paramref name="xs"/> + ow0 and is stored OW further on than vector v - 1. This reads a convolution's
+    /// Output planes of <paramref name="oh"/> rows of <paramref name="ow"/> for rows [r0, r1), where the vectors of a
+    /// tile are output rows rather than consecutive elements: vector v of the tile at output row h and column c reads X
+    /// at the nonzero's offset plus (h + v) * <paramref name="xs"/> + c and is stored OW further on than vector v - 1. This reads a convolution's
     /// input rows in place (xs is the input row length), with no lowered copy. A row's last column chunk may hold fewer
     /// than a vector of outputs; its loads still read a whole vector, up to a vector past the row (callers keep slack).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void CsrRows(in SpmmArgs a, int* start, int* off, float* val, int r0, int r1, int oh0, int oh1, int ow, int xs)
+    public static void CsrRows(in SpmmArgs a, int* start, int* off, float* val, int r0, int r1, int oh, int ow, int xs)
     {
         int w = W;
         for (int r = r0; r < r1; r++)
         {
             int z0 = start[r], n = start[r + 1] - z0;
-            for (int h = oh0; h < oh1; h += MaxVectors)
+            for (int h = 0; h < oh; h += MaxVectors)
             {
-                int rows = Math.Min(MaxVectors, oh1 - h);
+                int rows = Math.Min(MaxVectors, oh - h);
                 for (int c = 0; c < ow; c += w)
                 {
                     var t = new Tile(a, r, h * ow + c, ow);
@@ -165,10 +165,10 @@ internal static unsafe class SparseTiles
         }
     }
 
-    /// <summary>Where vector k of a tile is read relative to its first: consecutive vectors, or rows a stride apart.</summary>
     /// <summary>
-    /// Also how many elements of vector k a tile stores when the tile's last column chunk holds <c>end</c>: only the
-    /// last of consecutive vectors is partial, every one of a tile of rows is.
+    /// Where vector k of a tile is read relative to its first (consecutive vectors, or rows a stride apart), and how
+    /// many elements of it a tile stores when the tile's last column chunk holds <c>end</c>: only the last of
+    /// consecutive vectors is partial, every one of a tile of rows is.
     /// </summary>
     private interface IStep
     {
