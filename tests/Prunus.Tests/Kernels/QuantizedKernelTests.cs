@@ -441,6 +441,94 @@ public unsafe class QuantizedKernelTests
             }
     }
 
+    public static TheoryData<string> DirectConvData()
+    {
+        var d = new TheoryData<string>();
+        foreach (var name in DirectQuads.Keys) d.Add(name);
+        return d;
+    }
+
+    /// <summary>Direct-convolution cases and the quads each takes (the fewest words that cover the kernel).</summary>
+    private static readonly Dictionary<string, string> DirectQuads = new()
+    {
+        ["lenet-conv1"] = "column+row", // 5x5 on one channel: 5 column quads, 1 row quad, 1 more column quad
+        ["lenet-conv2"] = "column+row", // six channels: 42 quads against 50 channel quads
+        ["dilation2"] = "channel",
+        ["pointwise"] = "channel",
+        ["one-dimensional"] = "channel",
+        ["chunks"] = "column", // 3x3 on two channels: 6 column quads against 9
+        ["large-single"] = "channel",
+        ["tall-odd"] = "channel",
+        ["wide-kernel"] = "column", // 3x4 on two channels: 6 column quads against 12
+    };
+
+    /// <summary>
+    /// The direct integer convolution (quad planes, split weights) against direct loops: channel quads with a partial
+    /// last quad, column quads (one channel), padding, dilation, rows of a partial vector, an odd output channel, both
+    /// thread modes (one image per task, and few images split by output channels), and a changed input zero point.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(DirectConvData))]
+    public void Direct_convolution_matches_reference(string name)
+    {
+        var g = name switch
+        {
+            "tall-odd" => Geometry(3, 5, 13, 10, 7, 1, 3, 2, 1, 1, 1),
+            "wide-kernel" => Geometry(2, 2, 9, 11, 5, 1, 3, 4, 1, 1, 1),
+            _ => ConvCases[name].G,
+        };
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            // Without AVX2 (the suite's reruns with it switched off) there is no direct integer kernel to choose.
+            var none = Stage(QuantizedOutputKind.UInt8, g.K, 1, false, g.GroupColRows);
+            Assert.Null(QDirectConvolution.Choose(g, Bytes(1, g.K * g.GroupColRows), true, [0], false, 0, none, force: true));
+            return;
+        }
+        int variant = 0;
+        foreach (bool aSigned in new[] { false, true })
+            foreach (var kind in new[] { QuantizedOutputKind.UInt8, QuantizedOutputKind.Int8, QuantizedOutputKind.Float32 })
+            {
+                variant++;
+                bool wSigned = variant % 2 == 0;
+                // Weight zero points that keep w - z within int8, per channel or one.
+                var zw = WeightZeros(QIsa.Split256, wSigned, g.K, variant % 3 != 0, variant);
+                var w = Bytes(name.Length + 11 * variant, g.K * g.GroupColRows);
+                var x = Bytes(variant + 5, g.N * g.C * g.InPlane);
+                int zx = aSigned ? -7 : 131;
+                var stage = Stage(kind, g.K, variant, variant % 2 == 1, g.GroupColRows);
+                var conv = QDirectConvolution.Choose(g, w, wSigned, zw, aSigned, zx, stage, force: true);
+                Assert.NotNull(conv);
+                Assert.Contains($"({DirectQuads[name]} quads", conv.Describe(), StringComparison.Ordinal);
+                foreach (int zero in new[] { zx, zx + 3 })
+                {
+                    conv.SetInputZero(zero);
+                    var acc = ConvReference(g, x, aSigned, zero, w, wSigned, zw);
+                    var y = new byte[Math.Max(1, g.N * g.K * g.OutPlane * stage.ElementSize)];
+                    foreach (var pool in new[] { null, Two })
+                    {
+                        Array.Clear(y);
+                        conv.Forward(x, y, pool);
+                        for (int i = 0; i < g.N * g.K * g.OutPlane; i++)
+                        {
+                            double e = stage.Reference(acc[i], i / g.OutPlane % g.K), a = Read(stage.Kind, y, i);
+                            Assert.True(e == a, $"{conv.Describe()} {name} a{(aSigned ? "s" : "u")} w{(wSigned ? "s" : "u")} {kind} zero {zero} pool {pool?.Threads ?? 1} [{i}]: expected {e}, got {a}");
+                        }
+                    }
+                }
+            }
+    }
+
+    /// <summary>Weights whose value minus zero point leaves int8 (uint8 weights, zero point 0) cannot be split, so the direct form declines.</summary>
+    [Fact]
+    public void Direct_convolution_declines_weights_outside_int8()
+    {
+        var g = ConvCases["lenet-conv2"].G;
+        var w = Bytes(3, g.K * g.GroupColRows);
+        w[5] = 200;
+        var stage = Stage(QuantizedOutputKind.UInt8, g.K, 1, false, g.GroupColRows);
+        Assert.Null(QDirectConvolution.Choose(g, w, weightsSigned: false, [0], false, 0, stage, force: true));
+    }
+
     [Fact]
     public void Lowered_rows_match_reference()
     {

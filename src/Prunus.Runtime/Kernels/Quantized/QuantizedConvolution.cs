@@ -34,6 +34,7 @@ public sealed unsafe class QuantizedConvolution
     [ThreadStatic] private static byte[]? t_planes;
     private readonly QuantizedSparseConvolution? _sparse;
     private readonly FloatCarriedConvolution? _carried;
+    private readonly QDirectConvolution? _qdirect;
     private readonly QTap[] _taps;
     private readonly bool _direct;
     private readonly int _planeElements;
@@ -79,8 +80,9 @@ public sealed unsafe class QuantizedConvolution
         _inputZero = inputZero;
         if (allowSparse && isa is null)
         {
-            _carried = FloatCarriedConvolution.Choose(g, w, weightsSigned, weightZero, inputSigned, inputZero, output);
-            if (_carried is null) _sparse = QuantizedSparseConvolution.Choose(g, w, weightsSigned, weightZero, inputSigned, inputZero, output);
+            _qdirect = QDirectConvolution.Choose(g, w, weightsSigned, weightZero, inputSigned, inputZero, output);
+            if (_qdirect is null) _carried = FloatCarriedConvolution.Choose(g, w, weightsSigned, weightZero, inputSigned, inputZero, output);
+            if (_qdirect is null && _carried is null) _sparse = QuantizedSparseConvolution.Choose(g, w, weightsSigned, weightZero, inputSigned, inputZero, output);
         }
         _isa = isa ?? QIsas.Best(QPack.FitsVnni(weightsSigned, weightZero));
         // Convolutions broadcast the weights: the split family would broadcast both halves (twice the broadcasts per
@@ -101,7 +103,7 @@ public sealed unsafe class QuantizedConvolution
         _packed = [];
         _lowered = [];
         _output = output;
-        if (_sparse is not null || _carried is not null) return;
+        if (_sparse is not null || _carried is not null || _qdirect is not null) return;
 
         _packed = new QPackedMatrix[g.Groups];
         var delta = new int[g.K];
@@ -131,6 +133,7 @@ public sealed unsafe class QuantizedConvolution
         _inputZero = zero;
         _sparse?.SetInputZero(zero);
         _carried?.SetInputZero(zero);
+        _qdirect?.SetInputZero(zero);
         if (!_isa.Bytes() || _packed.Length == 0) return;
         int zu = QPack.VnniActivationZero(zero, _inputSigned);
         _zeros.AsSpan().Fill((byte)zu);
@@ -144,7 +147,7 @@ public sealed unsafe class QuantizedConvolution
     }
 
     /// <summary>A short name for profiles, e.g. "qconv-im2col-avx2(chunk 6, u8)".</summary>
-    public string Describe() => _carried?.Describe() ?? _sparse?.Describe() ?? $"qconv-{(_g.IsPointwise ? "pointwise" : "im2col")}-{_isa.Name()}(chunk {Chunk}, {Output.Describe()})";
+    public string Describe() => _qdirect?.Describe() ?? _carried?.Describe() ?? _sparse?.Describe() ?? $"qconv-{(_g.IsPointwise ? "pointwise" : "im2col")}-{_isa.Name()}(chunk {Chunk}, {Output.Describe()})";
 
     /// <summary>y = stage(conv(x, w)): x [N,C,H,W] bytes, y [N,K,OH,OW] in the output stage's type, as bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -155,6 +158,11 @@ public sealed unsafe class QuantizedConvolution
         if (x.Length < inSize) throw new ArgumentException($"x has {x.Length} values but {g} needs {inSize}", nameof(x));
         if (y.Length < outSize) throw new ArgumentException($"y has {y.Length} bytes but {g} needs {outSize}", nameof(y));
         if (g.N == 0 || g.OutPlane == 0) return;
+        if (_qdirect is not null)
+        {
+            _qdirect.Forward(x, y, pool);
+            return;
+        }
         if (_carried is not null)
         {
             _carried.Forward(x, y, pool);
