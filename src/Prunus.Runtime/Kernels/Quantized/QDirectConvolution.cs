@@ -39,6 +39,13 @@ internal sealed unsafe class QDirectConvolution
     /// </summary>
     private const int MaxRows = 2;
 
+    /// <summary>
+    /// Largest image, in quad words, taken without <c>force</c>: each image's planes are built whole and read by every
+    /// output channel, which pays while they stay in L2. Larger images (not measured) keep the integer GEMM, as the float
+    /// direct kernel's limit (<see cref="SparseSelection.DirectDenseImage"/>) keeps large images on the float GEMM.
+    /// </summary>
+    internal const long MaxImageWords = 64 << 10;
+
     /// <summary>Off with PRUNUS_QDIRECT=0 (for timing against the other integer convolutions).</summary>
     internal static bool Enabled { get; set; } = Environment.GetEnvironmentVariable("PRUNUS_QDIRECT") != "0";
 
@@ -132,7 +139,8 @@ internal sealed unsafe class QDirectConvolution
     /// The direct integer convolution for these weights, or null when it does not apply: it needs AVX2, stride 1, one
     /// group, weights minus their zero points within int8, and (unless <paramref name="force"/>, for tests) a machine
     /// without VNNI, weights dense enough that the sparse forms do not pay
-    /// (<see cref="FloatCarriedConvolution.IntegerDenseCrossover"/>), and outputs rows of at least four columns.
+    /// (<see cref="FloatCarriedConvolution.IntegerDenseCrossover"/>), output rows of at least four columns and images
+    /// of at most <see cref="MaxImageWords"/> quad words.
     /// </summary>
     public static QDirectConvolution? Choose(ConvGeometry g, ReadOnlySpan<byte> w, bool weightsSigned, ReadOnlySpan<int> weightZero,
         bool inputSigned, int inputZero, QuantizedOutput output, bool force = false)
@@ -173,7 +181,8 @@ internal sealed unsafe class QDirectConvolution
             }
         }
         if (!force && nonzero <= FloatCarriedConvolution.IntegerDenseCrossover * g.K * g.GroupColRows) return null;
-        return new QDirectConvolution(g, kind, quads, words, sums, inputSigned, inputZero, output);
+        var conv = new QDirectConvolution(g, kind, quads, words, sums, inputSigned, inputZero, output);
+        return force || conv._imageWords <= MaxImageWords ? conv : null;
     }
 
     /// <summary>A short name for profiles.</summary>
