@@ -145,7 +145,8 @@ internal sealed unsafe class QDirectConvolution
     public static QDirectConvolution? Choose(ConvGeometry g, ReadOnlySpan<byte> w, bool weightsSigned, ReadOnlySpan<int> weightZero,
         bool inputSigned, int inputZero, QuantizedOutput output, bool force = false)
     {
-        if (!Avx2.IsSupported || g.StrideH != 1 || g.StrideW != 1 || g.Groups != 1 || g.K == 0 || g.C == 0) return null;
+        g.Validate();
+        if (!Avx2.IsSupported || g.StrideH != 1 || g.StrideW != 1 || g.Groups != 1) return null;
         if (!force && (!Enabled || AvxVnni.IsSupported || g.OW < 4)) return null;
         // Column quads read four neighbouring pixels; dilated columns would need their own words, so they take channel quads.
         var byChannels = Cover(g, QuadKind.Channels);
@@ -355,13 +356,8 @@ internal sealed unsafe class QDirectConvolution
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile<TR>(int* x, nint wq, int* off, int* w, int quads, int* s, nint rowStride, nint outStride) where TR : struct, IRows
     {
+        // A valid geometry has at least one quad, so the first widening below stores every sum.
         int* t = s + outStride;
-        if (quads == 0)
-            for (int r = 0; r < TR.Value; r++)
-            {
-                Avx.Store(s + r * rowStride, Vector256<int>.Zero);
-                Avx.Store(t + r * rowStride, Vector256<int>.Zero);
-            }
         for (int q0 = 0; q0 < quads; q0 += Steps)
         {
             int end = Math.Min(quads, q0 + Steps);
