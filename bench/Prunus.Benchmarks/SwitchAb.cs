@@ -14,8 +14,7 @@ namespace Prunus.Benchmarks;
 /// engine switch off and on, then alternates rounds of 20 runs of each and prints the median of the round medians
 /// and the share of rounds each won. Separate processes on this machine differ by up to 1.6x in speed; two plans in
 /// one process alternating every few milliseconds see the same machine. SWITCH: line-rows (CSR convolution rows
-/// padded to cache lines), qdirect (the direct integer convolution), sparse (sparse kernel selection), race
-/// (timing the direct integer against the float-carried convolution on the first calls).
+/// padded to cache lines), qdirect (the direct integer convolution), sparse (sparse kernel selection).
 /// </summary>
 public static class SwitchAb
 {
@@ -24,7 +23,6 @@ public static class SwitchAb
         ["line-rows"] = on => SparseConvolution.LineAlignment = on,
         ["qdirect"] = on => QDirectConvolution.Enabled = on,
         ["sparse"] = on => SparseSelection.Enabled = on,
-        ["race"] = on => KernelRace.Enabled = on,
     };
 
     public static int Run(string[] args)
@@ -54,6 +52,11 @@ public static class SwitchAb
         set(true);
         var medians = new List<double>[] { [], [] };
         var times = new double[20];
+        // Warm-up: a second of runs of both. Helpers not marked for full optimization start as quickly compiled code
+        // and are replaced only after some calls and a delay; a few runs each left the direct integer convolution's
+        // image lowering slow and reversed which of two int8 first layers looked faster at batch 1.
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < 1) { plans[0].Run(); plans[1].Run(); }
         for (int r = -3; r < rounds; r++)
             for (int p = 0; p < 2; p++)
             {

@@ -518,57 +518,6 @@ public unsafe class QuantizedKernelTests
             }
     }
 
-    /// <summary>
-    /// A short-reduction layer where both the direct integer and the float-carried forms apply: they race on the first
-    /// calls, and every call, during the race and after it, gives the reference's bits; the winner is then named.
-    /// </summary>
-    [Fact]
-    public void Raced_convolution_matches_reference_on_every_call()
-    {
-        var g = ConvCases["lenet-conv1"].G;
-        var w = Bytes(21, g.K * g.GroupColRows);
-        var x = Bytes(22, g.N * g.C * g.InPlane);
-        var stage = Stage(QuantizedOutputKind.UInt8, g.K, 3, relu: true, g.GroupColRows);
-        var conv = new QuantizedConvolution(g, w, true, [0], false, 17, stage);
-        bool raced = System.Runtime.Intrinsics.X86.Avx2.IsSupported && !System.Runtime.Intrinsics.X86.AvxVnni.IsSupported
-            && KernelRace.Enabled && Prunus.Kernels.SparseSelection.Enabled;
-        if (raced) Assert.StartsWith("fastest of qconv-direct", conv.Describe(), StringComparison.Ordinal);
-        var acc = ConvReference(g, x, false, 17, w, true, [0]);
-        var y = new byte[g.N * g.K * g.OutPlane];
-        for (int call = 0; call < 2 * (KernelRace.Rounds + 1) + 2; call++)
-        {
-            Array.Clear(y);
-            conv.Forward(x, y, call % 2 == 0 ? Two : null);
-            for (int i = 0; i < y.Length; i++)
-            {
-                double e = stage.Reference(acc[i], i / g.OutPlane % g.K), a = Read(stage.Kind, y, i);
-                Assert.True(e == a, $"call {call}, {conv.Describe()} [{i}]: expected {e}, got {a}");
-            }
-        }
-        if (raced) Assert.EndsWith(", timed fastest", conv.Describe(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Race_times_each_candidate_after_a_warm_up_and_keeps_the_fastest()
-    {
-        var race = new KernelRace(2);
-        var delays = new[] { 3, 0 };
-        var seen = new List<int>();
-        while (race.Winner < 0)
-        {
-            int c = race.Pick();
-            seen.Add(c);
-            Thread.Sleep(delays[c]);
-            race.Done();
-        }
-        // Warm-ups 0, 1, then the rounds alternating.
-        Assert.Equal(Enumerable.Range(0, 2 * (KernelRace.Rounds + 1)).Select(i => i % 2), seen);
-        Assert.Equal(1, race.Winner);
-        Assert.True(race.BestMs[0] >= 3, $"candidate 0 slept 3 ms per call but its best was {race.BestMs[0]} ms");
-        Assert.Equal(1, race.Pick());
-        Assert.Throws<ArgumentOutOfRangeException>(() => new KernelRace(1));
-    }
-
     /// <summary>Weights whose value minus zero point leaves int8 (uint8 weights, zero point 0) cannot be split, so the direct form declines.</summary>
     [Fact]
     public void Direct_convolution_declines_weights_outside_int8()

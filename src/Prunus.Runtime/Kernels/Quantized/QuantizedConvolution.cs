@@ -33,10 +33,8 @@ public sealed unsafe class QuantizedConvolution
     [ThreadStatic] private static int[]? t_lowered;
     [ThreadStatic] private static byte[]? t_planes;
     private readonly QuantizedSparseConvolution? _sparse;
-    private FloatCarriedConvolution? _carried;
-    private QDirectConvolution? _qdirect;
-    // Set when both the direct integer and the float-carried forms apply: the faster on the first calls stays.
-    private readonly KernelRace? _race;
+    private readonly FloatCarriedConvolution? _carried;
+    private readonly QDirectConvolution? _qdirect;
     private readonly QTap[] _taps;
     private readonly bool _direct;
     private readonly int _planeElements;
@@ -83,9 +81,7 @@ public sealed unsafe class QuantizedConvolution
         if (allowSparse && isa is null)
         {
             _qdirect = QDirectConvolution.Choose(g, w, weightsSigned, weightZero, inputSigned, inputZero, output);
-            // Where both apply (short reductions, which the float-carried form keeps at any density), they race.
-            if (_qdirect is null || KernelRace.Enabled) _carried = FloatCarriedConvolution.Choose(g, w, weightsSigned, weightZero, inputSigned, inputZero, output);
-            if (_qdirect is not null && _carried is not null) _race = new KernelRace(2);
+            if (_qdirect is null) _carried = FloatCarriedConvolution.Choose(g, w, weightsSigned, weightZero, inputSigned, inputZero, output);
             if (_qdirect is null && _carried is null) _sparse = QuantizedSparseConvolution.Choose(g, w, weightsSigned, weightZero, inputSigned, inputZero, output);
         }
         _isa = isa ?? QIsas.Best(QPack.FitsVnni(weightsSigned, weightZero));
@@ -151,9 +147,7 @@ public sealed unsafe class QuantizedConvolution
     }
 
     /// <summary>A short name for profiles, e.g. "qconv-im2col-avx2(chunk 6, u8)".</summary>
-    public string Describe() => _race is not null
-        ? _race.Winner < 0 ? $"fastest of {_qdirect!.Describe()} and {_carried!.Describe()} (being timed)" : (_qdirect?.Describe() ?? _carried!.Describe()) + ", timed fastest"
-        : _qdirect?.Describe() ?? _carried?.Describe() ?? _sparse?.Describe() ?? $"qconv-{(_g.IsPointwise ? "pointwise" : "im2col")}-{_isa.Name()}(chunk {Chunk}, {Output.Describe()})";
+    public string Describe() => _qdirect?.Describe() ?? _carried?.Describe() ?? _sparse?.Describe() ?? $"qconv-{(_g.IsPointwise ? "pointwise" : "im2col")}-{_isa.Name()}(chunk {Chunk}, {Output.Describe()})";
 
     /// <summary>y = stage(conv(x, w)): x [N,C,H,W] bytes, y [N,K,OH,OW] in the output stage's type, as bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -164,11 +158,6 @@ public sealed unsafe class QuantizedConvolution
         if (x.Length < inSize) throw new ArgumentException($"x has {x.Length} values but {g} needs {inSize}", nameof(x));
         if (y.Length < outSize) throw new ArgumentException($"y has {y.Length} bytes but {g} needs {outSize}", nameof(y));
         if (g.N == 0 || g.OutPlane == 0) return;
-        if (_race is not null)
-        {
-            Race(x, y, pool);
-            return;
-        }
         if (_qdirect is not null)
         {
             _qdirect.Forward(x, y, pool);
@@ -216,17 +205,6 @@ public sealed unsafe class QuantizedConvolution
         }
         GC.KeepAlive(_packed);
         GC.KeepAlive(_output);
-    }
-
-    /// <summary>One call of the direct integer or the float-carried form, as the race picks; the loser is then released.</summary>
-    private void Race(ReadOnlySpan<byte> x, Span<byte> y, WorkerPool? pool)
-    {
-        bool direct = _race!.Pick() == 0;
-        if (direct) _qdirect!.Forward(x, y, pool);
-        else _carried!.Forward(x, y, pool);
-        _race.Done();
-        if (_race.Winner == 0) _carried = null;
-        else if (_race.Winner == 1) _qdirect = null;
     }
 
     /// <summary>The GEMMs of images [n0, n0 + nc), lowered at <paramref name="lowered"/>, straight into y.</summary>

@@ -244,7 +244,8 @@ public sealed unsafe class SparseConvolution : IParallelWork
     /// half of the loads straddle two lines, which costs the load port twice; CSR tiles load once per multiply-add
     /// and are bound by those loads. LeNet-5's second layer (12-wide rows, 8-wide outputs, density 0.39, one thread,
     /// batch 64): 1.27-1.28 ms with the copy against 1.44 ms in place, best of 301; two threads 0.69-0.75 against
-    /// 0.81-0.85 ms. The four-row blocks load once per four multiply-adds and did not gain (dense, 2.40-2.72 ms
+    /// 0.81-0.85 ms. In whole models the copy takes most of that back: 90%- and 95%-sparse LeNet-5 and the 90%-sparse
+    /// int8 one at batch 64 ran 1.000x to 1.021x faster (`switch-ab ... line-rows`, faster in 26 to 29 of 40 rounds). The four-row blocks load once per four multiply-adds and did not gain (dense, 2.40-2.72 ms
     /// against 2.40-2.42), nor did the integer direct kernel with its rows padded alike. Small batches, whose images
     /// are split over threads, keep reading in place: there one thread would copy while the others wait.
     /// </summary>
