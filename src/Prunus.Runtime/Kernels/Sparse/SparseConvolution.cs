@@ -235,6 +235,10 @@ public sealed unsafe class SparseConvolution : IParallelWork
     /// <summary>Whether <see cref="LineAlignedRows"/> may pad rows (off for timing against reading them in place).</summary>
     internal static bool LineAlignment { get; set; } = true;
 
+    /// <summary>
+    /// The first line boundary at or after <paramref name="p"/>: the shared buffer of split images, like each thread's
+    /// scratch (<see cref="GemmScratch"/>), starts on a line, so that padded rows are line-aligned in either mode.
+    /// </summary>
     private static float* LineAligned(float* p) => (float*)(((nuint)p + 63) & ~(nuint)63);
 
     /// <summary>
@@ -245,9 +249,10 @@ public sealed unsafe class SparseConvolution : IParallelWork
     /// and are bound by those loads. LeNet-5's second layer (12-wide rows, 8-wide outputs, density 0.39, one thread,
     /// batch 64): 1.27-1.28 ms with the copy against 1.44 ms in place, best of 301; two threads 0.69-0.75 against
     /// 0.81-0.85 ms. In whole models the copy takes most of that back: 90%- and 95%-sparse LeNet-5 and the 90%-sparse
-    /// int8 one at batch 64 ran 1.000x to 1.021x faster (`switch-ab ... line-rows`, faster in 26 to 29 of 40 rounds). The four-row blocks load once per four multiply-adds and did not gain (dense, 2.40-2.72 ms
-    /// against 2.40-2.42), nor did the integer direct kernel with its rows padded alike. Small batches, whose images
-    /// are split over threads, keep reading in place: there one thread would copy while the others wait.
+    /// int8 one at batch 64 ran 1.000x to 1.021x faster (`switch-ab ... line-rows`, faster in 26 to 29 of 40 rounds).
+    /// The four-row blocks load once per four multiply-adds and did not gain (dense, 2.40-2.72 ms against 2.40-2.42),
+    /// nor did the integer direct kernel with its rows padded alike. Small batches, whose images are split over
+    /// threads, keep reading in place: there one thread would copy while the others wait.
     /// </summary>
     internal static bool LineAlignedRows(ConvGeometry g) => g.StrideH == 1 && g.StrideW == 1 && g.OW <= Vector<float>.Count
         && (g.KW - 1) * g.DilationW + Vector<float>.Count <= LineFloats && !SplitsImages(g) && LineAlignment;
