@@ -11,6 +11,7 @@ if (args.Length > 0 && args[0] == "obs-accuracy") return ObsAccuracy.Run(args[1.
 if (args.Length > 0 && args[0] == "sparse-sweep") return SparseSweep.Run(args[1..]);
 if (args.Length > 0 && args[0] == "qdq-build") return QdqBuild.Run(args[1..]);
 if (args.Length > 0 && args[0] == "switch-ab") return SwitchAb.Run(args[1..]);
+if (args.Length > 0 && args[0] == "pair-ab") return SwitchAb.RunPair(args[1..]);
 if (args.Length > 0 && args[0] == "qkernel-timing") return QuantizedTiming.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(GemmGflops).Assembly).Run(args);
 return 0;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Prunus.Graph;
 using Prunus.Graph.Onnx;
 using Prunus.Graph.Passes;
 using Prunus.Graph.Planning;
@@ -10,11 +11,13 @@ using Prunus.Threading;
 namespace Prunus.Benchmarks;
 
 /// <summary>
-/// One model, two plans in one process: `switch-ab FILE SWITCH [batch] [threads] [rounds]` compiles the file with an
-/// engine switch off and on, then alternates rounds of 20 runs of each and prints the median of the round medians
-/// and the share of rounds each won. Separate processes on this machine differ by up to 1.6x in speed; two plans in
-/// one process alternating every few milliseconds see the same machine. SWITCH: line-rows (CSR convolution rows
-/// padded to cache lines), qdirect (the direct integer convolution), sparse (sparse kernel selection).
+/// Two plans in one process, timed in alternation. `switch-ab FILE SWITCH [batch] [threads] [rounds]` compiles one file
+/// with an engine switch off and on; `pair-ab FILE_A FILE_B [batch] [threads] [rounds]` compiles two files (a model and
+/// its pruned or quantized form). Both then alternate rounds of 20 runs and print the median of the round medians and
+/// the share of rounds each won. Separate processes on this machine differ by up to 1.6x in speed; two plans in one
+/// process alternating every few milliseconds see the same machine. SWITCH: line-rows (CSR convolution rows padded to
+/// cache lines), qdirect (the direct integer convolution), sparse (sparse kernel selection),
+/// conv-images (lowered convolutions image by image with the images spread over the workers).
 /// </summary>
 public static class SwitchAb
 {
@@ -23,6 +26,7 @@ public static class SwitchAb
         ["line-rows"] = on => SparseConvolution.LineAlignment = on,
         ["qdirect"] = on => QDirectConvolution.Enabled = on,
         ["sparse"] = on => SparseSelection.Enabled = on,
+        ["conv-images"] = on => Convolution.ImagesInParallelEnabled = on,
     };
 
     public static int Run(string[] args)
@@ -32,24 +36,64 @@ public static class SwitchAb
             Console.Error.WriteLine($"usage: switch-ab FILE SWITCH [batch] [threads] [rounds]; SWITCH is one of {string.Join(", ", Switches.Keys)}");
             return 2;
         }
-        int batch = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64;
-        int threads = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 2;
-        int rounds = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 60;
-        var graph = OnnxReader.Load(args[0]);
-        PassPipeline.ForInference.Run(graph);
+        var (batch, threads, rounds) = Options(args, 2);
+        var graph = Load(args[0]);
         using var pool = new WorkerPool(threads);
-        Plan Compile(bool on)
-        {
-            set(on);
-            var shapes = graph.DataInputs.ToDictionary(i => i.Name, i => { var s = i.Concrete(1); s[0] = batch; return s; });
-            var plan = Planner.Compile(graph, shapes, new PlanOptions { Pool = pool });
-            var rng = new SeededRandom(1);
-            foreach (var name in plan.InputNames)
-                if (plan.Input(name).Type == DataType.Float32) foreach (ref var v in plan.Input(name).Floats) v = rng.NextFloat();
-            return plan;
-        }
-        var plans = new[] { Compile(false), Compile(true) };
+        set(false);
+        var off = Compile(graph, batch, pool);
         set(true);
+        var on = Compile(graph, batch, pool);
+        var (a, b, wins) = Alternate(off, on, rounds);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{Path.GetFileName(args[0])} batch {batch}, {threads} threads, {rounds} rounds: {args[1]} off {a:F4} ms, on {b:F4} ms (off/on {a / b:F3}x; on faster in {wins} of {rounds} rounds)"));
+        return 0;
+    }
+
+    public static int RunPair(string[] args)
+    {
+        if (args.Length < 2)
+        {
+            Console.Error.WriteLine("usage: pair-ab FILE_A FILE_B [batch] [threads] [rounds]");
+            return 2;
+        }
+        var (batch, threads, rounds) = Options(args, 2);
+        using var pool = new WorkerPool(threads);
+        var first = Compile(Load(args[0]), batch, pool);
+        var second = Compile(Load(args[1]), batch, pool);
+        var (a, b, wins) = Alternate(first, second, rounds);
+        string na = Path.GetFileName(args[0]), nb = Path.GetFileName(args[1]);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"batch {batch}, {threads} threads, {rounds} rounds: {na} {a:F4} ms, {nb} {b:F4} ms ({na}/{nb} {a / b:F3}x; {nb} faster in {wins} of {rounds} rounds)"));
+        return 0;
+    }
+
+    private static (int Batch, int Threads, int Rounds) Options(string[] args, int from)
+    {
+        int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
+        return (Arg(from, 64), Arg(from + 1, 2), Arg(from + 2, 60));
+    }
+
+    private static ModelGraph Load(string path)
+    {
+        var graph = OnnxReader.Load(path);
+        PassPipeline.ForInference.Run(graph);
+        return graph;
+    }
+
+    private static Plan Compile(ModelGraph graph, int batch, WorkerPool pool)
+    {
+        var shapes = graph.DataInputs.ToDictionary(i => i.Name, i => { var s = i.Concrete(1); s[0] = batch; return s; });
+        var plan = Planner.Compile(graph, shapes, new PlanOptions { Pool = pool });
+        var rng = new SeededRandom(1);
+        foreach (var name in plan.InputNames)
+            if (plan.Input(name).Type == DataType.Float32) foreach (ref var v in plan.Input(name).Floats) v = rng.NextFloat();
+        return plan;
+    }
+
+    /// <summary>Median of the round medians of each plan, and the rounds the second won.</summary>
+    private static (double First, double Second, int SecondWins) Alternate(Plan first, Plan second, int rounds)
+    {
+        var plans = new[] { first, second };
         var medians = new List<double>[] { [], [] };
         var times = new double[20];
         // Warm-up: a second of runs of both. Helpers not marked for full optimization start as quickly compiled code
@@ -70,9 +114,7 @@ public static class SwitchAb
                 if (r >= 0) medians[p].Add(times[times.Length / 2]);
             }
         int wins = Enumerable.Range(0, rounds).Count(r => medians[1][r] < medians[0][r]);
-        double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{Path.GetFileName(args[0])} batch {batch}, {threads} threads, {rounds} rounds: {args[1]} off {Median(medians[0]):F4} ms, on {Median(medians[1]):F4} ms (off/on {Median(medians[0]) / Median(medians[1]):F3}x; on faster in {wins} of {rounds} rounds)"));
-        return 0;
+        static double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
+        return (Median(medians[0]), Median(medians[1]), wins);
     }
 }

@@ -43,6 +43,8 @@ public sealed class Convolution
 
     private readonly ConvGeometry _g;
     private readonly bool _skipLowering;
+    private readonly bool _imagesAllowed;
+    private float[][] _imageCols = [];
     private float[] _cols = [];
     private float[] _stage = [];
     private bool _colsHoldBatch;
@@ -53,13 +55,14 @@ public sealed class Convolution
     private int _n0, _nc, _parts;
     private bool _accumulate;
     private float[][] _scratch = [];
+    private int[] _tapStarts = [];
     private float[][] _dscratch = [];
-    private readonly ParallelBody _lowerBody, _addBackBody, _scatterBody, _gatherBody, _biasGradBody, _dwForwardBody, _dwBackwardBody;
+    private readonly ParallelBody _lowerBody, _addBackBody, _scatterBody, _gatherBody, _biasGradBody, _dwForwardBody, _dwBackwardBody, _imagesBody;
 
     /// <summary>A convolution for <paramref name="g"/>; <paramref name="training"/> keeps the lowered batch for backward.</summary>
     public Convolution(ConvGeometry g, bool training) : this(g, training, null) { }
 
-    /// <summary>As above, with the images per lowering chunk forced (tests of the chunked paths).</summary>
+    /// <summary>As above, with the images per lowering chunk forced (tests of the chunked paths; never image by image).</summary>
     internal Convolution(ConvGeometry g, bool training, int? chunk)
     {
         g.Validate();
@@ -73,6 +76,8 @@ public sealed class Convolution
         else Chunk = (int)Math.Clamp(InferenceLoweringBudget / perImage, 1, n);
         if (chunk is { } forced && Algorithm == ConvolutionAlgorithm.Lowered) Chunk = Math.Clamp(forced, 1, n);
         _skipLowering = g.IsPointwise && Chunk == 1;
+        _imagesAllowed = ImagesInParallelEnabled && !training && chunk is null && Chunk > 1
+            && (long)g.ColRows * g.OutPlane <= ImageColumnsBudget;
 
         _lowerBody = new ParallelBody(r => Im2Col.Lower(_g, _x.Span, _n0, _nc, _cols, r, r + 1));
         _addBackBody = new ParallelBody(item => Im2Col.AddBack(_g, _cols, _n0, _nc, _dx.Span, item, item + 1));
@@ -81,11 +86,13 @@ public sealed class Convolution
         _biasGradBody = new ParallelBody(BiasGradient);
         _dwForwardBody = new ParallelBody(DepthwiseForward);
         _dwBackwardBody = new ParallelBody(DepthwiseBackward);
+        _imagesBody = new ParallelBody(ImagesForward);
     }
 
     /// <summary>A short name for profiles.</summary>
     public string Describe() => (Algorithm == ConvolutionAlgorithm.Depthwise ? "depthwise-direct"
-        : _skipLowering ? "gemm-pointwise" : $"im2col-gemm(chunk {Chunk})") + (Activation.IsNone ? "" : "+" + Activation);
+        : _skipLowering ? "gemm-pointwise" : ImagesInParallel(null) ? (_g.IsPointwise ? "gemm-pointwise(images in parallel)" : "im2col-gemm(images in parallel)")
+        : $"im2col-gemm(chunk {Chunk})") + (Activation.IsNone ? "" : "+" + Activation);
 
     private void EnsureLoweringBuffers()
     {
@@ -102,6 +109,7 @@ public sealed class Convolution
         int threads = pool?.Threads ?? 1;
         if (_scratch.Length >= threads) return;
         int size = DepthwiseConvolution.ScratchSize(_g);
+        _tapStarts = DepthwiseConvolution.TapStarts(_g);
         // Borders of a padded plane are never written, so they stay zero for the kernel's life.
         _scratch = Enumerable.Range(0, threads).Select(_ => new float[size]).ToArray();
         _dscratch = Enumerable.Range(0, threads).Select(_ => new float[size]).ToArray();
@@ -138,6 +146,13 @@ public sealed class Convolution
             return;
         }
 
+        if (ImagesInParallel(pool))
+        {
+            EnsureImageColumns(pool);
+            _parts = Partitions(pool, g.N);
+            _imagesBody.For(pool, _parts, (long)g.N * g.K * g.OutPlane * g.GroupColRows);
+            return;
+        }
         EnsureLoweringBuffers();
         int p = g.OutPlane, gcr = g.GroupColRows, kg = g.Kg;
         for (int n0 = 0; n0 < g.N; n0 += Chunk)
@@ -151,32 +166,87 @@ public sealed class Convolution
                 _lowerBody.For(pool, g.ColRows, (long)g.ColRows * ld);
                 cols = _cols;
             }
-            bool direct = nc == 1;
-            var dst = direct ? y.Span.Slice(n0 * g.K * p, g.K * p) : _stage.AsSpan(0, g.K * ld);
-            // Written straight into y, the bias (and a Relu) ride in the GEMM's last pass over the output; a residual is
-            // copied in first and accumulated onto (beta = 1).
-            bool epilogue = direct && !accumulate;
-            bool relu = epilogue && Activation.IsRelu;
-            bool residual = epilogue && !_residual.IsEmpty;
+            if (nc == 1)
+            {
+                MultiplyImage(n0, cols, pool);
+                continue;
+            }
+            var dst = _stage.AsSpan(0, g.K * ld);
             for (int grp = 0; grp < g.Groups; grp++)
-            {
-                var fused = !epilogue ? GemmEpilogue.None
-                    : b.IsEmpty ? (relu ? GemmEpilogue.ReluOnly : GemmEpilogue.None)
-                    : GemmEpilogue.RowBias(b.Span.Slice(grp * kg, kg), relu);
-                var part = dst.Slice(grp * kg * ld, kg * ld);
-                if (residual) _residual.Span.Slice(n0 * g.K * p + grp * kg * ld, kg * ld).CopyTo(part);
                 Gemm.Multiply(false, false, kg, ld, gcr, 1f, w.Span.Slice(grp * kg * gcr), gcr, cols.Slice(grp * gcr * ld), ld,
-                    direct && accumulate || residual ? 1f : 0f, part, ld, fused, pool);
-                if (epilogue && !relu) Activation.Apply(part);
-            }
-            if (direct)
-            {
-                if (accumulate && !b.IsEmpty)
-                    for (int k = 0; k < g.K; k++) ChannelMath.AddScalar(dst.Slice(k * p, p), b.Span[k]);
-            }
-            else _scatterBody.For(pool, g.K, (long)g.K * ld);
+                    0f, dst.Slice(grp * kg * ld, kg * ld), ld, pool);
+            _scatterBody.For(pool, g.K, (long)g.K * ld);
         }
         _colsHoldBatch = Chunk >= g.N && !_skipLowering;
+    }
+
+    /// <summary>
+    /// Whether this run multiplies image by image with the images spread over the workers (each GEMM on one thread),
+    /// rather than a chunk of images per GEMM spread over the workers. A chunk's product is staged [K, images x plane]
+    /// and scattered back to [N, K, plane], a copy of the whole output that, with the lowering's copy of the input, took
+    /// about a fifth of MobileNet's time at batch 64 (7x7 and 14x14 planes), more than its GEMMs gained from the wider
+    /// product. Inference only (training keeps the whole batch lowered for backward), and only when every worker gets
+    /// at least one image and an image's columns are small enough to stay in its core's cache.
+    /// </summary>
+    private bool ImagesInParallel(WorkerPool? pool) => _imagesAllowed && _g.N >= (pool?.Threads ?? 1);
+
+    /// <summary>Whether new convolutions may run image by image (false: chunked lowering, for comparisons).</summary>
+    internal static bool ImagesInParallelEnabled = Environment.GetEnvironmentVariable("PRUNUS_CONV_IMAGES") != "0";
+
+    /// <summary>Largest lowered image (floats) that runs image by image: a quarter of a 512 KB L2.</summary>
+    internal const int ImageColumnsBudget = 1 << 15;
+
+    private void EnsureImageColumns(WorkerPool? pool)
+    {
+        int threads = pool?.Threads ?? 1;
+        if (_skipLowering || _g.IsPointwise || _imageCols.Length >= threads) return;
+        int size = Math.Max(_g.ColRows * _g.OutPlane, 1);
+        _imageCols = Enumerable.Range(0, threads).Select(_ => new float[size]).ToArray();
+    }
+
+    // Forward of the images in partition `part`, each lowered into the partition's own columns and multiplied on this thread.
+    private void ImagesForward(int part)
+    {
+        var g = _g;
+        int begin = (int)((long)g.N * part / _parts), end = (int)((long)g.N * (part + 1) / _parts), p = g.OutPlane;
+        var x = _x.Span;
+        for (int n = begin; n < end; n++)
+        {
+            if (g.IsPointwise) MultiplyImage(n, x.Slice(n * g.C * p, g.C * p), null);
+            else
+            {
+                var cols = _imageCols[part];
+                Im2Col.Lower(g, x, n, 1, cols, 0, g.ColRows);
+                MultiplyImage(n, cols, null);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Image n's output from its lowered columns [ColRows, OutPlane] (or, pointwise, the image itself), written straight
+    /// into y: the bias (and a Relu) ride in the GEMM's last pass over the output; a residual is copied in first and
+    /// accumulated onto (beta = 1); other activations run over the image's planes while they are in cache.
+    /// </summary>
+    private void MultiplyImage(int n, ReadOnlySpan<float> cols, WorkerPool? pool)
+    {
+        var g = _g;
+        int p = g.OutPlane, gcr = g.GroupColRows, kg = g.Kg;
+        var b = _bias.Span;
+        var dst = _y.Span.Slice(n * g.K * p, g.K * p);
+        bool epilogue = !_accumulate, relu = epilogue && Activation.IsRelu, residual = epilogue && !_residual.IsEmpty;
+        for (int grp = 0; grp < g.Groups; grp++)
+        {
+            var fused = !epilogue ? GemmEpilogue.None
+                : b.IsEmpty ? (relu ? GemmEpilogue.ReluOnly : GemmEpilogue.None)
+                : GemmEpilogue.RowBias(b.Slice(grp * kg, kg), relu);
+            var part = dst.Slice(grp * kg * p, kg * p);
+            if (residual) _residual.Span.Slice(n * g.K * p + grp * kg * p, kg * p).CopyTo(part);
+            Gemm.Multiply(false, false, kg, p, gcr, 1f, _w.Span.Slice(grp * kg * gcr), gcr, cols.Slice(grp * gcr * p), p,
+                _accumulate || residual ? 1f : 0f, part, p, fused, pool);
+            if (epilogue && !relu) Activation.Apply(part);
+        }
+        if (_accumulate && !b.IsEmpty)
+            for (int k = 0; k < g.K; k++) ChannelMath.AddScalar(dst.Slice(k * p, p), b[k]);
     }
 
     /// <summary>
@@ -306,7 +376,7 @@ public sealed class Convolution
             int n = plane / g.C, c = plane % g.C;
             DepthwiseConvolution.Pad(g, x.Slice(plane * g.InPlane, g.InPlane), scratch);
             var yc = y.Slice((n * g.K + c * m) * g.OutPlane, q);
-            DepthwiseConvolution.Forward(g, scratch, w.Slice(c * m * g.Taps, m * g.Taps), b.IsEmpty ? b : b.Slice(c * m, m), yc, _accumulate);
+            DepthwiseConvolution.Forward(g, _tapStarts, scratch, w.Slice(c * m * g.Taps, m * g.Taps), b.IsEmpty ? b : b.Slice(c * m, m), yc, _accumulate);
             if (!_residual.IsEmpty) ChannelMath.AddInPlace(yc, _residual.Span.Slice((n * g.K + c * m) * g.OutPlane, q));
             Activation.Apply(yc);
         }

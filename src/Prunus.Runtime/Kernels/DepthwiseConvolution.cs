@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Prunus.Kernels;
 
@@ -34,23 +35,91 @@ public static class DepthwiseConvolution
         g.Cg == 1 && g.Groups > 1 && g.PadTop >= 0 && g.PadLeft >= 0 && g.PadBottom >= 0 && g.PadRight >= 0;
 
     /// <summary>Copies plane x [H,W] into the scratch interior; the border must already be zero (it is never written).</summary>
-    public static void Pad(ConvGeometry g, ReadOnlySpan<float> x, Span<float> scratch)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Pad(ConvGeometry g, ReadOnlySpan<float> x, Span<float> scratch)
     {
         var (hp, wq) = PaddedSize(g);
-        int sw = g.StrideW;
-        for (int ih = 0; ih < g.H; ih++)
-        {
-            var src = x.Slice(ih * g.W, g.W);
-            int row = ih + g.PadTop;
-            if (sw == 1) { src.CopyTo(scratch.Slice(row * wq + g.PadLeft, g.W)); continue; }
-            // Phase by phase: the columns of phase q are every sw-th input column and land side by side.
-            for (int q = 0; q < sw; q++)
+        int sw = g.StrideW, width = g.W;
+        if (x.Length < (long)g.H * width || scratch.Length < sw * hp * wq)
+            throw new ArgumentException($"depthwise padding buffers are too short for {g}");
+        fixed (float* px = x, ps = scratch)
+            for (int ih = 0; ih < g.H; ih++)
             {
-                int iw = ((q - g.PadLeft) % sw + sw) % sw;
-                if (iw >= g.W) continue;
-                var dst = scratch.Slice((q * hp + row) * wq + (iw + g.PadLeft) / sw);
-                for (int u = 0; iw < g.W; iw += sw, u++) dst[u] = src[iw];
+                float* src = px + (nint)ih * width;
+                int row = ih + g.PadTop;
+                if (sw == 1)
+                {
+                    CopyRow(src, ps + (nint)row * wq + g.PadLeft, width);
+                    continue;
+                }
+                if (sw == 2)
+                {
+                    // Even columns land in one phase, odd in the other, each starting where its first column belongs.
+                    int pl = g.PadLeft;
+                    Deinterleave(src, width, ps + ((pl % 2) * hp + row) * (nint)wq + pl / 2, ps + (((pl + 1) % 2) * hp + row) * (nint)wq + (pl + 1) / 2);
+                    continue;
+                }
+                // Phase by phase: the columns of phase q are every sw-th input column and land side by side.
+                for (int q = 0; q < sw; q++)
+                {
+                    int iw = ((q - g.PadLeft) % sw + sw) % sw;
+                    if (iw >= width) continue;
+                    float* dst = ps + (q * hp + row) * (nint)wq + (iw + g.PadLeft) / sw;
+                    for (int u = 0; iw < width; iw += sw, u++) dst[u] = src[iw];
+                }
             }
+    }
+
+    /// <summary>
+    /// dst[0, n) = src[0, n) by vectors, the last one overlapping the one before, so rows of 14 or 28 floats (MobileNet's
+    /// planes) copy in two to four moves rather than through a general memory copy's call.
+    /// </summary>
+    private static unsafe void CopyRow(float* src, float* dst, int n)
+    {
+        if (n < Vector256<float>.Count || !Vector256.IsHardwareAccelerated)
+        {
+            for (int i = 0; i < n; i++) dst[i] = src[i];
+            return;
+        }
+        for (int i = 0; i < n - Vector256<float>.Count; i += Vector256<float>.Count) Vector256.Load(src + i).Store(dst + i);
+        Vector256.Load(src + n - Vector256<float>.Count).Store(dst + n - Vector256<float>.Count);
+    }
+
+    /// <summary>
+    /// evens[t] = src[2t], odds[t] = src[2t + 1] over a row of <paramref name="width"/>: sixteen columns at a time with
+    /// AVX2, then eight with SSE, the last eight overlapping the ones before (a 14-wide row is two moves); the odd
+    /// last column of an odd width alone.
+    /// </summary>
+    private static unsafe void Deinterleave(float* src, int width, float* evens, float* odds)
+    {
+        int t = 0;
+        if (Avx2.IsSupported)
+            for (; 2 * t + 16 <= width; t += 8)
+            {
+                var a = Avx.LoadVector256(src + 2 * t);
+                var b = Avx.LoadVector256(src + 2 * t + 8);
+                // Within each 128-bit lane: a0 a2 b0 b2 | a4 a6 b4 b6; then the middle 64-bit quarters swap.
+                var e = Avx.Shuffle(a, b, 0b10_00_10_00);
+                var o = Avx.Shuffle(a, b, 0b11_01_11_01);
+                Avx.Store(evens + t, Avx2.Permute4x64(e.AsDouble(), 0b11_01_10_00).AsSingle());
+                Avx.Store(odds + t, Avx2.Permute4x64(o.AsDouble(), 0b11_01_10_00).AsSingle());
+            }
+        if (Sse.IsSupported && width >= 8)
+        {
+            for (; 2 * t < width; t += 4)
+            {
+                if (2 * t + 8 > width) t = (width - 8) / 2;
+                var a = Sse.LoadVector128(src + 2 * t);
+                var b = Sse.LoadVector128(src + 2 * t + 4);
+                Sse.Store(evens + t, Sse.Shuffle(a, b, 0b10_00_10_00));
+                Sse.Store(odds + t, Sse.Shuffle(a, b, 0b11_01_11_01));
+                if (2 * t + 8 >= width - 1) { t += 4; break; }
+            }
+        }
+        for (; 2 * t < width; t++)
+        {
+            evens[t] = src[2 * t];
+            if (2 * t + 1 < width) odds[t] = src[2 * t + 1];
         }
     }
 
@@ -82,30 +151,44 @@ public static class DepthwiseConvolution
     }
 
     /// <summary>
+    /// Where each tap's run starts in the scratch for output row 0: a tap's run start is linear in the output row (one
+    /// row down moves StrideH padded rows). Computed once per geometry: its divisions cost more than a small plane's
+    /// multiply-adds.
+    /// </summary>
+    public static int[] TapStarts(ConvGeometry g)
+    {
+        var (hp, wq) = PaddedSize(g);
+        var starts = new int[g.Taps];
+        for (int i = 0; i < g.KH; i++)
+            for (int j = 0; j < g.KW; j++) starts[i * g.KW + j] = RunStart(g, hp, wq, 0, i, j);
+        return starts;
+    }
+
+    /// <summary>
     /// y [M,OH,OW] (= or += when <paramref name="accumulate"/>) the M output planes of one channel from its padded
     /// input; w [M,KH,KW]; bias has M entries or is empty.
     /// </summary>
-    public static unsafe void Forward(ConvGeometry g, ReadOnlySpan<float> scratch, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
-        Span<float> y, bool accumulate)
+    public static void Forward(ConvGeometry g, ReadOnlySpan<float> scratch, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
+        Span<float> y, bool accumulate) => Forward(g, TapStarts(g), scratch, w, bias, y, accumulate);
+
+    /// <summary>As above with the geometry's <see cref="TapStarts"/> computed once by the caller.</summary>
+    public static unsafe void Forward(ConvGeometry g, ReadOnlySpan<int> tapStarts, ReadOnlySpan<float> scratch, ReadOnlySpan<float> w,
+        ReadOnlySpan<float> bias, Span<float> y, bool accumulate)
     {
-        var (hp, wq) = PaddedSize(g);
         int m = g.Kg, ow = g.OW, oh = g.OH, taps = g.Taps;
         if (taps > 64)
         {
             ForwardByAxpy(g, scratch, w, bias, y, accumulate);
             return;
         }
-        if (w.Length < m * taps || y.Length < m * oh * ow || scratch.Length < ScratchSize(g) || !bias.IsEmpty && bias.Length < m)
+        var (hp, wq) = PaddedSize(g);
+        if (w.Length < m * taps || y.Length < m * oh * ow || scratch.Length < ScratchSize(g) || !bias.IsEmpty && bias.Length < m
+            || tapStarts.Length < taps)
             throw new ArgumentException($"depthwise buffers are too short for {g}");
-        // A tap's run start is linear in the output row (one row down moves StrideH padded rows), so the starts of
-        // row 0 are computed once and shifted; RunStart's divisions stay out of the loops.
-        int* starts = stackalloc int[taps];
-        for (int i = 0; i < g.KH; i++)
-            for (int j = 0; j < g.KW; j++) starts[i * g.KW + j] = RunStart(g, hp, wq, 0, i, j);
-        var rows = new RowArgs { Starts = starts, Taps = taps, Width = ow, RowStep = g.StrideH * wq, Accumulate = accumulate };
+        fixed (int* starts = tapStarts)
         fixed (float* ps = scratch, pw = w, py = y, pb = bias)
         {
-            rows.Scratch = ps;
+            var rows = new RowArgs { Starts = starts, Scratch = ps, Taps = taps, Width = ow, RowStep = g.StrideH * wq, Accumulate = accumulate };
             for (int k = 0; k < m; k++)
             {
                 rows.Weights = pw + k * taps;
@@ -119,13 +202,17 @@ public static class DepthwiseConvolution
                 // Four output rows at a time: four independent accumulator chains, and each tap's weight broadcast once
                 // for all four. Planes late in a network are narrow (7 or 14 wide), where one row alone would leave
                 // the multiply-add latency exposed.
+                // A row's last partial vector may be stored whole, spilling into the rows after it, when those are
+                // written later in this call: not when accumulating (the spill would add to them), and not past the
+                // last row of the last plane (the spill would reach another caller's output).
+                rows.SpillLast = !accumulate && k < m - 1;
                 int row = 0;
-                for (; row + 4 <= oh; row += 4) rows.Vectors<R4>(yk + (nint)row * ow, row);
+                for (; row + 4 <= oh; row += 4) rows.Vectors<R4>(yk + (nint)row * ow, row, row + 4 < oh);
                 switch (oh - row)
                 {
-                    case 3: rows.Vectors<R3>(yk + (nint)row * ow, row); break;
-                    case 2: rows.Vectors<R2>(yk + (nint)row * ow, row); break;
-                    case 1: rows.Vectors<R1>(yk + (nint)row * ow, row); break;
+                    case 3: rows.Vectors<R3>(yk + (nint)row * ow, row, false); break;
+                    case 2: rows.Vectors<R2>(yk + (nint)row * ow, row, false); break;
+                    case 1: rows.Vectors<R1>(yk + (nint)row * ow, row, false); break;
                 }
             }
         }
@@ -139,20 +226,28 @@ public static class DepthwiseConvolution
         public int Taps, Width, RowStep;
         public float Bias;
         public bool Accumulate;
+        /// <summary>Whether the plane's last row may spill (the next plane is written later in the same call).</summary>
+        public bool SpillLast;
 
         /// <summary>
-        /// Output rows [row, row + R) (y points at the first) one vector of columns at a time. A last partial vector
-        /// (and rows narrower than a vector) still runs whole: it reads up to 7 floats past the row, which the
-        /// scratch's slack keeps in bounds, and stores only the lanes of the row.
+        /// Output rows [row, row + R) (y points at the first) one vector of columns at a time, the last (partial)
+        /// vector first. A partial vector (and rows narrower than a vector) still runs whole: it reads up to 7 floats
+        /// past the row, which the scratch's slack keeps in bounds. Unless accumulating it is also stored whole, its
+        /// spill landing on the start of the next row (rows narrower than 4 store lane by lane), which the vectors stored
+        /// after it (or the next block or plane) then overwrite; only the block's last row checks
+        /// <paramref name="moreRows"/> and <see cref="SpillLast"/>.
+        /// Storing lane by lane instead cost as much as the multiply-adds on 7- and 14-wide planes.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Vectors<TR>(float* y, int row) where TR : struct, IRows
+        public readonly void Vectors<TR>(float* y, int row, bool moreRows) where TR : struct, IRows
         {
             int ow = Width, step = RowStep;
             float* basePtr = Scratch + (nint)row * step;
-            float* lanes = stackalloc float[4 * 8];
+            float* lanes = stackalloc float[8];
             var b = Vector256.Create(Bias);
-            for (int o = 0; o < ow; o += 8)
+            // A spill reaches at most the next row when the partial vector leaves no more than a row's width unset.
+            bool spill = !Accumulate && 8 - (ow - (ow - 1) / 8 * 8) <= ow, spillLast = spill && (moreRows || SpillLast);
+            for (int o = (ow - 1) / 8 * 8; o >= 0; o -= 8)
             {
                 int count = Math.Min(8, ow - o);
                 Vector256<float> a0 = b, a1 = b, a2 = b, a3 = b;
@@ -172,10 +267,10 @@ public static class DepthwiseConvolution
                     if (TR.Value > 2) a2 = Vector256.FusedMultiplyAdd(wt, Vector256.Load(p + 2 * step), a2);
                     if (TR.Value > 3) a3 = Vector256.FusedMultiplyAdd(wt, Vector256.Load(p + 3 * step), a3);
                 }
-                Store(a0, y + o, count, lanes);
-                if (TR.Value > 1) Store(a1, y + ow + o, count, lanes);
-                if (TR.Value > 2) Store(a2, y + 2 * ow + o, count, lanes);
-                if (TR.Value > 3) Store(a3, y + 3 * ow + o, count, lanes);
+                Store(a0, y + o, count, lanes, TR.Value > 1 ? spill : spillLast);
+                if (TR.Value > 1) Store(a1, y + ow + o, count, lanes, TR.Value > 2 ? spill : spillLast);
+                if (TR.Value > 2) Store(a2, y + 2 * ow + o, count, lanes, TR.Value > 3 ? spill : spillLast);
+                if (TR.Value > 3) Store(a3, y + 3 * ow + o, count, lanes, spillLast);
             }
         }
 
@@ -200,9 +295,9 @@ public static class DepthwiseConvolution
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Store(Vector256<float> v, float* dst, int count, float* lanes)
+        private static void Store(Vector256<float> v, float* dst, int count, float* lanes, bool spill)
         {
-            if (count == 8) { v.Store(dst); return; }
+            if (count == 8 || spill) { v.Store(dst); return; }
             v.Store(lanes);
             for (int l = 0; l < count; l++) dst[l] = lanes[l];
         }

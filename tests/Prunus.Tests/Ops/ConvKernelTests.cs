@@ -16,6 +16,13 @@ public class ConvKernelTests
         ["depthwise-s3"] = Make(n: 1, c: 4, h: 10, w: 11, k: 4, groups: 4, kh: 2, kw: 4, sh: 3, sw: 3, pt: 0, pl: 3, pb: 1, pr: 2),
         ["depthwise-wide"] = Make(n: 1, c: 2, h: 5, w: 37, k: 4, groups: 2, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1),
         ["depthwise-wide-s2"] = Make(n: 2, c: 2, h: 6, w: 41, k: 2, groups: 2, kh: 3, kw: 5, sh: 2, sw: 2, dw: 2, pt: 1, pl: 3, pb: 0, pr: 2),
+        // Planes 7, 14, 5 and 2 wide: partial vectors stored whole (spilling into the next row or plane) or lane by lane.
+        ["depthwise-7wide-s2"] = Make(n: 8, c: 5, h: 14, w: 14, k: 5, groups: 5, kh: 5, kw: 5, sh: 2, sw: 2, pt: 2, pl: 2, pb: 2, pr: 2),
+        ["depthwise-14wide-mult2"] = Make(n: 2, c: 3, h: 14, w: 14, k: 6, groups: 3, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1),
+        ["depthwise-5wide"] = Make(n: 2, c: 2, h: 7, w: 7, k: 4, groups: 2, kh: 3, kw: 3),
+        ["depthwise-narrow"] = Make(n: 2, c: 3, h: 5, w: 3, k: 6, groups: 3, kh: 2, kw: 2),
+        // Stride 2 with an even left pad over rows long enough for the vector split into stride phases.
+        ["depthwise-s2-even-pad"] = Make(n: 2, c: 2, h: 6, w: 34, k: 2, groups: 2, kh: 3, kw: 3, sh: 2, sw: 2, pt: 1, pl: 0, pb: 1, pr: 1),
         ["1d"] = Make(n: 2, c: 3, h: 1, w: 11, k: 2, kh: 1, kw: 3, sw: 2, pl: 1, pr: 2),
         ["pointwise-big"] = Make(n: 2, c: 5, h: 16, w: 17, k: 4, kh: 1, kw: 1),
         ["pointwise-small"] = Make(n: 3, c: 5, h: 5, w: 3, k: 4, kh: 1, kw: 1),
@@ -115,6 +122,46 @@ public class ConvKernelTests
                 conv.Backward(x, w, dy, default, dw2, default, false, TestPools.One);
                 TensorAssert.Close(dwRef, dw2, 1e-4, 1e-4, what + " dw only");
             }
+    }
+
+    /// <summary>
+    /// The fused forward y = act(conv(x, w) + b + z) on every inference path: images in parallel (the default at these
+    /// batches), chunks of images (forced chunk sizes), one image at a time; one and two threads.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(GeometryNames))]
+    public void Fused_forward_matches_reference_on_every_path(string name)
+    {
+        var g = Geometries[name];
+        var (x, w, b, z) = Operands(g, 30);
+        foreach (var activation in new[] { new FusedActivation(ActivationKind.Relu), new FusedActivation(ActivationKind.HardSwish) })
+        {
+            var expected = new float[g.N * g.K * g.OutPlane];
+            ConvolutionReference.Forward(g, x, w, b, expected);
+            for (int i = 0; i < expected.Length; i++) expected[i] += z[i];
+            activation.ApplyReference(expected);
+            foreach (int? chunk in new int?[] { null, 1, 2 })
+                foreach (var pool in new[] { TestPools.One, TestPools.Two })
+                {
+                    var conv = new Convolution(g, false, chunk) { Activation = activation };
+                    // A guard after the output: kernels that store whole vectors past a row's end must stop inside y.
+                    var y = new float[expected.Length + 16];
+                    y.AsSpan().Fill(float.NaN);
+                    conv.Forward(x, w, b, z, y.AsMemory(0, expected.Length), pool);
+                    string what = $"{conv.Describe()} threads={pool.Threads}";
+                    TensorAssert.Close(expected, y.AsSpan(0, expected.Length).ToArray(), 1e-4, 1e-5, what);
+                    Assert.True(y.AsSpan(expected.Length).ToArray().All(float.IsNaN), what + ": wrote past the output");
+                }
+        }
+    }
+
+    [Fact]
+    public void Small_planes_run_image_by_image_at_inference_only()
+    {
+        var g = Geometries["lenet-like"];
+        Assert.Equal("im2col-gemm(images in parallel)", new Convolution(g, false).Describe());
+        Assert.Equal("im2col-gemm(chunk 3)", new Convolution(g, true).Describe());
+        Assert.Equal("gemm-pointwise(images in parallel)", new Convolution(Geometries["pointwise-small"], false).Describe());
     }
 
     [Fact]
