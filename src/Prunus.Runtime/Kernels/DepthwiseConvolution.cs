@@ -74,6 +74,7 @@ public static class DepthwiseConvolution
     /// dst[0, n) = src[0, n) by vectors, the last one overlapping the one before, so rows of 14 or 28 floats (MobileNet's
     /// planes) copy in two to four moves rather than through a general memory copy's call.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void CopyRow(float* src, float* dst, int n)
     {
         if (n < Vector256<float>.Count || !Vector256.IsHardwareAccelerated)
@@ -90,6 +91,7 @@ public static class DepthwiseConvolution
     /// AVX2, then eight with SSE, the last eight overlapping the ones before (a 14-wide row is two moves); the odd
     /// last column of an odd width alone.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Deinterleave(float* src, int width, float* evens, float* odds)
     {
         int t = 0;

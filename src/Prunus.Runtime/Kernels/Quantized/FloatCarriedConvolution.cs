@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Prunus.Threading;
 
 namespace Prunus.Kernels;
@@ -78,6 +79,7 @@ internal sealed unsafe class FloatCarriedConvolution
         GC.KeepAlive(_output);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ImageToFloats(int n)
     {
         long count = (long)_g.C * _g.InPlane;
@@ -85,6 +87,7 @@ internal sealed unsafe class FloatCarriedConvolution
     }
 
     /// <summary>Image n's float sums through the output stage.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FinishImage(int n)
     {
         var g = _g;

@@ -254,6 +254,7 @@ internal sealed unsafe class QDirectConvolution
     }
 
     /// <summary>Image n as quad planes at <paramref name="dst"/>, through this thread's padded byte planes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LowerImage(int n, int* dst)
     {
         var g = _g;
@@ -298,6 +299,7 @@ internal sealed unsafe class QDirectConvolution
     }
 
     /// <summary>dst[i] = src[i] as the unsigned bytes the kernel multiplies (int8 shifted by +128).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyRow(byte* src, byte* dst, int count, bool signed)
     {
         if (!signed)

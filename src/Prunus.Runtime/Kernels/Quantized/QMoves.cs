@@ -53,6 +53,7 @@ internal static unsafe class QMoves
             for (int c = 0; c < cols; c++) dst[c * ldd + r] = (byte)(src[r * lds + c] ^ flip);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block16(byte* s, nint lds, byte* d, nint ldd, byte flip)
     {
         var f = Vector128.Create(flip);

@@ -233,6 +233,7 @@ public sealed unsafe class QuantizedSparseConvolution : IParallelWork
     /// The KW shifted copies of the padded planes (<paramref name="elem"/> bytes per value, planes hp x wp):
     /// xs[j, c, h, ow] = padded[c, h, ow + j·dw], so that every tap is one contiguous run.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ShiftCopies(byte* padded, byte* xs, int elem, int hp, int wp)
     {
         var g = _g;

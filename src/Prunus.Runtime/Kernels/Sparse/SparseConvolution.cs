@@ -345,6 +345,7 @@ public sealed unsafe class SparseConvolution : IParallelWork
     /// stride-1 one over them); then a vector of zeros, the slack that the loads of a partial last vector of a row
     /// read past the image (into lanes that are not stored).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Pad(float* x, float* dst)
     {
         var g = _g;
