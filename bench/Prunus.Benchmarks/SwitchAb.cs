@@ -17,7 +17,8 @@ namespace Prunus.Benchmarks;
 /// the share of rounds each won. Separate processes on this machine differ by up to 1.6x in speed; two plans in one
 /// process alternating every few milliseconds see the same machine. SWITCH: line-rows (CSR convolution rows padded to
 /// cache lines), qdirect (the direct integer convolution), sparse (sparse kernel selection),
-/// conv-images (lowered convolutions image by image with the images spread over the workers).
+/// conv-images (lowered convolutions image by image with the images spread over the workers), carry-direct (float-carried
+/// int8 convolutions' sums straight to the output stage).
 /// </summary>
 public static class SwitchAb
 {
@@ -27,6 +28,7 @@ public static class SwitchAb
         ["qdirect"] = on => QDirectConvolution.Enabled = on,
         ["sparse"] = on => SparseSelection.Enabled = on,
         ["conv-images"] = on => Convolution.ImagesInParallelEnabled = on,
+        ["carry-direct"] = on => FloatCarriedConvolution.DirectStage = on,
     };
 
     public static int Run(string[] args)

@@ -441,6 +441,27 @@ public unsafe class QuantizedKernelTests
             }
     }
 
+    /// <summary>
+    /// Where both the direct integer kernel and the float-carried sparse one apply (a LeNet-5 first layer at density
+    /// 0.9), small batches take the direct kernel and batches of <see cref="FloatCarriedConvolution.OverDirectBatch"/>
+    /// and more the float-carried one; a dense weight keeps the direct kernel at any batch.
+    /// </summary>
+    [Fact]
+    public void First_layer_kernel_depends_on_batch_and_sparsity()
+    {
+        foreach (var (density, batch, expected) in new[] { (0.9, 1, "qconv-direct"), (0.9, 4, "qconv-direct"),
+            (0.9, FloatCarriedConvolution.OverDirectBatch, "float-carried"), (1.0, 64, "qconv-direct") })
+        {
+            var g = Geometry(batch, 1, 28, 28, 20, 1, 5, 5, 1, 0, 1);
+            var w = SparseBytes(3, g.K, g.GroupColRows, density, true, [0], true);
+            var conv = new QuantizedConvolution(g, w, true, [0], false, 0, Stage(QuantizedOutputKind.UInt8, g.K, 1, false, g.GroupColRows));
+            string describe = conv.Describe();
+            // The direct kernel exists only without VNNI (it replaces the int16 pairs that VNNI makes unnecessary).
+            if (batch == 1 && !describe.Contains("qconv-direct", StringComparison.Ordinal)) return;
+            Assert.True(describe.Contains(expected, StringComparison.Ordinal), $"density {density} batch {batch}: {describe}");
+        }
+    }
+
     public static TheoryData<string> DirectConvData()
     {
         var d = new TheoryData<string>();
@@ -796,6 +817,12 @@ public unsafe class QuantizedKernelTests
                     .Sum(i => Math.Abs((wSigned ? (sbyte)w[i] : w[i]) - (zw.Length == 1 ? zw[0] : zw[k])) * 255.0));
                 Assert.Equal(largest < 1 << 24, carried is not null);
                 if (carried is not null) Check(carried.Describe(), carried.Forward);
+                // And with its float sums converted to int32 before the output stage (the form used when a bias is
+                // too large for the direct float stage to be exact).
+                FloatCarriedConvolution.DirectStage = false;
+                try { carried = FloatCarriedConvolution.Choose(g, w, wSigned, zw, aSigned, zx, stage, force: true); }
+                finally { FloatCarriedConvolution.DirectStage = true; }
+                if (carried is not null) Check(carried.Describe() + " via int32", carried.Forward);
 
                 void Check(string what, Action<ReadOnlySpan<byte>, Span<byte>, WorkerPool?> forward)
                 {

@@ -20,6 +20,21 @@ internal sealed unsafe class FloatCarriedConvolution
     internal static double IntegerDenseCrossover = 0.6;
     internal const int ShortReduction = 64;
 
+    /// <summary>
+    /// From this batch on, a sparse weight runs float-carried even where the direct integer kernel applies. Measured
+    /// with `switch-ab lenet5-90-int8.onnx qdirect` (LeNet-5's first layer at density 0.9: 25 taps, one channel, 20
+    /// outputs of 24x24; two threads, each whole images at batch 16 and above): the direct kernel was faster by 7.6%,
+    /// 18% and 4.5% at batch 1, 2 and 4, the float-carried one by 2% and 6% at batch 16 and 64 (its sums passed
+    /// straight to the output stage; through int32 it was 6% slower at batch 64 and lost there too).
+    /// </summary>
+    internal const int OverDirectBatch = 16;
+
+    /// <summary>Density of the weights as the float sparse kernel runs them.</summary>
+    internal double Density => _conv.Matrix.Density;
+
+    /// <summary>Whether new convolutions may pass float sums straight to the output stage (false: through int32, for comparisons and tests).</summary>
+    internal static bool DirectStage = true;
+
     private readonly ConvGeometry _g;
     private readonly SparseConvolution _conv;
     private readonly QuantizedOutput _output;
@@ -27,10 +42,13 @@ internal sealed unsafe class FloatCarriedConvolution
     private int _inputZero;
     private readonly float[] _x, _y;
     private readonly ParallelBody _toFloats;
+    private readonly bool _directStage;
     private byte* _src, _dst;
 
-    private FloatCarriedConvolution(ConvGeometry g, SparseConvolution conv, bool inputSigned, int inputZero, QuantizedOutput output)
+    private FloatCarriedConvolution(ConvGeometry g, SparseConvolution conv, bool inputSigned, int inputZero, QuantizedOutput output,
+        bool directStage)
     {
+        _directStage = directStage;
         _g = g;
         _conv = conv;
         _conv.ImageDone = FinishImage;
@@ -54,7 +72,10 @@ internal sealed unsafe class FloatCarriedConvolution
         if (FloatCarry.ExactWeights(w, weightsSigned, weightZero, g.K, g.GroupColRows, outputsAreRows: true) is not { } weights) return null;
         var conv = force ? new SparseConvolution(g, weights, SparseLayout.Csr) : SparseSelection.ForConvolution(g, weights);
         if (conv is null || !force && g.GroupColRows >= ShortReduction && conv.Matrix.Density > IntegerDenseCrossover) return null;
-        return new FloatCarriedConvolution(g, conv, inputSigned, inputZero, output);
+        // The float sums go straight through the output stage when that is exact and the vector stage applies.
+        bool direct = DirectStage && QVector256.Supported && output.Kind is QuantizedOutputKind.UInt8 or QuantizedOutputKind.Int8
+            && FloatCarry.BiasFitsExactly(weights, g.K, g.GroupColRows, output.Bias);
+        return new FloatCarriedConvolution(g, conv, inputSigned, inputZero, output, direct);
     }
 
     /// <summary>A short name for profiles.</summary>
@@ -95,6 +116,8 @@ internal sealed unsafe class FloatCarriedConvolution
         int* acc = (int*)GemmScratch.Get(1, p + 16);
         var st = _output.Store(_dst + (nint)n * g.K * p * _output.ElementSize, p, channelsAreRows: true);
         fixed (float* yf = _y)
-            for (int k = 0; k < g.K; k++) FloatCarry.FinishRow(yf + ((long)n * g.K + k) * p, p, acc, st, k);
+            for (int k = 0; k < g.K; k++)
+                if (_directStage) FloatCarry.FinishRowDirect(yf + ((long)n * g.K + k) * p, p, acc, st, k);
+                else FloatCarry.FinishRow(yf + ((long)n * g.K + k) * p, p, acc, st, k);
     }
 }

@@ -81,7 +81,13 @@ public sealed unsafe class QuantizedConvolution
         if (allowSparse && isa is null)
         {
             _qdirect = QDirectConvolution.Choose(g, w, weightsSigned, weightZero, inputSigned, inputZero, output);
-            if (_qdirect is null) _carried = FloatCarriedConvolution.Choose(g, w, weightsSigned, weightZero, inputSigned, inputZero, output);
+            if (_qdirect is null || g.N >= FloatCarriedConvolution.OverDirectBatch)
+            {
+                _carried = FloatCarriedConvolution.Choose(g, w, weightsSigned, weightZero, inputSigned, inputZero, output);
+                // Over the direct kernel only where the float kernel runs the weights as sparse.
+                if (_qdirect is not null && _carried is not null && _carried.Density > 1 - SparseSelection.MinZeros) _carried = null;
+                if (_carried is not null) _qdirect = null;
+            }
             if (_qdirect is null && _carried is null) _sparse = QuantizedSparseConvolution.Choose(g, w, weightsSigned, weightZero, inputSigned, inputZero, output);
         }
         _isa = isa ?? QIsas.Best(QPack.FitsVnni(weightsSigned, weightZero));
