@@ -36,6 +36,9 @@ public sealed class CliPruneTests(CliWorkspace ws) : IClassFixture<CliWorkspace>
         Assert.Equal(new FileInfo(output).Length, json.GetProperty("file_bytes").GetInt64());
         Assert.True(json.GetProperty("file_bytes").GetInt64() < before.GetProperty("file_bytes").GetInt64() / 2, "sparse initializers shrink the file");
         Assert.True(json.GetProperty("latency_b1_ms").GetDouble() > 0);
+        // Both models are timed (together, alternating) and both figures reported.
+        Assert.True(before.GetProperty("latency_b1_ms").GetDouble() > 0);
+        Assert.Equal(json.GetProperty("latency_b1_ms").GetDouble(), json.GetProperty("after").GetProperty("latency_b1_ms").GetDouble());
         Assert.Equal(3, json.GetProperty("layers").GetArrayLength());
         Assert.Contains("pruned to 90.0 %", r.Err);
     }
