@@ -36,17 +36,6 @@ public static class LatencyMeter
     }
 
     /// <summary>
-    /// Latency of <paramref name="graph"/> as the engine runs it: a copy optimized by the inference passes, timed at
-    /// <paramref name="batch"/> for about <paramref name="seconds"/>.
-    /// </summary>
-    public static LatencyResult MeasureOptimized(ModelGraph graph, int batch, double seconds, WorkerPool pool)
-    {
-        var optimized = graph.Clone();
-        PassPipeline.ForInference.Run(optimized);
-        return Measure(PlanWithRandomInputs(optimized, batch, pool), batch, seconds, 20, (_, _) => { });
-    }
-
-    /// <summary>
     /// Latencies of two graphs (a model before and after pruning or quantization) at each of <paramref name="batches"/>,
     /// optimized as the engine runs them and timed in alternating rounds of a few runs each for about
     /// <paramref name="seconds"/> apiece, after warming both up alternately. Timed one after the other, the two would

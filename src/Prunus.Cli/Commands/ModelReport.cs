@@ -18,7 +18,7 @@ namespace Prunus.Cli.Commands;
 /// <param name="Flops">FLOPs per image run densely.</param>
 /// <param name="NonZeroFlops">FLOPs per image counting only the nonzero weights of the prunable layers.</param>
 /// <param name="FileBytes">Size of the ONNX file.</param>
-/// <param name="Latency">Prunus engine latency per batch size (optimized graph).</param>
+/// <param name="Latency">Prunus engine latency per batch size (optimized graph), timed beside the model it is compared with.</param>
 public sealed record ModelFigures(double? Accuracy, long Params, long NonZeros, double Sparsity, long Flops, long NonZeroFlops,
     long FileBytes, IReadOnlyList<LatencyResult> Latency)
 {
@@ -50,9 +50,11 @@ public sealed record ModelFigures(double? Accuracy, long Params, long NonZeros, 
         }
     }
 
-    /// <summary>Measures <paramref name="graph"/> (its file being <paramref name="fileBytes"/> long).</summary>
-    public static ModelFigures Measure(ModelGraph graph, long fileBytes, ImageDataset? test, IReadOnlyList<int> latencyBatches,
-        double latencySeconds, WorkerPool pool)
+    /// <summary>
+    /// Measures <paramref name="graph"/> (its file being <paramref name="fileBytes"/> long), all but latency: the commands
+    /// time the model before and after together (<see cref="LatencyMeter.MeasurePair"/>) and attach the results.
+    /// </summary>
+    public static ModelFigures Measure(ModelGraph graph, long fileBytes, ImageDataset? test, WorkerPool pool)
     {
         var summary = ModelSummary.Of(graph);
         var layers = PrunableLayers.Find(graph);
@@ -74,9 +76,8 @@ public sealed record ModelFigures(double? Accuracy, long Params, long NonZeros, 
         }
         long nonZeroFlops = summary.Layers.Sum(l => density.TryGetValue(l.Name, out var d) ? (long)Math.Round(l.Flops * d) : l.Flops);
         double? accuracy = test is null ? null : new Evaluator(graph, 1000, pool).Evaluate(test).Accuracy;
-        var latency = latencyBatches.Select(b => LatencyMeter.MeasureOptimized(graph, b, latencySeconds, pool)).ToList();
         return new ModelFigures(accuracy, summary.Parameters, summary.NonZeros, weights == 0 ? 0 : (double)zeros / weights,
-            summary.Flops, nonZeroFlops, fileBytes, latency);
+            summary.Flops, nonZeroFlops, fileBytes, []);
     }
 
     /// <summary>The figures as JSON.</summary>

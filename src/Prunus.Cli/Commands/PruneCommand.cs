@@ -160,7 +160,7 @@ public sealed class PruneCommand : ICliCommand
         var wall = Stopwatch.StartNew();
 
         var before = ModelFiles.Naming(inputPath, () => r.WithProgress("measuring the input model", _ =>
-            ModelFigures.Measure(graph, new FileInfo(inputPath).Length, test, [], 1.0, pool)));
+            ModelFigures.Measure(graph, new FileInfo(inputPath).Length, test, pool)));
         var layersBefore = PrunableLayers.Find(graph, s.Ignore);
         r.Line($"{Path.GetFileName(inputPath)}: {layersBefore.Count} prunable layers, {Fmt.Count(before.Params)} parameters, accuracy {before.Accuracy:F4}");
 
@@ -221,7 +221,7 @@ public sealed class PruneCommand : ICliCommand
         // Runtime folds at load, so the file shrinks (about 5 bytes per nonzero).
         ModelFiles.Save(graph, s.Output, options: CliOptions.ModelWriteOptions(s.DenseFile));
         var after = r.WithProgress("measuring the pruned model", _ =>
-            ModelFigures.Measure(graph, new FileInfo(s.Output).Length, test, [], 1.0, pool));
+            ModelFigures.Measure(graph, new FileInfo(s.Output).Length, test, pool));
         // Both models timed together, alternating, so that the speed-up does not depend on what else ran meanwhile.
         var (latencyBefore, latencyAfter) = ModelFiles.Naming(inputPath, () => r.WithProgress("timing both models", progress =>
             LatencyMeter.MeasurePair(ModelFiles.Load(inputPath), graph, s.LatencyBatches, 1.0, pool, progress)));

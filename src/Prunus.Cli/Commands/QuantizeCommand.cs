@@ -221,7 +221,7 @@ public sealed class QuantizeCommand : ICliCommand
         var wall = Stopwatch.StartNew();
 
         var before = ModelFiles.Naming(inputPath, () => r.WithProgress("measuring the input model", _ =>
-            ModelFigures.Measure(graph, new FileInfo(inputPath).Length, test, [], 1.0, pool)));
+            ModelFigures.Measure(graph, new FileInfo(inputPath).Length, test, pool)));
         r.Line($"{Path.GetFileName(inputPath)}: {Fmt.Count(before.Params)} parameters, accuracy {before.Accuracy:F4}");
 
         ModelGraph quantized;
@@ -273,7 +273,7 @@ public sealed class QuantizeCommand : ICliCommand
         quantized.Metadata.Properties["prunus.quantization"] = description;
         ModelFiles.Save(quantized, s.Output, options: CliOptions.ModelWriteOptions(s.DenseFile));
         var after = r.WithProgress("measuring the quantized model", _ =>
-            ModelFigures.Measure(quantized, new FileInfo(s.Output).Length, test, [], 1.0, pool));
+            ModelFigures.Measure(quantized, new FileInfo(s.Output).Length, test, pool));
         // Both models timed together, alternating, so that the speed-up does not depend on what else ran meanwhile.
         var (latencyBefore, latencyAfter) = ModelFiles.Naming(inputPath, () => r.WithProgress("timing both models", progress =>
             LatencyMeter.MeasurePair(ModelFiles.Load(inputPath), quantized, s.LatencyBatches, 1.0, pool, progress)));
