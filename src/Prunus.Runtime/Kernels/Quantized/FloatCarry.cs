@@ -85,33 +85,20 @@ internal static unsafe class FloatCarry
 
     /// <summary>
     /// Row <paramref name="row"/> of float sums through a byte output stage of one channel (channels along rows, no
-    /// weight zero points, AVX2) in float, 16 at a time: the same operations as <see cref="QVector256.Row"/> from the
-    /// int32 sums (bias added, one multiply, clamp, round half to even, zero point, saturating packs), without
-    /// converting the sums to int32 and back. Exact when <see cref="BiasFitsExactly"/>. The last cols % 16 go through
+    /// weight zero points, AVX2) in float, 16 at a time: sum plus bias formed in float, then the same stage the int32
+    /// sums take (<see cref="QVector256.Row.StoreTotals16"/>: one multiply, clamp, round half to even, zero point,
+    /// saturating packs), without converting the sums to int32 and back. Exact when <see cref="BiasFitsExactly"/>. The last cols % 16 go through
     /// <see cref="FinishRow"/> from <paramref name="acc"/> (scratch of at least 16 ints).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FinishRowDirect(float* sums, int cols, int* acc, in QStore st, int row)
     {
-        var bias = Vector256.Create((float)st.Bias[row]);
-        var mul = Vector256.Create(st.Multiplier[row]);
-        var lo = Vector256.Create(st.Lo);
-        var hi = Vector256.Create(st.Hi);
-        var zero = Vector256.Create(st.Zero);
-        bool unsigned = st.Kind == QuantizedOutputKind.UInt8;
+        var stage = new QVector256.Row(st, row);
+        var bias = stage.FloatBias;
         byte* p = st.At(row, 0);
         int i = 0;
         for (; i + 16 <= cols; i += 16)
-        {
-            var v0 = Avx.Min(Avx.Max(Avx.Multiply(Avx.Add(Avx.LoadVector256(sums + i), bias), mul), lo), hi);
-            var v1 = Avx.Min(Avx.Max(Avx.Multiply(Avx.Add(Avx.LoadVector256(sums + i + 8), bias), mul), lo), hi);
-            var q0 = Avx2.Add(Avx.ConvertToVector256Int32(v0), zero);
-            var q1 = Avx2.Add(Avx.ConvertToVector256Int32(v1), zero);
-            var s0 = Sse2.PackSignedSaturate(q0.GetLower(), q0.GetUpper());
-            var s1 = Sse2.PackSignedSaturate(q1.GetLower(), q1.GetUpper());
-            if (unsigned) Sse2.Store(p + i, Sse2.PackUnsignedSaturate(s0, s1));
-            else Sse2.Store((sbyte*)p + i, Sse2.PackSignedSaturate(s0, s1));
-        }
+            stage.StoreTotals16(p + i, Avx.Add(Avx.LoadVector256(sums + i), bias), Avx.Add(Avx.LoadVector256(sums + i + 8), bias));
         if (i == cols) return;
         for (int j = i; j < cols; j++) acc[j - i] = (int)sums[j];
         st.FinishRow(acc, row, i, cols - i);

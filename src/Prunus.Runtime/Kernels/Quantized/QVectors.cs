@@ -91,10 +91,18 @@ internal static unsafe class QVector256
 
         /// <summary>16 outputs from their int32 sums, stored as 16 bytes at <paramref name="p"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Store16(byte* p, Vector256<int> a0, Vector256<int> a1)
+        public void Store16(byte* p, Vector256<int> a0, Vector256<int> a1) =>
+            StoreTotals16(p, Avx.ConvertToVector256Single(Avx2.Add(a0, _bias)), Avx.ConvertToVector256Single(Avx2.Add(a1, _bias)));
+
+        /// <summary>The channel's bias as a float (exact below 2^24), for totals formed in float.</summary>
+        public Vector256<float> FloatBias => Avx.ConvertToVector256Single(_bias);
+
+        /// <summary>16 outputs from their totals (sum plus bias) as floats, stored as 16 bytes at <paramref name="p"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void StoreTotals16(byte* p, Vector256<float> t0, Vector256<float> t1)
         {
-            var v0 = Avx.Min(Avx.Max(Avx.Multiply(Avx.ConvertToVector256Single(Avx2.Add(a0, _bias)), _mul), _lo), _hi);
-            var v1 = Avx.Min(Avx.Max(Avx.Multiply(Avx.ConvertToVector256Single(Avx2.Add(a1, _bias)), _mul), _lo), _hi);
+            var v0 = Avx.Min(Avx.Max(Avx.Multiply(t0, _mul), _lo), _hi);
+            var v1 = Avx.Min(Avx.Max(Avx.Multiply(t1, _mul), _lo), _hi);
             var q0 = Avx2.Add(Avx.ConvertToVector256Int32(v0), _zero);
             var q1 = Avx2.Add(Avx.ConvertToVector256Int32(v1), _zero);
             var s0 = Sse2.PackSignedSaturate(q0.GetLower(), q0.GetUpper());
