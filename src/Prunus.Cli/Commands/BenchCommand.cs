@@ -48,14 +48,14 @@ public sealed class BenchCommand : ICliCommand
             foreach (var input in graph.DataInputs)
                 if (input.Dims is null)
                     throw new ModelException($"{Path.GetFileName(path)}: input '{input.Name}' has no declared shape, so bench cannot make inputs for it");
-                else if (!input.Accepts(LatencyMeter.BatchShape(input, batch)))
+                else if (!input.Accepts(PlanProfiler.BatchShape(input, batch)))
                     throw new UsageException($"--batch {batch}: {Path.GetFileName(path)} takes a fixed batch size (input {input})");
         using var pool = new WorkerPool(threads);
         var results = new List<LatencyResult>();
         var profiles = new JsonArray();
         foreach (var batch in batches)
         {
-            var plan = ModelFiles.Naming(path, () => LatencyMeter.PlanWithRandomInputs(graph, batch, pool));
+            var plan = ModelFiles.Naming(path, () => PlanProfiler.PlanWithRandomInputs(graph, batch, pool));
             var result = r.WithProgress($"batch {batch}", progress => LatencyMeter.Measure(plan, batch, seconds, warmup, progress));
             results.Add(result);
             if (profile) profiles.Add(Profile(r, plan, batch, result, top));

@@ -13,28 +13,6 @@ public sealed record LatencyResult(int Batch, double MedianMs, double P90Ms, dou
 /// <summary>Times plans on the Prunus engine (shared by bench and the before/after reports of prune and quantize).</summary>
 public static class LatencyMeter
 {
-    /// <summary>The declared shape with the batch size as its first dimension and 1 for any other symbolic one.</summary>
-    public static int[] BatchShape(ValueInfo input, int batch)
-    {
-        var shape = input.Concrete(1);
-        if (shape.Length > 0) shape[0] = batch;
-        return shape;
-    }
-
-    /// <summary>A plan of <paramref name="graph"/> at <paramref name="batch"/> with seeded random float inputs.</summary>
-    public static Plan PlanWithRandomInputs(ModelGraph graph, int batch, WorkerPool pool)
-    {
-        var shapes = graph.DataInputs.ToDictionary(i => i.Name, i => BatchShape(i, batch));
-        var plan = Planner.Compile(graph, shapes, new PlanOptions { Pool = pool });
-        var rng = new SeededRandom(1);
-        foreach (var name in plan.InputNames)
-        {
-            var t = plan.Input(name);
-            if (t.Type == DataType.Float32) foreach (ref var v in t.Floats) v = rng.NextFloat();
-        }
-        return plan;
-    }
-
     /// <summary>
     /// Latencies of two graphs (a model before and after pruning or quantization) at each of <paramref name="batches"/>,
     /// optimized as the engine runs them and timed in alternating rounds of a few runs each for about
@@ -57,7 +35,7 @@ public static class LatencyMeter
         for (int i = 0; i < batches.Count; i++)
         {
             int batch = batches[i];
-            var plans = new[] { PlanWithRandomInputs(a, batch, pool), PlanWithRandomInputs(b, batch, pool) };
+            var plans = new[] { PlanProfiler.PlanWithRandomInputs(a, batch, pool), PlanProfiler.PlanWithRandomInputs(b, batch, pool) };
             var warming = Stopwatch.StartNew();
             for (int w = 0; w < 20 || warming.Elapsed.TotalSeconds < seconds / 2; w++) { plans[0].Run(); plans[1].Run(); }
             var times = new[] { new List<double>(), new List<double>() };

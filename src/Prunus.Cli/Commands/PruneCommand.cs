@@ -36,7 +36,7 @@ public sealed class PruneCommand : ICliCommand
         var scope = new Option<string>("--scope") { Description = "One ranking across layers, each layer to the sparsity, or each output row of each layer (Wanda's comparison groups)", DefaultValueFactory = _ => "global" }.OneOf("global", "layer", "row");
         var roundTo = new Option<int>("--round-to") { Description = "Channel granularity: keep a multiple of this many channels in each group (e.g. 8)", DefaultValueFactory = _ => 1, HelpName = "n" };
         var calibration = new Option<int>("--calibration") { Description = "Training images used by data-driven criteria (taylor, wanda, obs) and BatchNorm recalibration", DefaultValueFactory = _ => 1024, HelpName = "n" };
-        var target = new Option<string>("--target") { Description = "What --sparsity counts in global scope", DefaultValueFactory = _ => "params" }.OneOf("params", "flops");
+        var target = new Option<string>("--target") { Description = "What --sparsity counts in global scope: weights, FLOPs, or (channel granularity) latency on this machine at the --latency-batch sizes", DefaultValueFactory = _ => "params" }.OneOf("params", "flops", "latency");
         var schedule = new Option<string>("--schedule") { Description = "When to prune: once, in rounds with fine-tuning, gradually during fine-tuning (cubic), or lottery-ticket rewinding", DefaultValueFactory = _ => "oneshot" }.OneOf(Schedules);
         var epochs = new Option<int>("--epochs") { Description = "Fine-tuning epochs in all (0: none)", DefaultValueFactory = _ => 0, HelpName = "n" };
         var rounds = new Option<int>("--rounds") { Description = "Pruning rounds of the iterative and lottery schedules", DefaultValueFactory = _ => 3, HelpName = "n" };
@@ -50,7 +50,7 @@ public sealed class PruneCommand : ICliCommand
         var data = CliOptions.Data();
         var seed = new Option<ulong>("--seed") { Description = "Seed of shuffling and of the random criterion", DefaultValueFactory = _ => 0, HelpName = "n" };
         var threads = CliOptions.Threads();
-        var latency = new Option<string>("--latency-batch") { Description = "Batch sizes at which latency is measured before and after (comma-separated; 0: none)", DefaultValueFactory = _ => "1,64", HelpName = "n,n" };
+        var latency = new Option<string>("--latency-batch") { Description = "Batch sizes at which latency is measured before and after, and at which --target latency times the layers (comma-separated; 0: none)", DefaultValueFactory = _ => "1,64", HelpName = "n,n" };
         var denseFile = CliOptions.DenseFile();
         var cmd = new Command("prune", "Prune a model, fine-tune it if asked, and compare it with the original")
         {
@@ -73,7 +73,7 @@ public sealed class PruneCommand : ICliCommand
                     Sparsity = Check.InRange("--sparsity", p.GetValue(sparsity), 0, 0.9999),
                     Granularity = g,
                     Scope = p.GetValue(scope) switch { "layer" => PruningScope.Layer, "row" => PruningScope.Row, _ => PruningScope.Global },
-                    Measure = p.GetValue(target) == "flops" ? TargetMeasure.Flops : TargetMeasure.Params,
+                    Measure = p.GetValue(target) switch { "flops" => TargetMeasure.Flops, "latency" => TargetMeasure.Latency, _ => TargetMeasure.Params },
                     MinDensity = Check.InRange("--min-density", p.GetValue(minDensity), 0, 1),
                 },
                 Epochs = Check.AtLeast("--epochs", p.GetValue(epochs), 0),
@@ -149,6 +149,10 @@ public sealed class PruneCommand : ICliCommand
     private static int Run(Reporter r, Settings s)
     {
         CheckMethod(s.Method, s.Target.Granularity);
+        if (s.Target.Measure == TargetMeasure.Latency && s.Target.Granularity.IsStructured && s.LatencyBatches.Length == 0)
+            throw new UsageException("--target latency times the layers at the --latency-batch sizes: give at least one (e.g. --latency-batch 1,64)");
+        if (s.Target.Measure == TargetMeasure.Latency && s.Sensitivity is not null)
+            throw new UsageException("--sensitivity allocates by parameters or FLOPs: use --target params or flops with it, or drop --sensitivity to rank channels by latency");
         var inputPath = Check.ExistingFile("model", s.Model);
         var files = FashionMnist.Locate(s.Data);
         OutputPaths.CheckFile("--out", s.Output, [(inputPath, "the input model"), (files.TrainImages, "a dataset file"),
@@ -196,6 +200,7 @@ public sealed class PruneCommand : ICliCommand
             Distill = s.Distill,
             RewindSteps = s.RewindSteps,
             Ignore = s.Ignore,
+            LatencyBatches = s.LatencyBatches,
             Training = new TrainerOptions { LearningRate = s.LearningRate, BatchSize = s.Batch, Seed = s.Seed, Pool = pool },
         };
         PruningRunner runner;

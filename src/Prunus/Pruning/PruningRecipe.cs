@@ -63,6 +63,11 @@ public sealed record PruningRecipe
     public int RecalibrationBatches { get; init; } = 20;
     /// <summary>Layers (node or weight names) never pruned.</summary>
     public IReadOnlyCollection<string> Ignore { get; init; } = [];
+    /// <summary>
+    /// With a latency target: the batch sizes at which layer times are measured; the target is the mean fraction of
+    /// latency removed over them.
+    /// </summary>
+    public IReadOnlyList<int> LatencyBatches { get; init; } = [1, 64];
 
     /// <summary>Throws with a message naming the first bad setting.</summary>
     public void Validate()
@@ -91,6 +96,10 @@ public sealed record PruningRecipe
             throw new ArgumentException("per-layer sparsities from a sensitivity analysis are applied in one shot: use the oneshot schedule with --sensitivity");
         if (RoundTo < 1) throw new ArgumentOutOfRangeException(nameof(RoundTo), RoundTo, "round-to must be at least 1");
         if (RecalibrationBatches < 0) throw new ArgumentOutOfRangeException(nameof(RecalibrationBatches), RecalibrationBatches, "recalibration batches must not be negative");
+        if (Target.Measure == TargetMeasure.Latency && (LatencyBatches.Count == 0 || LatencyBatches.Any(b => b < 1)))
+            throw new ArgumentException("a latency target needs one or more batch sizes (each at least 1) at which to time the layers");
+        if (Target.Measure == TargetMeasure.Latency && Target.LayerSparsity is { Count: > 0 })
+            throw new ArgumentException("per-layer sparsities from a sensitivity analysis are sized by parameters or FLOPs: use a params or flops target with them");
         if (Distill && Epochs == 0) throw new ArgumentException("distillation trains the pruned model: give at least one epoch");
     }
 }

@@ -1,11 +1,13 @@
 using Prunus.Data;
 using Prunus.Graph;
 using Prunus.Graph.Analysis;
+using Prunus.Graph.Planning;
 using Prunus.Pruning.Criteria;
 using Prunus.Pruning.Obs;
 using Prunus.Pruning.Structured;
 using Prunus.Pruning.Schedules;
 using Prunus.Tensors;
+using Prunus.Threading;
 using Prunus.Training;
 
 namespace Prunus.Pruning;
@@ -19,6 +21,7 @@ public sealed class PruningRunner
 {
     private readonly PruningRecipe _recipe;
     private readonly ImageDataset? _train;
+    private readonly Dictionary<ModelGraph, IReadOnlyList<LayerTimes>> _layerTimes = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Status lines (phase changes, pruning events).</summary>
     public Action<string>? Log { get; set; }
@@ -103,17 +106,28 @@ public sealed class PruningRunner
         if (!_recipe.Target.Granularity.IsStructured) throw new InvalidOperationException("RunStructured is for channel granularity");
         int rounds = _recipe.Schedule == PruningSchedule.Iterative ? _recipe.Rounds : 1;
         var teacher = _recipe.Distill ? graph : null;
-        var target = _recipe.Target.Measure == TargetMeasure.Flops ? ChannelTarget.Flops : ChannelTarget.Parameters;
+        var target = _recipe.Target.Measure switch
+        {
+            TargetMeasure.Flops => ChannelTarget.Flops,
+            TargetMeasure.Latency => ChannelTarget.Latency,
+            _ => ChannelTarget.Parameters,
+        };
         // Later rounds size their cut against the input model's cost, measured once.
-        double inputCost = rounds > 1 ? Cost(ModelSummary.Of(graph)) : 0;
-        double Cost(ModelSummary m) => target == ChannelTarget.Flops ? m.Flops : m.Parameters;
+        double inputCost = rounds > 1 ? Cost(graph) : 0;
+        double Cost(ModelGraph g) => target switch
+        {
+            ChannelTarget.Flops => ModelSummary.Of(g).Flops,
+            // Summed layer times relative to the input model's, added over the batch sizes.
+            ChannelTarget.Latency => LayerTimes(g).Zip(LayerTimes(graph), (now, input) => now.NodeMs.Values.Sum() / input.NodeMs.Values.Sum()).Sum(),
+            _ => ModelSummary.Of(g).Parameters,
+        };
         var current = graph;
         StructuredPruningResult? firstRound = null, result = null;
         for (int r = 1; r <= rounds; r++)
         {
             // The fraction of the current model to remove so that the input model has lost RoundSparsity(r) in all.
             double keepOfInput = 1 - RoundSparsity(_recipe.Target.Sparsity, r, rounds);
-            double amount = r == 1 ? 1 - keepOfInput : Math.Max(0, 1 - keepOfInput * inputCost / Cost(ModelSummary.Of(current)));
+            double amount = r == 1 ? 1 - keepOfInput : Math.Max(0, 1 - keepOfInput * inputCost / Cost(current));
             result = PruneChannelsOnce(current, target, amount, rounds > 1 ? $"round {r}/{rounds}: " : "");
             firstRound ??= result;
             int epochs = EpochsOfRound(r, rounds);
@@ -132,6 +146,23 @@ public sealed class PruningRunner
         };
     }
 
+    /// <summary>
+    /// The layer times of <paramref name="graph"/> at each of the recipe's latency batch sizes, measured once per graph
+    /// (a latency target reads the input model's in every round).
+    /// </summary>
+    private IReadOnlyList<LayerTimes> LayerTimes(ModelGraph graph)
+    {
+        if (_layerTimes.TryGetValue(graph, out var known)) return known;
+        var pool = _recipe.Training.Pool ?? WorkerPool.Default;
+        var times = new List<LayerTimes>();
+        foreach (var batch in _recipe.LatencyBatches)
+        {
+            Log?.Invoke($"timing each layer at batch {batch}");
+            times.Add(new LayerTimes(batch, PlanProfiler.NodeTimes(graph, batch, pool)));
+        }
+        return _layerTimes[graph] = times;
+    }
+
     /// <summary>One channel-pruning step on <paramref name="graph"/> (removing <paramref name="amount"/> of it), then BatchNorm recalibration.</summary>
     private StructuredPruningResult PruneChannelsOnce(ModelGraph graph, ChannelTarget target, double amount, string prefix)
     {
@@ -148,6 +179,7 @@ public sealed class PruningRunner
             RoundTo = _recipe.RoundTo,
             Ignore = _recipe.Ignore,
             GroupAmounts = _recipe.Target.LayerSparsity, // per-group fractions from a channel sensitivity analysis
+            Latency = target == ChannelTarget.Latency ? LayerTimes(graph) : null,
         };
         var analysis = ChannelDependencies.Find(graph);
         if (options.GroupAmounts is { Count: > 0 } amounts && options.Amount > 0) options = options with { GroupAmounts = MeetTarget(analysis, importance, options, amounts) };

@@ -24,6 +24,11 @@ public enum TargetMeasure
     /// takes part in (a conv weight is used at every output position, a Gemm weight once per image).
     /// </summary>
     Flops,
+    /// <summary>
+    /// Channel granularity only: sparsity is the fraction of the model's latency removed on the Prunus engine, predicted
+    /// from each layer's measured time (<see cref="PruningRecipe.LatencyBatches"/>).
+    /// </summary>
+    Latency,
 }
 
 /// <summary>How much to prune, where, and in what units.</summary>
@@ -56,6 +61,8 @@ public sealed record PruningTarget
         if (Sparsity is < 0 or >= 1 || double.IsNaN(Sparsity)) throw new ArgumentOutOfRangeException(nameof(Sparsity), Sparsity, "sparsity must lie in [0, 1)");
         if (MinDensity is < 0 or > 1 || double.IsNaN(MinDensity)) throw new ArgumentOutOfRangeException(nameof(MinDensity), MinDensity, "the minimum density must lie in [0, 1]");
         ArgumentNullException.ThrowIfNull(Granularity);
+        if (Measure == TargetMeasure.Latency && !Granularity.IsStructured)
+            throw new ArgumentException($"a latency target removes whole channels (a smaller dense model runs faster in proportion); {Granularity} pruning keeps every layer's shape: use channel granularity, or a params or flops target");
         if (LayerSparsity is not null)
             foreach (var (name, s) in LayerSparsity)
                 if (s is < 0 or >= 1 || double.IsNaN(s)) throw new ArgumentOutOfRangeException(nameof(LayerSparsity), s, $"the sparsity of layer '{name}' must lie in [0, 1)");

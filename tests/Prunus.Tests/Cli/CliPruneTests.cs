@@ -140,6 +140,24 @@ public sealed class CliPruneTests(CliWorkspace ws) : IClassFixture<CliWorkspace>
         Assert.Contains("use the oneshot or iterative schedule", agp.Err);
     }
 
+    [Fact]
+    public void Latency_target_times_the_layers_and_removes_channels_until_the_predicted_time_is_met()
+    {
+        var output = Path.Combine(ws.NewFolder(), "p.onnx");
+        var r = Prune(output, "--granularity", "channel", "--target", "latency", "--sparsity", "0.5", "--round-to", "4", "--latency-batch", "1", "--json");
+        Assert.Contains("timing each layer at batch 1", r.Err);
+        var json = r.Json();
+        Assert.True(json.GetProperty("flops").GetDouble() < 0.8 * json.GetProperty("before").GetProperty("flops").GetDouble());
+        Assert.True(PrunableLayers.Find(OnnxReader.Load(output))[0].Outputs < 300);
+
+        var unstructured = Prune(Path.Combine(ws.NewFolder(), "p.onnx"), "--target", "latency");
+        Assert.Equal(2, unstructured.Code);
+        Assert.Contains("use channel granularity", unstructured.Err);
+        var untimed = Prune(Path.Combine(ws.NewFolder(), "p.onnx"), "--granularity", "channel", "--target", "latency", "--latency-batch", "0");
+        Assert.Equal(2, untimed.Code);
+        Assert.Contains("--latency-batch", untimed.Err);
+    }
+
     [Theory]
     [InlineData("fpgm", "unstructured", "use it with --granularity channel")]
     [InlineData("obs", "block:1x4", "--method obs reconstructs unstructured or N:M")]

@@ -25,8 +25,9 @@ public static class ChannelPruning
 
     /// <summary>
     /// The channels to remove: the lowest-scoring ones of each prunable group. With a channel target every group loses
-    /// the fraction given; with a parameter or FLOP target, channels are ranked across groups (scores divided by their
-    /// group's mean) and removed until the model has lost that fraction, each group by steps that keep a multiple of
+    /// the fraction given; with a parameter, FLOP or latency target, channels are ranked across groups (scores divided by
+    /// their group's mean, and with a latency target by the time they save) and removed until the model has lost that
+    /// fraction, each group by steps that keep a multiple of
     /// <see cref="ChannelPruningOptions.RoundTo"/>. Every group keeps at least one channel (or one multiple).
     /// </summary>
     public static ChannelSelection Select(ChannelAnalysis analysis, IChannelImportance importance, ChannelPruningOptions options)
@@ -138,11 +139,25 @@ public static class ChannelPruning
         return found;
     }
 
+    /// <summary>
+    /// Removes channels across <paramref name="groups"/> in steps (one channel, or down to the next multiple of the
+    /// round-to), cheapest first, until the cost has lost the target's fraction. A step's price is its channels' mean
+    /// relative score, divided by the cost it saves raised to <see cref="ChannelPruningOptions.CostExponent"/> (1: the
+    /// greedy answer to the knapsack of keeping the most importance within the budget). A step's saving only shrinks as
+    /// other groups lose channels (the terms it shares lose other factors), so stale prices are refreshed when they come
+    /// up (lazy greedy) rather than after every step.
+    /// </summary>
     private static void SelectGlobally(ChannelAnalysis analysis, List<ChannelGroup> groups, Dictionary<int, float[]> scores,
         Dictionary<int, int[]> order, ChannelPruningOptions options, ChannelSelection selection)
     {
-        var cost = options.Target == ChannelTarget.Parameters ? CostModel.Parameters(analysis) : CostModel.Flops(analysis, options.Batch);
-        double goal = cost.Total * (1 - options.Amount);
+        var cost = options.Target switch
+        {
+            ChannelTarget.Parameters => CostModel.Parameters(analysis),
+            ChannelTarget.Latency => CostModel.Latency(analysis, options.Latency!),
+            _ => CostModel.Flops(analysis, options.Batch),
+        };
+        double beta = options.CostExponent, full = cost.Total;
+        double goal = full * (1 - options.Amount);
         foreach (var (id, channels) in selection.Removed)
             foreach (var c in channels) cost.Remove(analysis.GroupClasses[id][c]);
 
@@ -155,27 +170,49 @@ public static class ChannelPruning
             relative[g.Id] = s.Select(v => mean > 0 ? v / mean : v).ToArray();
         }
         var removedCount = groups.ToDictionary(g => g.Id, _ => 0);
-        var queue = new PriorityQueue<(int Group, int Count), (double, int)>();
-        void Push(ChannelGroup g)
+        var queue = new PriorityQueue<int, (double, int)>();
+
+        // The next step of group g (channels in removal order), or null if the group may lose no more.
+        List<int>? NextStep(ChannelGroup g)
         {
             int kept = g.Channels - removedCount[g.Id];
             int minKeep = Math.Max(1, (int)Math.Ceiling((1 - options.MaxGroupAmount) * g.Channels - 1e-9));
             int r = options.RoundTo;
             if (r > 1) minKeep = (minKeep + r - 1) / r * r;
             int next = r <= 1 ? kept - 1 : kept % r != 0 ? kept / r * r : kept - r;
-            if (next < minKeep || next < 1) return;
-            int count = kept - next;
-            double score = order[g.Id].Skip(removedCount[g.Id]).Take(count).Average(c => relative[g.Id][c]);
-            queue.Enqueue((g.Id, count), (score, g.Id));
+            if (next < minKeep || next < 1) return null;
+            return order[g.Id].Skip(removedCount[g.Id]).Take(kept - next).ToList();
+        }
+        // Its price (lower goes first); null when it saves nothing.
+        double? Priority(ChannelGroup g, List<int> step)
+        {
+            double saved = (cost.Total - cost.With(step.Select(c => analysis.GroupClasses[g.Id][c]))) / full;
+            if (!(saved > 1e-12)) return null;
+            double score = step.Average(c => relative[g.Id][c]);
+            return beta == 0 ? score : score / Math.Pow(saved, beta);
+        }
+        void Push(ChannelGroup g)
+        {
+            if (NextStep(g) is { } step && Priority(g, step) is { } p) queue.Enqueue(g.Id, (p, g.Id));
         }
         foreach (var g in groups) Push(g);
-        while (cost.Total > goal && queue.TryDequeue(out var step, out _))
+        while (cost.Total > goal && queue.TryDequeue(out var id, out var priority))
         {
-            var chunk = order[step.Group].Skip(removedCount[step.Group]).Take(step.Count).ToList();
-            foreach (var c in chunk) cost.Remove(analysis.GroupClasses[step.Group][c]);
-            selection.Remove(step.Group, chunk);
-            removedCount[step.Group] += step.Count;
-            Push(analysis.Groups[step.Group]);
+            var g = analysis.Groups[id];
+            var step = NextStep(g)!;
+            if (beta > 0)
+            {
+                if (Priority(g, step) is not { } now) continue;
+                if (now > priority.Item1 && queue.TryPeek(out _, out var head) && (now, id).CompareTo(head) > 0)
+                {
+                    queue.Enqueue(id, (now, id));
+                    continue;
+                }
+            }
+            foreach (var c in step) cost.Remove(analysis.GroupClasses[id][c]);
+            selection.Remove(id, step);
+            removedCount[id] += step.Count;
+            Push(g);
         }
     }
 

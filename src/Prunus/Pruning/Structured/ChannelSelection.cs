@@ -80,7 +80,18 @@ public enum ChannelTarget
     Parameters,
     /// <summary>A fraction of the model's FLOPs, removed across groups by global ranking.</summary>
     Flops,
+    /// <summary>
+    /// A fraction of the model's latency, predicted from its measured layer times (<see cref="ChannelPruningOptions.Latency"/>),
+    /// removed across groups by global ranking.
+    /// </summary>
+    Latency,
 }
+
+/// <summary>
+/// Milliseconds per run of each node at one batch size, keyed by node name (from
+/// <see cref="Prunus.Graph.Planning.PlanProfiler.NodeTimes"/>).
+/// </summary>
+public sealed record LayerTimes(int Batch, IReadOnlyDictionary<string, double> NodeMs);
 
 /// <summary>How much structured pruning removes, and under which constraints.</summary>
 public sealed record ChannelPruningOptions
@@ -99,8 +110,18 @@ public sealed record ChannelPruningOptions
     public IReadOnlyCollection<string>? Ignore { get; init; }
     /// <summary>Batch size at which FLOPs are counted.</summary>
     public int Batch { get; init; } = 1;
+    /// <summary>
+    /// Global targets: how much the cost a step saves weighs in its rank. A step's price is its channels' mean relative
+    /// score divided by its saving (a fraction of the model's cost) to this power. 0 ranks by importance alone; 1 is the
+    /// knapsack ratio, importance per unit saved, which sends the cut to the costliest groups. With magnitude scores
+    /// (which do not measure the loss a channel causes) 0 kept the most accuracy in the measurements of
+    /// docs/benchmarks.md: 1 concentrates the cut on few groups and loses more after fine-tuning.
+    /// </summary>
+    public double CostExponent { get; init; }
+    /// <summary>With <see cref="ChannelTarget.Latency"/>: the unpruned model's layer times at one or more batch sizes.</summary>
+    public IReadOnlyList<LayerTimes>? Latency { get; init; }
 
-    /// <summary>Parses a CLI target: channels, params (or parameters), flops.</summary>
+    /// <summary>Parses a CLI target: channels, params (or parameters), flops, latency.</summary>
     public static ChannelTarget ParseTarget(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -109,7 +130,8 @@ public sealed record ChannelPruningOptions
             "channels" or "channel" => ChannelTarget.Channels,
             "params" or "parameters" => ChannelTarget.Parameters,
             "flops" => ChannelTarget.Flops,
-            _ => throw new ArgumentException($"target '{text}' is not one of: channels, params, flops"),
+            "latency" => ChannelTarget.Latency,
+            _ => throw new ArgumentException($"target '{text}' is not one of: channels, params, flops, latency"),
         };
     }
 
@@ -120,6 +142,9 @@ public sealed record ChannelPruningOptions
         if (RoundTo < 1) throw new ArgumentOutOfRangeException(nameof(RoundTo), RoundTo, "round-to must be at least 1");
         if (MaxGroupAmount is < 0 or >= 1 || double.IsNaN(MaxGroupAmount)) throw new ArgumentOutOfRangeException(nameof(MaxGroupAmount), MaxGroupAmount, "the largest group amount must lie in [0, 1)");
         if (Batch < 1) throw new ArgumentOutOfRangeException(nameof(Batch), Batch, "the batch size must be at least 1");
+        if (CostExponent is < 0 or > 4 || double.IsNaN(CostExponent)) throw new ArgumentOutOfRangeException(nameof(CostExponent), CostExponent, "the cost exponent must lie in [0, 4]");
+        if (Target == ChannelTarget.Latency && (Latency is null || Latency.Count == 0))
+            throw new ArgumentException("a latency target needs the model's layer times (Latency): measure them with PlanProfiler.NodeTimes", nameof(Latency));
         if (GroupAmounts is not null)
             foreach (var (name, a) in GroupAmounts)
                 if (a is < 0 or >= 1 || double.IsNaN(a)) throw new ArgumentOutOfRangeException(nameof(GroupAmounts), a, $"the amount of group '{name}' must lie in [0, 1)");

@@ -49,6 +49,49 @@ internal sealed class CostModel
     /// <summary>FLOPs at batch size <paramref name="batch"/> (a multiply-add counts 2 in Conv, ConvTranspose, Gemm, MatMul).</summary>
     public static CostModel Flops(ChannelAnalysis analysis, int batch)
     {
+        var model = new CostModel();
+        foreach (var (_, coef, factors) in NodeTerms(analysis, batch)) model.AddTerm(coef, factors);
+        return model.Seal(analysis);
+    }
+
+    /// <summary>
+    /// Predicted latency as a fraction of the measured one, summed over the batch sizes of <paramref name="measured"/>
+    /// (so the full model costs one per batch size). Each node's time is assumed proportional to its FLOPs term (its
+    /// output size for ops without multiply-adds): a node that loses half its output channels and keeps its inputs
+    /// takes half its time. This is an approximation: per-call overhead does not shrink with the channels, so at small
+    /// batches the prediction is optimistic. What a node's time cannot be tied to (a node whose name is missing or
+    /// repeated, a step the optimizer created) stays as a constant, so the fraction still counts it.
+    /// </summary>
+    public static CostModel Latency(ChannelAnalysis analysis, IReadOnlyList<LayerTimes> measured)
+    {
+        ArgumentNullException.ThrowIfNull(measured);
+        if (measured.Count == 0) throw new ArgumentException("a latency cost needs layer times at one batch size at least", nameof(measured));
+        var model = new CostModel();
+        var repeated = analysis.Graph.Nodes.GroupBy(n => n.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var m in measured)
+        {
+            double total = m.NodeMs.Values.Sum();
+            if (!(total > 0)) throw new ArgumentException($"the layer times at batch {m.Batch} sum to {total} ms; measure them again", nameof(measured));
+            double matched = 0;
+            foreach (var (node, coef, factors) in NodeTerms(analysis, m.Batch))
+            {
+                if (node.Name.Length == 0 || repeated.Contains(node.Name) || !m.NodeMs.TryGetValue(node.Name, out var ms) || !(ms > 0)) continue;
+                double full = factors.Aggregate(coef, (p, f) => p * f.Length);
+                if (!(full > 0)) continue;
+                model.AddTerm(coef * (ms / total) / full, factors);
+                matched += ms;
+            }
+            model.AddTerm(Math.Max(0, total - matched) / total, []);
+        }
+        return model.Seal(analysis);
+    }
+
+    /// <summary>
+    /// One term per node of the analysed graph: its FLOPs at <paramref name="batch"/> (its output size for ops without
+    /// multiply-adds) as a constant times the kept counts of the channel axes it depends on.
+    /// </summary>
+    private static List<(Node Node, double Coef, List<int[]> Factors)> NodeTerms(ChannelAnalysis analysis, int batch)
+    {
         var graph = analysis.Graph;
         var unsupported = GraphValidation.UnsupportedOps(graph);
         if (unsupported.Count > 0 || graph.DataInputs.Any(i => i.Dims is null))
@@ -57,7 +100,7 @@ internal sealed class CostModel
         using var pool = new WorkerPool(1);
         var infos = Planner.Compile(graph, shapes, new PlanOptions { ConstantWeights = false, Pool = pool }).Infos;
         var axes = AxisClasses(analysis);
-        var model = new CostModel();
+        var terms = new List<(Node, double, List<int[]>)>();
         int[] Shape(string v) => v.Length > 0 && infos.TryGetValue(v, out var i) ? i.Shape : [];
 
         // The size of a value with its channel axis (if it carries classes) as a factor.
@@ -110,9 +153,9 @@ internal sealed class CostModel
                     break;
                 }
             }
-            model.AddTerm(coef, factors);
+            terms.Add((node, coef, factors));
         }
-        return model.Seal(analysis);
+        return terms;
 
         void ReductionFactor(string a, int axis, ref double coef, List<int[]> factors)
         {
