@@ -2,12 +2,18 @@
 """Latency of pruned models on Prunus's sparse kernels against ONNX Runtime, same files, same machine, one run.
 
 Prepares (once, in --dir) LeNet-5 and LeNet-300-100 trained for one epoch and pruned with the CLI: 90% and 95%
-unstructured (global magnitude), 2:4 and 4x1 blocks; then, for each file and batch size (1 and 64), alternates
+unstructured (global magnitude, no fine-tuning; and every layer to the same sparsity, `--scope layer`, with one epoch
+of fine-tuning), 2:4 and 4x1 blocks; then, for each file and batch size (1 and 64), alternates
 `prunus bench --json` and ONNX Runtime (`bench/ort_latency.js`) --repeats times at 2 threads and takes the median
 of the per-run medians. Prints a markdown table: file size against the dense file, both latencies, ONNX Runtime /
 Prunus, and Prunus dense / Prunus (what pruning bought on Prunus), with the date, CPU, commit and the machine's load.
 
+The table also gives each file's test accuracy (`prunus eval`): global magnitude leaves the convolutions of LeNet-5
+far denser than its fc1 (which holds 93% of the weights), so its FLOPs fall much less than its weights; `--scope
+layer` cuts every layer's FLOPs by the sparsity and costs some accuracy.
+
 Usage: bench/sparse_latency.py [--dir /tmp/prunus-sparse] [--repeats 5] [--seconds 1] [--models lenet5,mlp]
+                               [--variants=,-90,-90-layer] (file suffixes; the empty one is the dense file)
 Needs: `dotnet build -c Release` and tools/ort/node_modules (scripts/setup.sh).
 """
 import argparse, datetime, json, os, platform, re, statistics, subprocess, sys
@@ -21,7 +27,9 @@ THREADS = 2
 VARIANTS = [
     ("", None),
     ("-90", ["--sparsity", "0.9"]),
+    ("-90-layer", ["--sparsity", "0.9", "--scope", "layer", "--epochs", "1"]),
     ("-95", ["--sparsity", "0.95"]),
+    ("-95-layer", ["--sparsity", "0.95", "--scope", "layer", "--epochs", "1"]),
     ("-2of4", ["--granularity", "2:4"]),
     ("-block4x1-90", ["--granularity", "block:4x1", "--sparsity", "0.9"]),
 ]
@@ -34,7 +42,7 @@ def sh(cmd, env=None):
     return r.stdout
 
 
-def prepare(d, model):
+def prepare(d, model, variants):
     os.makedirs(d, exist_ok=True)
     dense = os.path.join(d, f"{model}.onnx")
     if not os.path.exists(dense):
@@ -42,6 +50,8 @@ def prepare(d, model):
         sh(["dotnet", CLI, "train", "--model", model, "--epochs", "1", "--threads", str(THREADS), "--out", dense])
     files = []
     for suffix, args in VARIANTS:
+        if suffix not in variants:
+            continue
         path = os.path.join(d, f"{model}{suffix}.onnx")
         if args is not None and not os.path.exists(path):
             print(f"pruning {path}", file=sys.stderr)
@@ -58,6 +68,10 @@ def prunus_ms(path, batch, seconds):
 def ort_ms(path, batch, seconds):
     out = sh(["node", "bench/ort_latency.js", path, str(batch), str(THREADS), str(seconds)], env={"NODE_PATH": NODE_PATH})
     return json.loads(out)["ms"]
+
+
+def accuracy(path):
+    return json.loads(sh(["dotnet", CLI, "eval", path, "--json", "--threads", str(THREADS)]).strip().splitlines()[-1])["accuracy"]
 
 
 def kernels(path):
@@ -103,6 +117,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=1.0)
     ap.add_argument("--models", default="lenet5,mlp")
+    ap.add_argument("--variants", default=",".join(v for v, _ in VARIANTS))
     a = ap.parse_args()
     if not os.path.exists(CLI):
         sys.exit("build first: dotnet build -c Release")
@@ -110,11 +125,12 @@ def main():
     start_load = load_report()
     rows = []
     for model in a.models.split(","):
-        files = prepare(a.dir, model)
+        files = prepare(a.dir, model, [""] + a.variants.split(","))
         dense_size = os.path.getsize(files[0])
         dense_ms = {}
         for path in files:
             name = os.path.basename(path)[:-5]
+            acc = accuracy(path)
             for batch in (1, 64):
                 p, o = [], []
                 for _ in range(a.repeats):
@@ -123,17 +139,17 @@ def main():
                 pm, om = statistics.median(p), statistics.median(o)
                 if path == files[0]:
                     dense_ms[batch] = pm
-                rows.append((name, os.path.getsize(path), dense_size, batch, pm, om, dense_ms[batch]))
+                rows.append((name, acc, os.path.getsize(path), dense_size, batch, pm, om, dense_ms[batch]))
                 print(f"{name} batch {batch}: Prunus {pm:.4f} ms, ONNX Runtime {om:.4f} ms", file=sys.stderr)
             if path != files[0]:
                 print(f"{name}: {'; '.join(kernels(path))}", file=sys.stderr)
     end_load = load_report()
 
     print_header(a.repeats, a.seconds, start_load, end_load)
-    print("| model | file KiB | of dense | batch | Prunus ms | ONNX Runtime ms | ORT / Prunus | Prunus dense / Prunus |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for name, size, dsize, batch, pm, om, dm in rows:
-        print(f"| {name} | {size / 1024:.1f} | {100.0 * size / dsize:.1f}% | {batch} | {pm:.4f} | {om:.4f} | {om / pm:.2f}x | {dm / pm:.2f}x |")
+    print("| model | accuracy | file KiB | of dense | batch | Prunus ms | ONNX Runtime ms | ORT / Prunus | Prunus dense / Prunus |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, acc, size, dsize, batch, pm, om, dm in rows:
+        print(f"| {name} | {acc:.4f} | {size / 1024:.1f} | {100.0 * size / dsize:.1f}% | {batch} | {pm:.4f} | {om:.4f} | {om / pm:.2f}x | {dm / pm:.2f}x |")
 
 
 if __name__ == "__main__":
