@@ -241,6 +241,14 @@ public sealed class PruneCommand : ICliCommand
         if (target.Scope == PruningScope.Global && target.MinDensity == 0 && target.LayerSparsity is null && emptied.Count > 0)
             r.Line($"note: {string.Join(", ", emptied)} kept under 1% of {(emptied.Count == 1 ? "its" : "their")} weights under the global ranking; " +
                 "if accuracy suffers, give every layer a floor (--min-density 0.05) or allocate per-layer sparsities (prunus sensitivity, then --sensitivity)");
+        // Global magnitude ranks conv weights (few, large, each used at every position) above fc weights, so the FLOPs
+        // can fall far less than the weights.
+        double flopsKept = before.NonZeroFlops > 0 ? (double)after.NonZeroFlops / before.NonZeroFlops : 1;
+        if (!target.Granularity.IsStructured && target.Scope == PruningScope.Global && target.Measure == TargetMeasure.Params
+            && target.LayerSparsity is null && after.Sparsity > 0.5 && flopsKept > 2 * (1 - after.Sparsity))
+            r.Line($"note: {after.Sparsity:P0} of the weights are zero but {flopsKept:P0} of the FLOPs remain (the global ranking kept the " +
+                "convolutions denser) and the sparse kernels' speed follows the FLOPs; for speed, prune every layer alike (--scope layer), " +
+                "which costs some accuracy (docs/benchmarks.md)");
         ModelFigures.Table(r, $"{Path.GetFileName(inputPath)} -> {Path.GetFileName(s.Output)}", before, after);
         var result = after.ToJson();
         result["model"] = inputPath;

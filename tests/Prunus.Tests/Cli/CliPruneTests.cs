@@ -141,6 +141,21 @@ public sealed class CliPruneTests(CliWorkspace ws) : IClassFixture<CliWorkspace>
     }
 
     [Fact]
+    public void Global_ranking_that_leaves_the_convolutions_dense_says_how_to_get_speed()
+    {
+        // LeNet-5's conv weights start larger than fc1's (fan-in 25 and 500 against 800), so a global 90% cut falls on fc1.
+        var lenet = ws.Save(Prunus.Models.ModelZoo.Create("lenet5"), $"lenet5-{Guid.NewGuid():N}.onnx");
+        CliResult Run(params string[] more) =>
+            Cli.Run(["prune", lenet, "--data", ws.DataGz, "--threads", "1", "--latency-batch", "0", "--sparsity", "0.9", "--json", "--out", Path.Combine(ws.NewFolder(), "p.onnx"), .. more]);
+        var global = Run();
+        Assert.Equal(0, global.Code);
+        Assert.Contains("prune every layer alike (--scope layer)", global.Err);
+        var layer = Run("--scope", "layer");
+        Assert.Equal(0, layer.Code);
+        Assert.DoesNotContain("prune every layer alike", layer.Err);
+    }
+
+    [Fact]
     public void Latency_target_times_the_layers_and_removes_channels_until_the_predicted_time_is_met()
     {
         var output = Path.Combine(ws.NewFolder(), "p.onnx");
