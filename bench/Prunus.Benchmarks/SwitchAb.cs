@@ -5,7 +5,6 @@ using Prunus.Graph.Onnx;
 using Prunus.Graph.Passes;
 using Prunus.Graph.Planning;
 using Prunus.Kernels;
-using Prunus.Tensors;
 using Prunus.Threading;
 
 namespace Prunus.Benchmarks;
@@ -82,15 +81,7 @@ public static class SwitchAb
         return graph;
     }
 
-    private static Plan Compile(ModelGraph graph, int batch, WorkerPool pool)
-    {
-        var shapes = graph.DataInputs.ToDictionary(i => i.Name, i => { var s = i.Concrete(1); s[0] = batch; return s; });
-        var plan = Planner.Compile(graph, shapes, new PlanOptions { Pool = pool });
-        var rng = new SeededRandom(1);
-        foreach (var name in plan.InputNames)
-            if (plan.Input(name).Type == DataType.Float32) foreach (ref var v in plan.Input(name).Floats) v = rng.NextFloat();
-        return plan;
-    }
+    private static Plan Compile(ModelGraph graph, int batch, WorkerPool pool) => PlanProfiler.PlanWithRandomInputs(graph, batch, pool);
 
     /// <summary>Median of the round medians of each plan, and the rounds the second won.</summary>
     private static (double First, double Second, int SecondWins) Alternate(Plan first, Plan second, int rounds)

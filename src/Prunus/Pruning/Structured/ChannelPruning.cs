@@ -26,8 +26,8 @@ public static class ChannelPruning
     /// <summary>
     /// The channels to remove: the lowest-scoring ones of each prunable group. With a channel target every group loses
     /// the fraction given; with a parameter, FLOP or latency target, channels are ranked across groups (scores divided by
-    /// their group's mean, and with a latency target by the time they save) and removed until the model has lost that
-    /// fraction, each group by steps that keep a multiple of
+    /// their group's mean, and by the cost they save if <see cref="ChannelPruningOptions.CostExponent"/> is above 0) and
+    /// removed until the model has lost that fraction, each group by steps that keep a multiple of
     /// <see cref="ChannelPruningOptions.RoundTo"/>. Every group keeps at least one channel (or one multiple).
     /// </summary>
     public static ChannelSelection Select(ChannelAnalysis analysis, IChannelImportance importance, ChannelPruningOptions options)
