@@ -8,7 +8,7 @@ namespace Prunus.Benchmarks;
 
 /// <summary>
 /// Float against integer kernels at the layer shapes of the zoo's lenet5 and mlp (`qkernel-timing [--repeats N]
-/// [--sparsity S]`): for each layer, batch 1 and 64, one and two threads, the median and minimum microseconds of the
+/// [--sparsity S] [--stage]`): for each layer, batch 1 and 64, one and two threads, the median and minimum microseconds of the
 /// float kernel (packed GEMM or im2col convolution, sparse when the weights are) and of the integer one (uint8
 /// activations, int8 weights per channel, uint8 output), after warm-up. The minimum resists interference from other
 /// processes on a shared machine.
@@ -153,6 +153,7 @@ public static unsafe class QuantizedTiming
             else if (args[i] == "--family") s_family = Enum.Parse<QIsa>(args[++i]);
             else if (args[i] == "--peak") { Peak(); return 0; }
             else if (args[i] == "--instructions") { Instructions(); return 0; }
+            else if (args[i] == "--stage") { OutputStage(repeats); return 0; }
         }
         var pools = new[] { new WorkerPool(1), new WorkerPool(2) };
         foreach (int batch in new[] { 1, 64 })
@@ -198,6 +199,46 @@ public static unsafe class QuantizedTiming
         var a = new byte[n];
         for (int i = 0; i < a.Length; i++) a[i] = weights && rng.NextDouble() < sparsity ? (byte)0 : (byte)rng.Next(weights ? -127 : 0, weights ? 128 : 256);
         return a;
+    }
+
+    /// <summary>
+    /// The byte output stage alone, one thread, on LeNet-5's first layer per image (20 rows of 24x24 float sums, in
+    /// cache): nanoseconds per output, 32 and 16 per step, from float sums and from int32 sums.
+    /// </summary>
+    private static void OutputStage(int repeats)
+    {
+        const int rows = 20, cols = 576, images = 64;
+        var stage = Stage(rows, 500);
+        var sums = Floats(7, rows * cols, 0).Select(v => MathF.Round(v * 30000)).ToArray();
+        var ints = sums.Select(v => (int)v).ToArray();
+        var y = new byte[rows * cols];
+        var scratch = new int[cols + 16];
+        foreach (bool wide in new[] { true, false, true, false })
+        {
+            QVector256.Wide32 = wide;
+            fixed (float* ps = sums)
+            fixed (int* pi = ints, pt = scratch)
+            fixed (byte* py = y)
+            {
+                var st = stage.Store(py, cols, channelsAreRows: true);
+                float* s0 = ps;
+                int* i0 = pi, t0 = pt;
+                var (fm, fmin, _) = Time(repeats, () =>
+                {
+                    for (int n = 0; n < images; n++)
+                        for (int r = 0; r < rows; r++) FloatCarry.FinishRowDirect(s0 + r * cols, cols, t0, st, r);
+                }, "");
+                var (im, imin, _) = Time(repeats, () =>
+                {
+                    for (int n = 0; n < images; n++)
+                        for (int r = 0; r < rows; r++) st.FinishRow(i0 + r * cols, r, 0, cols);
+                }, "");
+                double per = 1000.0 / (images * rows * cols);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"byte stage, {(wide ? 32 : 16)} per step: from float {fm * per:F3} ns/output (min {fmin * per:F3}), from int32 {im * per:F3} (min {imin * per:F3})"));
+            }
+        }
+        QVector256.Wide32 = true;
     }
 
     private static QuantizedOutput Stage(int channels, int k) =>

@@ -17,7 +17,7 @@ namespace Prunus.Benchmarks;
 /// process alternating every few milliseconds see the same machine. SWITCH: line-rows (CSR convolution rows padded to
 /// cache lines), qdirect (the direct integer convolution), sparse (sparse kernel selection),
 /// conv-images (lowered convolutions image by image with the images spread over the workers), carry-direct (float-carried
-/// int8 convolutions' sums straight to the output stage).
+/// int8 convolutions' sums straight to the output stage), float-carry (sparse int8 layers on the float sparse kernels), stage32 (byte output rows 32 per step).
 /// </summary>
 public static class SwitchAb
 {
@@ -28,6 +28,8 @@ public static class SwitchAb
         ["sparse"] = on => SparseSelection.Enabled = on,
         ["conv-images"] = on => Convolution.ImagesInParallelEnabled = on,
         ["carry-direct"] = on => FloatCarriedConvolution.DirectStage = on,
+        ["float-carry"] = on => FloatCarry.Enabled = on,
+        ["stage32"] = on => QVector256.Wide32 = on,
     };
 
     public static int Run(string[] args)
@@ -44,9 +46,9 @@ public static class SwitchAb
         var off = Compile(graph, batch, pool);
         set(true);
         var on = Compile(graph, batch, pool);
-        var (a, b, wins) = Alternate(off, on, rounds);
+        var (a, b, wins, spread) = Alternate(off, on, rounds);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{Path.GetFileName(args[0])} batch {batch}, {threads} threads, {rounds} rounds: {args[1]} off {a:F4} ms, on {b:F4} ms (off/on {a / b:F3}x; on faster in {wins} of {rounds} rounds)"));
+            $"{Path.GetFileName(args[0])} batch {batch}, {threads} threads, {rounds} rounds: {args[1]} off {a:F4} ms, on {b:F4} ms (off/on {a / b:F3}x; on faster in {wins} of {rounds} rounds; {spread})"));
         return 0;
     }
 
@@ -61,10 +63,10 @@ public static class SwitchAb
         using var pool = new WorkerPool(threads);
         var first = Compile(Load(args[0]), batch, pool);
         var second = Compile(Load(args[1]), batch, pool);
-        var (a, b, wins) = Alternate(first, second, rounds);
+        var (a, b, wins, spread) = Alternate(first, second, rounds);
         string na = Path.GetFileName(args[0]), nb = Path.GetFileName(args[1]);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"batch {batch}, {threads} threads, {rounds} rounds: {na} {a:F4} ms, {nb} {b:F4} ms ({na}/{nb} {a / b:F3}x; {nb} faster in {wins} of {rounds} rounds)"));
+            $"batch {batch}, {threads} threads, {rounds} rounds: {na} {a:F4} ms, {nb} {b:F4} ms ({na}/{nb} {a / b:F3}x; {nb} faster in {wins} of {rounds} rounds; {spread})"));
         return 0;
     }
 
@@ -83,8 +85,11 @@ public static class SwitchAb
 
     private static Plan Compile(ModelGraph graph, int batch, WorkerPool pool) => PlanProfiler.PlanWithRandomInputs(graph, batch, pool);
 
-    /// <summary>Median of the round medians of each plan, and the rounds the second won.</summary>
-    private static (double First, double Second, int SecondWins) Alternate(Plan first, Plan second, int rounds)
+    /// <summary>
+    /// Median of the round medians of each plan, the rounds the second won, and the spread of the per-round ratios
+    /// (first / second of adjacent rounds; their quartiles show how far one run's ratio can be trusted).
+    /// </summary>
+    private static (double First, double Second, int SecondWins, string Spread) Alternate(Plan first, Plan second, int rounds)
     {
         var plans = new[] { first, second };
         var medians = new List<double>[] { [], [] };
@@ -108,6 +113,9 @@ public static class SwitchAb
             }
         int wins = Enumerable.Range(0, rounds).Count(r => medians[1][r] < medians[0][r]);
         static double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
-        return (Median(medians[0]), Median(medians[1]), wins);
+        var ratios = Enumerable.Range(0, rounds).Select(r => medians[0][r] / medians[1][r]).Order().ToList();
+        string spread = string.Create(CultureInfo.InvariantCulture,
+            $"round ratios: median {ratios[rounds / 2]:F3}x, quartiles {ratios[rounds / 4]:F3}-{ratios[3 * rounds / 4]:F3}x");
+        return (Median(medians[0]), Median(medians[1]), wins, spread);
     }
 }

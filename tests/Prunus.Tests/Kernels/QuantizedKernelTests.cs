@@ -106,6 +106,47 @@ public unsafe class QuantizedKernelTests
         Assert.Equal(-100 * 0.1f, (float)grid.Reference(-1000, 0));
     }
 
+    /// <summary>
+    /// The vector byte stage of whole channel rows (32 outputs per step, then 16, then 8 and scalars), from int32 sums
+    /// and from exact float sums, against the scalar reference: sums spread over the whole output range and beyond
+    /// it both ways, with and without a fused Relu, uint8 and int8.
+    /// </summary>
+    [Theory]
+    [InlineData(QuantizedOutputKind.UInt8, false)]
+    [InlineData(QuantizedOutputKind.UInt8, true)]
+    [InlineData(QuantizedOutputKind.Int8, false)]
+    [InlineData(QuantizedOutputKind.Int8, true)]
+    public void Byte_stage_rows_match_reference(QuantizedOutputKind kind, bool relu)
+    {
+        if (!QVector256.Supported) return;
+        const int rows = 3;
+        foreach (int cols in new[] { 16, 32, 33, 47, 64, 100 })
+        {
+            var stage = Stage(kind, rows, cols, relu, 64);
+            var rng = new Random(cols);
+            // Multipliers near 1 / (64 * 64): sums of +-2^18 reach past both ends of the byte range.
+            var acc = Enumerable.Range(0, rows * cols).Select(_ => rng.Next(-(1 << 18), 1 << 18)).ToArray();
+            var sums = acc.Select(a => (float)a).ToArray();
+            var fromInts = new byte[rows * cols];
+            var fromFloats = new byte[rows * cols];
+            var scratch = new int[cols + 16];
+            fixed (byte* pi = fromInts, pf = fromFloats)
+            fixed (int* pa = acc, ps = scratch)
+            fixed (float* psum = sums)
+            {
+                var si = stage.Store(pi, cols, channelsAreRows: true);
+                var sf = stage.Store(pf, cols, channelsAreRows: true);
+                for (int r = 0; r < rows; r++)
+                {
+                    si.FinishRow(pa + r * cols, r, 0, cols);
+                    FloatCarry.FinishRowDirect(psum + r * cols, cols, ps, sf, r);
+                }
+            }
+            Expect(stage, acc, rows, cols, true, fromInts, cols, $"{kind} relu={relu} cols={cols} from int32");
+            Expect(stage, acc, rows, cols, true, fromFloats, cols, $"{kind} relu={relu} cols={cols} from float");
+        }
+    }
+
     // ---- packing helpers ----
 
     [Theory]

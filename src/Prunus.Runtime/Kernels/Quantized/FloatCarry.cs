@@ -24,8 +24,11 @@ internal static unsafe class FloatCarry
     /// <summary>Largest |sum| float32 carries exactly.</summary>
     private const double ExactLimit = 1 << 24;
 
+    /// <summary>Whether the float-carried forms may be chosen at all (false: integer kernels only, for comparisons).</summary>
+    internal static bool Enabled = true;
+
     /// <summary>Whether the float-carried forms are considered on this machine.</summary>
-    public static bool Preferred => !AvxVnni.IsSupported && SparseSelection.Enabled;
+    public static bool Preferred => Enabled && !AvxVnni.IsSupported && SparseSelection.Enabled;
 
     /// <summary>
     /// The weights w - z_w as floats in their own layout (<paramref name="outputs"/> x <paramref name="reduction"/>
@@ -85,7 +88,7 @@ internal static unsafe class FloatCarry
 
     /// <summary>
     /// Row <paramref name="row"/> of float sums through a byte output stage of one channel (channels along rows, no
-    /// weight zero points, AVX2) in float, 16 at a time: sum plus bias formed in float, then the same stage the int32
+    /// weight zero points, AVX2) in float, 32 (then 16) at a time: sum plus bias formed in float, then the same stage the int32
     /// sums take (<see cref="QVector256.Row.StoreTotals16"/>: one multiply, clamp, round half to even, zero point,
     /// saturating packs), without converting the sums to int32 and back. Exact when <see cref="BiasFitsExactly"/>. The last cols % 16 go through
     /// <see cref="FinishRow"/> from <paramref name="acc"/> (scratch of at least 16 ints).
@@ -97,6 +100,9 @@ internal static unsafe class FloatCarry
         var bias = stage.FloatBias;
         byte* p = st.At(row, 0);
         int i = 0;
+        for (; QVector256.Wide32 && i + 32 <= cols; i += 32)
+            stage.StoreTotals32(p + i, Avx.Add(Avx.LoadVector256(sums + i), bias), Avx.Add(Avx.LoadVector256(sums + i + 8), bias),
+                Avx.Add(Avx.LoadVector256(sums + i + 16), bias), Avx.Add(Avx.LoadVector256(sums + i + 24), bias));
         for (; i + 16 <= cols; i += 16)
             stage.StoreTotals16(p + i, Avx.Add(Avx.LoadVector256(sums + i), bias), Avx.Add(Avx.LoadVector256(sums + i + 8), bias));
         if (i == cols) return;

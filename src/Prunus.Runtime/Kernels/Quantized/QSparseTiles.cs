@@ -373,8 +373,8 @@ internal sealed unsafe class QSparseBytes
             for (; l + 32 <= n; l += 32)
             {
                 Sums32(oa, ob, hw, lw, p0, p1, x + l, out var s0, out var s1, out var s2, out var s3);
-                row.Store16(y + l, s0, s1);
-                row.Store16(y + l + 16, s2, s3);
+                if (QVector256.Wide32) row.Store32(y + l, s0, s1, s2, s3);
+                else { row.Store16(y + l, s0, s1); row.Store16(y + l + 16, s2, s3); }
             }
             if (l < n)
             {
