@@ -17,7 +17,7 @@ namespace Prunus.Benchmarks;
 /// process alternating every few milliseconds see the same machine. SWITCH: line-rows (CSR convolution rows padded to
 /// cache lines), qdirect (the direct integer convolution), sparse (sparse kernel selection),
 /// conv-images (lowered convolutions image by image with the images spread over the workers), carry-direct (float-carried
-/// int8 convolutions' sums straight to the output stage), float-carry (sparse int8 layers on the float sparse kernels), stage32 (byte output rows 32 per step).
+/// int8 convolutions' sums straight to the output stage), float-carry (sparse int8 layers on the float sparse kernels), stage32 (byte output rows 32 per step), qpool (2x2 max pools fused into int8 convolutions; the graph is optimized again).
 /// </summary>
 public static class SwitchAb
 {
@@ -30,6 +30,7 @@ public static class SwitchAb
         ["carry-direct"] = on => FloatCarriedConvolution.DirectStage = on,
         ["float-carry"] = on => FloatCarry.Enabled = on,
         ["stage32"] = on => QVector256.Wide32 = on,
+        ["qpool"] = on => QuantizedPoolFusionPass.Enabled = on,
     };
 
     public static int Run(string[] args)
@@ -40,12 +41,12 @@ public static class SwitchAb
             return 2;
         }
         var (batch, threads, rounds) = Options(args, 2);
-        var graph = Load(args[0]);
         using var pool = new WorkerPool(threads);
+        // Loaded (and optimized) once per setting, so that switches of the graph passes apply too.
         set(false);
-        var off = Compile(graph, batch, pool);
+        var off = Compile(Load(args[0]), batch, pool);
         set(true);
-        var on = Compile(graph, batch, pool);
+        var on = Compile(Load(args[0]), batch, pool);
         var (a, b, wins, spread) = Alternate(off, on, rounds);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{Path.GetFileName(args[0])} batch {batch}, {threads} threads, {rounds} rounds: {args[1]} off {a:F4} ms, on {b:F4} ms (off/on {a / b:F3}x; on faster in {wins} of {rounds} rounds; {spread})"));

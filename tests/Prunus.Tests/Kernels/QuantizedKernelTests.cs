@@ -882,6 +882,68 @@ public unsafe class QuantizedKernelTests
             }
     }
 
+    /// <summary>
+    /// A 2x2/stride-2 max pool fused into the integer convolution (the float-carried kernel pools float sums before
+    /// the output stage; the others pool their bytes from scratch) gives the bytes of the reference convolution
+    /// followed by the reference pool, with and without a fused Relu, uint8 and int8, one and two threads.
+    /// </summary>
+    [Theory]
+    [InlineData("lenet-conv1", 0.1)]
+    [InlineData("lenet-conv1", 1.0)]
+    [InlineData("lenet-conv2", 0.1)]
+    [InlineData("lenet-conv2", 0.5)]
+    [InlineData("lenet-conv2", 1.0)]
+    [InlineData("chunks", 0.3)]
+    [InlineData("large-single", 0.1)]
+    public void Pooled_convolution_matches_reference_then_pool(string name, double density)
+    {
+        var (g, _) = ConvCases[name];
+        int ph = g.OH / 2, pw = g.OW / 2;
+        foreach (var kind in new[] { QuantizedOutputKind.UInt8, QuantizedOutputKind.Int8 })
+            foreach (bool relu in new[] { false, true })
+            {
+                int seed = (kind == QuantizedOutputKind.Int8 ? 2 : 0) + (relu ? 1 : 0);
+                int[] zw = [0];
+                var w = SparseBytes(name.Length + seed, g.K, g.GroupColRows, density, true, zw, true);
+                var x = Bytes(seed + 11, g.N * g.C * g.InPlane);
+                var stage = Stage(kind, g.K, seed, relu, g.GroupColRows);
+                var acc = ConvReference(g, x, false, 100, w, true, zw);
+                var expected = new double[g.N * g.K * ph * pw];
+                for (int plane = 0; plane < g.N * g.K; plane++)
+                    for (int i = 0; i < ph; i++)
+                        for (int j = 0; j < pw; j++)
+                        {
+                            double m = double.NegativeInfinity;
+                            for (int di = 0; di < 2; di++)
+                                for (int dj = 0; dj < 2; dj++)
+                                    m = Math.Max(m, stage.Reference(acc[plane * g.OutPlane + (2 * i + di) * g.OW + 2 * j + dj], plane % g.K));
+                            expected[(plane * ph + i) * pw + j] = m;
+                        }
+                var conv = new QuantizedConvolution(g, w, true, zw, false, 100, stage);
+                conv.PoolMax2x2();
+                Assert.True(conv.Pooled);
+                Check(conv.Describe(), conv.Forward);
+                var carried = FloatCarriedConvolution.Choose(g, w, true, zw, false, 100, stage, force: true);
+                Assert.NotNull(carried);
+                Assert.True(carried.PoolMax2x2());
+                Check(carried.Describe() + " pooled on sums", carried.Forward);
+
+                void Check(string what, Action<ReadOnlySpan<byte>, Span<byte>, WorkerPool?> forward)
+                {
+                    var y = new byte[expected.Length + 1];
+                    foreach (var pool in new[] { null, Two })
+                    {
+                        Array.Fill(y, (byte)0x5A);
+                        forward(x, y.AsSpan(0, expected.Length), pool);
+                        for (int i = 0; i < expected.Length; i++)
+                            Assert.True(expected[i] == Read(kind, y, i),
+                                $"{what} {name} density {density} {kind} relu={relu} pool {pool?.Threads ?? 1} [{i}]: expected {expected[i]}, got {Read(kind, y, i)}");
+                        Assert.Equal(0x5A, y[^1]);
+                    }
+                }
+            }
+    }
+
     public static TheoryData<int, int, int, double> SparseLinearData()
     {
         var d = new TheoryData<int, int, int, double>();

@@ -2,6 +2,7 @@ using Prunus.Graph;
 using Prunus.Graph.Ops;
 using Prunus.Graph.Passes;
 using Prunus.Graph.Planning;
+using Prunus.Kernels;
 using Prunus.Tensors;
 using Prunus.Tests.Support;
 using static Prunus.Tests.Passes.PassTestSupport;
@@ -123,15 +124,57 @@ public class QuantizationLoweringTests
         }
     }
 
+    /// <summary>The inference pipeline without the fusion of max pools into integer convolutions.</summary>
+    private static PassPipeline WithoutPoolFusion => new(PassPipeline.ForInference.Passes.Where(p => p is not QuantizedPoolFusionPass));
+
     [Fact]
     public void Max_pooling_runs_on_the_integers()
     {
         var qdq = QdqModels.Quantize(LeNet5(), [Images(1, 8, 1, 28, 28)]);
-        var after = PassPipeline.ForInference.Optimize(qdq);
+        var after = WithoutPoolFusion.Optimize(qdq);
         var pools = after.Nodes.Where(n => n.OpType == "MaxPool").ToList();
         Assert.Equal(2, pools.Count);
         var facts = ShapeFacts.Of(after);
         Assert.All(pools, p => Assert.Equal(DataType.UInt8, facts.Type(p.Inputs[0])));
+    }
+
+    /// <summary>
+    /// The 2x2 max pools below the integer convolutions fuse into them and change no output bit: dense weights (the
+    /// pool runs on the bytes from scratch) and 90%-sparse ones (the float-carried kernel pools its sums before the
+    /// output stage), uint8 and int8 activations, batch 1 and 16.
+    /// </summary>
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void Max_pools_fuse_into_integer_convolutions_bit_for_bit(bool sparse, bool signedActivations)
+    {
+        var g = CaffeLeNet();
+        if (sparse)
+            foreach (var node in g.Nodes.Where(n => n.OpType == "Conv"))
+            {
+                var w = g.Initializers[node.Inputs[1]].Floats;
+                for (int i = 0; i < w.Length; i++) if (i % 10 != 3) w[i] = 0;
+            }
+        var options = new QdqModels.Options(Activations: signedActivations ? DataType.Int8 : DataType.UInt8);
+        var qdq = QdqModels.Quantize(g, [Images(1, 16, 1, 28, 28)], options);
+        var fused = PassPipeline.ForInference.Optimize(qdq);
+        Assert.DoesNotContain(fused.Nodes, n => n.OpType == "MaxPool");
+        var convs = fused.Nodes.Where(n => n.OpType == "QLinearFusedConv").ToList();
+        Assert.Equal(2, convs.Count);
+        Assert.All(convs, c => Assert.Equal(PrunusDomain.MaxPool2x2, c.Attributes[PrunusDomain.PoolingAttribute].String));
+        foreach (int batch in new[] { 1, 16 })
+        {
+            var feeds = new Dictionary<string, Tensor> { ["input"] = Images(20 + batch, batch, 1, 28, 28) };
+            var expected = new InferenceSession(qdq, new PlanOptions { Pool = TestPools.Two }, WithoutPoolFusion).Run(feeds)["logits"].Floats.ToArray();
+            var session = new InferenceSession(qdq, new PlanOptions { Pool = TestPools.Two }, PassPipeline.ForInference);
+            Assert.Equal(expected, session.Run(feeds)["logits"].Floats.ToArray());
+            var kernels = session.PlanFor(new Dictionary<string, int[]> { ["input"] = [batch, 1, 28, 28] }).Describe()
+                .Where(s => s.Node.OpType == "QLinearFusedConv").Select(s => s.Algorithm).ToList();
+            Assert.All(kernels, k => Assert.Contains("maxpool2x2", k, StringComparison.Ordinal));
+            // Sparse weights at batch 16 take the float-carried kernel, which pools the sums (where the machine prefers it).
+            if (sparse && batch == 16 && FloatCarry.Preferred) Assert.All(kernels, k => Assert.Contains("on sums", k, StringComparison.Ordinal));
+        }
     }
 
     /// <summary>Random chains of convolutions (kernels, strides, pads, groups), pools, Relu/Clip and dense layers.</summary>

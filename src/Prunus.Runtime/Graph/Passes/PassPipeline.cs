@@ -34,7 +34,8 @@ public sealed record PassReport(IReadOnlyDictionary<string, int> Rewrites, int R
 /// <item><see cref="ForInference"/>: all of the above plus fusion into Prunus's own ops (domain ai.prunus): activations
 /// and residual Adds into FusedConv, activations into FusedGemm, bias and activations into FusedMatMul (see
 /// <see cref="ActivationFusionPass"/>), LayerNormalization/Gelu fusion into that domain for older opsets, and the lowering
-/// of quantized (QDQ) patterns to integer ops (<see cref="QuantizationLoweringPass"/>). The result runs on Prunus (and is
+/// of quantized (QDQ) patterns to integer ops (<see cref="QuantizationLoweringPass"/>) with 2x2 max pools fused into
+/// the integer convolutions below them (<see cref="QuantizedPoolFusionPass"/>). The result runs on Prunus (and is
 /// written to ONNX with the ai.prunus domain, which other runtimes do not know).</item>
 /// </list>
 /// <para>Both assume inference: Dropout is removed and BatchNormalization's running statistics are folded in, so train
@@ -64,7 +65,7 @@ public sealed class PassPipeline
     public static PassPipeline ForExport => new(Standard(allowInternalOps: false));
 
     /// <summary>Every pass, including fusions into Prunus's internal ops (see the remarks).</summary>
-    public static PassPipeline ForInference => new([.. Standard(allowInternalOps: true), new QuantizationLoweringPass(), new ActivationFusionPass()]);
+    public static PassPipeline ForInference => new([.. Standard(allowInternalOps: true), new QuantizationLoweringPass(), new QuantizedPoolFusionPass(), new ActivationFusionPass()]);
 
     private static IGraphPass[] Standard(bool allowInternalOps) =>
     [

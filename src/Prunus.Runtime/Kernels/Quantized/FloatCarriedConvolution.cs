@@ -78,13 +78,32 @@ internal sealed unsafe class FloatCarriedConvolution
         return new FloatCarriedConvolution(g, conv, inputSigned, inputZero, output, direct);
     }
 
+    /// <summary>Whether each image's planes are max-pooled 2x2/stride 2 in float before the output stage.</summary>
+    private bool _pooled;
+
+    /// <summary>
+    /// Pools every output plane 2x2/stride 2 (max) in float before the output stage (see
+    /// <see cref="QuantizedConvolution.PoolMax2x2"/>); false, changing nothing, when some channel's multiplier is not
+    /// positive (the stage would not be non-decreasing) or a plane has an odd side.
+    /// </summary>
+    internal bool PoolMax2x2()
+    {
+        if (_g.OH % 2 != 0 || _g.OW % 2 != 0) return false;
+        foreach (var m in _output.Multiplier) if (!(m > 0)) return false;
+        _pooled = true;
+        return true;
+    }
+
     /// <summary>A short name for profiles.</summary>
     public string Describe() => $"float-carried {_conv.Describe()}, {_output.Describe()}";
 
     /// <summary>Sets the activation zero point of the following runs.</summary>
     public void SetInputZero(int zero) => _inputZero = zero;
 
-    /// <summary>y = stage(conv(x, w)): x [N,C,H,W] bytes, y [N,K,OH,OW] in the output stage's type, as bytes.</summary>
+    /// <summary>
+    /// y = stage(conv(x, w)): x [N,C,H,W] bytes, y [N,K,OH,OW] in the output stage's type, as bytes ([N,K,OH/2,OW/2]
+    /// after <see cref="PoolMax2x2"/>).
+    /// </summary>
     public void Forward(ReadOnlySpan<byte> x, Span<byte> y, WorkerPool? pool)
     {
         var g = _g;
@@ -112,12 +131,22 @@ internal sealed unsafe class FloatCarriedConvolution
     private void FinishImage(int n)
     {
         var g = _g;
-        int p = g.OutPlane;
-        int* acc = (int*)GemmScratch.Get(1, p + 16);
-        var st = _output.Store(_dst + (nint)n * g.K * p * _output.ElementSize, p, channelsAreRows: true);
+        int p = g.OutPlane, q = _pooled ? p / 4 : p;
+        // This thread's scratch: the pooled plane (when pooling), then the int32 sums FinishRow needs.
+        float* scratch = GemmScratch.Get(1, 2 * q + 32);
+        int* acc = (int*)(scratch + q + 16);
+        var st = _output.Store(_dst + (nint)n * g.K * q * _output.ElementSize, q, channelsAreRows: true);
         fixed (float* yf = _y)
             for (int k = 0; k < g.K; k++)
-                if (_directStage) FloatCarry.FinishRowDirect(yf + ((long)n * g.K + k) * p, p, acc, st, k);
-                else FloatCarry.FinishRow(yf + ((long)n * g.K + k) * p, p, acc, st, k);
+            {
+                float* sums = yf + ((long)n * g.K + k) * p;
+                if (_pooled)
+                {
+                    FloatCarry.MaxPool2x2(sums, g.OH, g.OW, scratch);
+                    sums = scratch;
+                }
+                if (_directStage) FloatCarry.FinishRowDirect(sums, q, acc, st, k);
+                else FloatCarry.FinishRow(sums, q, acc, st, k);
+            }
     }
 }

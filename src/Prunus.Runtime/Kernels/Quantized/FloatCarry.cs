@@ -111,6 +111,50 @@ internal static unsafe class FloatCarry
     }
 
     /// <summary>
+    /// dst [oh/2, ow/2] = the 2x2/stride-2 max pool of one plane [oh, ow] of sums (oh and ow even): the two rows' maximum,
+    /// then the maximum of each column pair, 8 outputs per step (AVX2), then 4 (SSE). <paramref name="dst"/> must not
+    /// overlap the plane.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MaxPool2x2(float* plane, int oh, int ow, float* dst)
+    {
+        int pw = ow / 2;
+        for (int r = 0; r < oh / 2; r++)
+        {
+            float* a = plane + (nint)2 * r * ow, b = a + ow, d = dst + (nint)r * pw;
+            int j = 0;
+            if (Avx2.IsSupported)
+                for (; j + 8 <= pw; j += 8)
+                {
+                    var lo = Avx.Max(Avx.LoadVector256(a + 2 * j), Avx.LoadVector256(b + 2 * j));
+                    var hi = Avx.Max(Avx.LoadVector256(a + 2 * j + 8), Avx.LoadVector256(b + 2 * j + 8));
+                    // Even and odd columns within each 128-bit half: [m0 m2 m8 m10 | m4 m6 m12 m14] against the odd
+                    // ones; their maximum is pooled columns [0 1 4 5 | 2 3 6 7], put in order by one permutation.
+                    var even = Avx.Shuffle(lo, hi, 0b10_00_10_00);
+                    var odd = Avx.Shuffle(lo, hi, 0b11_01_11_01);
+                    Avx.Store(d + j, Avx2.Permute4x64(Avx.Max(even, odd).AsDouble(), 0b11_01_10_00).AsSingle());
+                }
+            if (Sse.IsSupported)
+                for (; j + 4 <= pw; j += 4)
+                {
+                    var lo = Sse.Max(Sse.LoadVector128(a + 2 * j), Sse.LoadVector128(b + 2 * j));
+                    var hi = Sse.Max(Sse.LoadVector128(a + 2 * j + 4), Sse.LoadVector128(b + 2 * j + 4));
+                    Sse.Store(d + j, Sse.Max(Sse.Shuffle(lo, hi, 0b10_00_10_00), Sse.Shuffle(lo, hi, 0b11_01_11_01)));
+                }
+            // Sums are integers (never NaN), so a plain comparison is the maximum; MathF.Max also orders signed zeros.
+            for (; j < pw; j++)
+            {
+                float m = a[2 * j], v = a[2 * j + 1];
+                if (v > m) m = v;
+                v = b[2 * j];
+                if (v > m) m = v;
+                v = b[2 * j + 1];
+                d[j] = v > m ? v : m;
+            }
+        }
+    }
+
+    /// <summary>
     /// Row <paramref name="row"/> of float sums (exact integers, <paramref name="cols"/> of them) through the output
     /// stage; <paramref name="acc"/> is scratch of at least cols ints.
     /// </summary>

@@ -132,6 +132,39 @@ public sealed unsafe class QuantizedConvolution
         }
     }
 
+    /// <summary>Whether <see cref="Forward"/> writes the 2x2/stride-2 max pool of the output, [N,K,OH/2,OW/2].</summary>
+    public bool Pooled { get; private set; }
+
+    /// <summary>With <see cref="Pooled"/>, for kernels that cannot pool as they finish: the full output, and its pool.</summary>
+    private byte[]? _unpooled;
+    private QuantizedPooling? _pooling;
+
+    /// <summary>
+    /// Makes <see cref="Forward"/> write the 2x2/stride-2 max pool of the output (a MaxPool fused below the
+    /// convolution; call before the first run). The float-carried kernel pools each image's float sums before the
+    /// output stage, which then converts a quarter of the values: exact, because the stage is non-decreasing in the
+    /// sum (positive multipliers, rounding and clamping), so the stage of a maximum is the maximum of the stages.
+    /// The other kernels write the full output to scratch and pool the bytes.
+    /// </summary>
+    public void PoolMax2x2()
+    {
+        var g = _g;
+        if (g.OH % 2 != 0 || g.OW % 2 != 0) throw new InvalidOperationException($"a 2x2/stride-2 max pool needs an even output height and width: {g}");
+        if (Output.Kind is not (QuantizedOutputKind.UInt8 or QuantizedOutputKind.Int8))
+            throw new InvalidOperationException($"a fused max pool needs a uint8 or int8 output, not {Output.Kind}");
+        if (Pooled) return;
+        Pooled = true;
+        if (_carried is not null && _carried.PoolMax2x2()) return;
+        _unpooled = GC.AllocateArray<byte>(Math.Max(1, g.N * g.K * g.OutPlane), pinned: true);
+        _pooling = new QuantizedPooling(PoolGeometry(g), Output.Kind == QuantizedOutputKind.Int8);
+    }
+
+    /// <summary>The 2x2/stride-2 pool over the output planes of <paramref name="g"/>.</summary>
+    internal static ConvGeometry PoolGeometry(ConvGeometry g) => new()
+    {
+        N = g.N, C = g.K, H = g.OH, W = g.OW, K = g.K, Groups = g.K, KH = 2, KW = 2, StrideH = 2, StrideW = 2, OH = g.OH / 2, OW = g.OW / 2,
+    };
+
     /// <summary>Sets the activation zero point of the following runs (a zero point known only at run time).</summary>
     public void SetInputZero(int zero)
     {
@@ -153,17 +186,35 @@ public sealed unsafe class QuantizedConvolution
     }
 
     /// <summary>A short name for profiles, e.g. "qconv-im2col-avx2(chunk 6, u8)".</summary>
-    public string Describe() => _qdirect?.Describe() ?? _carried?.Describe() ?? _sparse?.Describe() ?? $"qconv-{(_g.IsPointwise ? "pointwise" : "im2col")}-{_isa.Name()}(chunk {Chunk}, {Output.Describe()})";
+    public string Describe() => (_qdirect?.Describe() ?? _carried?.Describe() ?? _sparse?.Describe()
+        ?? $"qconv-{(_g.IsPointwise ? "pointwise" : "im2col")}-{_isa.Name()}(chunk {Chunk}, {Output.Describe()})")
+        + (!Pooled ? "" : _pooling is null ? "+maxpool2x2 on sums" : "+maxpool2x2");
 
-    /// <summary>y = stage(conv(x, w)): x [N,C,H,W] bytes, y [N,K,OH,OW] in the output stage's type, as bytes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>
+    /// y = stage(conv(x, w)): x [N,C,H,W] bytes, y [N,K,OH,OW] in the output stage's type, as bytes; [N,K,OH/2,OW/2]
+    /// when <see cref="Pooled"/>.
+    /// </summary>
     public void Forward(ReadOnlySpan<byte> x, Span<byte> y, WorkerPool? pool)
     {
         var g = _g;
-        long inSize = (long)g.N * g.C * g.InPlane, outSize = (long)g.N * g.K * g.OutPlane * Output.ElementSize;
+        long inSize = (long)g.N * g.C * g.InPlane, outSize = (long)g.N * g.K * g.OutPlane * Output.ElementSize / (Pooled ? 4 : 1);
         if (x.Length < inSize) throw new ArgumentException($"x has {x.Length} values but {g} needs {inSize}", nameof(x));
-        if (y.Length < outSize) throw new ArgumentException($"y has {y.Length} bytes but {g} needs {outSize}", nameof(y));
+        if (y.Length < outSize) throw new ArgumentException($"y has {y.Length} bytes but {g}{(Pooled ? " pooled 2x2" : "")} needs {outSize}", nameof(y));
         if (g.N == 0 || g.OutPlane == 0) return;
+        if (_pooling is null)
+        {
+            ForwardFull(x, y, pool);
+            return;
+        }
+        ForwardFull(x, _unpooled, pool);
+        _pooling.Forward(_unpooled, y, pool);
+    }
+
+    /// <summary>The convolution without a scratch pool (the float-carried kernel may still pool as it finishes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ForwardFull(ReadOnlySpan<byte> x, Span<byte> y, WorkerPool? pool)
+    {
+        var g = _g;
         if (_qdirect is not null)
         {
             _qdirect.Forward(x, y, pool);

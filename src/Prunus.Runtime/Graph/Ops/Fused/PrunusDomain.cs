@@ -25,6 +25,15 @@ public static class PrunusDomain
     /// </summary>
     public const string ActivationParamsAttribute = "activation_params";
 
+    /// <summary>
+    /// QLinearFusedConv attribute: <see cref="MaxPool2x2"/> when the output is the 2x2/stride-2 max pool of the
+    /// quantized convolution output (the pool must tile the output planes: even height and width).
+    /// </summary>
+    public const string PoolingAttribute = "pooling";
+
+    /// <summary>The only value of <see cref="PoolingAttribute"/>.</summary>
+    public const string MaxPool2x2 = "max2x2";
+
     /// <summary>The fused activation a node names; none when it names none.</summary>
     internal static FusedActivation ReadActivation(NodeContext ctx)
     {

@@ -7,7 +7,8 @@ namespace Prunus.Graph.Ops;
 /// QLinearFusedConv (ai.prunus): y = act(Conv(x, w) + B) on 8-bit x [N,C,(H,)W] and constant 8-bit w [K,C/group,(KH,)KW]
 /// in integers, with the inputs of QLinearConv and its output stage fused (see <see cref="QLinearFused"/>): uint8/int8,
 /// floats, floats on y's grid, or int32 sums. Made by the quantization lowering from QDQ Conv patterns, QLinearConv and
-/// ConvInteger; inference only.
+/// ConvInteger; inference only. With <c>pooling = "max2x2"</c> (<see cref="PrunusDomain.PoolingAttribute"/>, set by
+/// <see cref="Passes.QuantizedPoolFusionPass"/>) y is the 2x2/stride-2 max pool of that output.
 /// </summary>
 public sealed class QLinearFusedConvOp : Operator
 {
@@ -19,7 +20,25 @@ public sealed class QLinearFusedConvOp : Operator
     {
         var g = Geometry(ctx, out int rank);
         var type = QLinearFused.Check(ctx, g.K);
-        return [new TensorInfo(type, ConvOp.OutputShape(g, rank - 2))];
+        var shape = ConvOp.OutputShape(g, rank - 2);
+        if (Pooled(ctx))
+        {
+            if (rank != 4 || g.OH % 2 != 0 || g.OW % 2 != 0)
+                throw ctx.Error($"pooling max2x2 needs a 2-D convolution output of even height and width, got {ShapeMath.Format(shape)}");
+            if (type is not (DataType.UInt8 or DataType.Int8)) throw ctx.Error($"pooling max2x2 needs a uint8 or int8 output, got {type}");
+            shape[2] /= 2;
+            shape[3] /= 2;
+        }
+        return [new TensorInfo(type, shape)];
+    }
+
+    /// <summary>Whether the node pools its output (2x2, stride 2, max); any other pooling value is an error.</summary>
+    private static bool Pooled(NodeContext ctx)
+    {
+        if (!ctx.HasAttribute(PrunusDomain.PoolingAttribute)) return false;
+        string v = ctx.String(PrunusDomain.PoolingAttribute, "");
+        if (v != PrunusDomain.MaxPool2x2) throw ctx.Error($"pooling \"{v}\" is not supported; the only value is \"{PrunusDomain.MaxPool2x2}\"");
+        return true;
     }
 
     /// <summary>X [N,C,spatial] with 1 or 2 spatial axes, W [K,C/group,kernel]: the geometry.</summary>
@@ -44,6 +63,7 @@ public sealed class QLinearFusedConvOp : Operator
         var g = Geometry(ctx, out _);
         var s = QLinearFused.Read(ctx, g.K);
         var conv = new QuantizedConvolution(g, s.Weights, s.WeightsSigned, s.WeightZero, s.InputSigned, s.InputZero, s.Output);
+        if (Pooled(ctx)) conv.PoolMax2x2();
         return new QConvKernel(conv, s.InputZeroAtRunTime, QLinearFused.InputQuantizer(ctx, s, ctx.Input(QLinearFused.X).Length));
     }
 
