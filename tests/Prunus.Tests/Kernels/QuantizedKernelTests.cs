@@ -120,7 +120,7 @@ public unsafe class QuantizedKernelTests
     {
         if (!QVector256.Supported) return;
         const int rows = 3;
-        foreach (int cols in new[] { 16, 32, 33, 47, 64, 100 })
+        foreach (int cols in new[] { 1, 15, 16, 32, 33, 47, 64, 100 })
         {
             var stage = Stage(kind, rows, cols, relu, 64);
             var rng = new Random(cols);
@@ -129,8 +129,9 @@ public unsafe class QuantizedKernelTests
             var sums = acc.Select(a => (float)a).ToArray();
             var fromInts = new byte[rows * cols];
             var fromFloats = new byte[rows * cols];
+            var wholeImage = new byte[rows * cols];
             var scratch = new int[cols + 16];
-            fixed (byte* pi = fromInts, pf = fromFloats)
+            fixed (byte* pi = fromInts, pf = fromFloats, pw = wholeImage)
             fixed (int* pa = acc, ps = scratch)
             fixed (float* psum = sums)
             {
@@ -141,9 +142,11 @@ public unsafe class QuantizedKernelTests
                     si.FinishRow(pa + r * cols, r, 0, cols);
                     FloatCarry.FinishRowDirect(psum + r * cols, cols, ps, sf, r);
                 }
+                FloatCarry.FinishImageDirect(psum, rows, cols, ps, stage.Store(pw, cols, channelsAreRows: true));
             }
             Expect(stage, acc, rows, cols, true, fromInts, cols, $"{kind} relu={relu} cols={cols} from int32");
             Expect(stage, acc, rows, cols, true, fromFloats, cols, $"{kind} relu={relu} cols={cols} from float");
+            Expect(stage, acc, rows, cols, true, wholeImage, cols, $"{kind} relu={relu} cols={cols} whole image from float");
         }
     }
 

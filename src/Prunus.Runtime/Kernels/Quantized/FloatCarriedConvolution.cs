@@ -132,21 +132,22 @@ internal sealed unsafe class FloatCarriedConvolution
     {
         var g = _g;
         int p = g.OutPlane, q = _pooled ? p / 4 : p;
-        // This thread's scratch: the pooled plane (when pooling), then the int32 sums FinishRow needs.
-        float* scratch = GemmScratch.Get(1, 2 * q + 32);
-        int* acc = (int*)(scratch + q + 16);
+        // This thread's scratch: the int32 sums FinishRow needs (at least 16, or a row), then the pooled planes.
+        int accInts = Math.Max(q, 16) + 16;
+        int* acc = (int*)GemmScratch.Get(1, accInts + (_pooled ? g.K * q : 0));
         var st = _output.Store(_dst + (nint)n * g.K * q * _output.ElementSize, q, channelsAreRows: true);
         fixed (float* yf = _y)
-            for (int k = 0; k < g.K; k++)
+        {
+            float* sums = yf + (long)n * g.K * p;
+            if (_pooled)
             {
-                float* sums = yf + ((long)n * g.K + k) * p;
-                if (_pooled)
-                {
-                    FloatCarry.MaxPool2x2(sums, g.OH, g.OW, scratch);
-                    sums = scratch;
-                }
-                if (_directStage) FloatCarry.FinishRowDirect(sums, q, acc, st, k);
-                else FloatCarry.FinishRow(sums, q, acc, st, k);
+                float* pooled = (float*)acc + accInts;
+                for (int k = 0; k < g.K; k++) FloatCarry.MaxPool2x2(sums + (long)k * p, g.OH, g.OW, pooled + (long)k * q);
+                sums = pooled;
             }
+            if (_directStage) FloatCarry.FinishImageDirect(sums, g.K, q, acc, st);
+            else
+                for (int k = 0; k < g.K; k++) FloatCarry.FinishRow(sums + (long)k * q, q, acc, st, k);
+        }
     }
 }
