@@ -203,9 +203,8 @@ public static unsafe class QuantizedTiming
 
     /// <summary>
     /// The byte output stage alone, one thread, 64 images of LeNet-5's layer outputs (rows = channels, in cache):
-    /// nanoseconds per output, 32 and 16 per step, from float sums (float-carried kernels) row by row and a whole image
-    /// at a time (the layer's constants broadcast once), and from int32 sums. Rows of
-    /// 576 are the first layer's 24x24 planes, 64 the second's 8x8, 16 and 144 the same after a fused 2x2 pool.
+    /// nanoseconds per output from float sums an image at a time (float-carried kernels) and from int32 sums row by row.
+    /// Rows of 576 are the first layer's 24x24 planes, 64 the second's 8x8, 144 and 16 the same after a fused 2x2 pool.
     /// </summary>
     private static void OutputStage(int repeats)
     {
@@ -217,37 +216,27 @@ public static unsafe class QuantizedTiming
             var ints = sums.Select(v => (int)v).ToArray();
             var y = new byte[rows * cols];
             var scratch = new int[cols + 16];
-            foreach (bool wide in new[] { true, false })
+            fixed (float* ps = sums)
+            fixed (int* pi = ints, pt = scratch)
+            fixed (byte* py = y)
             {
-                QVector256.Wide32 = wide;
-                fixed (float* ps = sums)
-                fixed (int* pi = ints, pt = scratch)
-                fixed (byte* py = y)
+                var st = stage.Store(py, cols, channelsAreRows: true);
+                float* s0 = ps;
+                int* i0 = pi, t0 = pt;
+                var (fm, fmin, _) = Time(repeats, () =>
                 {
-                    var st = stage.Store(py, cols, channelsAreRows: true);
-                    float* s0 = ps;
-                    int* i0 = pi, t0 = pt;
-                    var (fm, fmin, _) = Time(repeats, () =>
-                    {
-                        for (int n = 0; n < images; n++)
-                            for (int r = 0; r < rows; r++) FloatCarry.FinishRowDirect(s0 + r * cols, cols, t0, st, r);
-                    }, "");
-                    var (im, imin, _) = Time(repeats, () =>
-                    {
-                        for (int n = 0; n < images; n++)
-                            for (int r = 0; r < rows; r++) st.FinishRow(i0 + r * cols, r, 0, cols);
-                    }, "");
-                    var (wm, wmin, _) = Time(repeats, () =>
-                    {
-                        for (int n = 0; n < images; n++) FloatCarry.FinishImageDirect(s0, rows, cols, t0, st);
-                    }, "");
-                    double per = 1000.0 / (images * rows * cols);
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"byte stage, rows of {cols,3}, {(wide ? 32 : 16)} per step: from float {fm * per:F3} ns/output (min {fmin * per:F3}), from int32 {im * per:F3} (min {imin * per:F3}), whole images from float {wm * per:F3} (min {wmin * per:F3})"));
-                }
+                    for (int n = 0; n < images; n++) FloatCarry.FinishImageDirect(s0, rows, cols, t0, st);
+                }, "");
+                var (im, imin, _) = Time(repeats, () =>
+                {
+                    for (int n = 0; n < images; n++)
+                        for (int r = 0; r < rows; r++) st.FinishRow(i0 + r * cols, r, 0, cols);
+                }, "");
+                double per = 1000.0 / (images * rows * cols);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"byte stage, rows of {cols,3}: from float sums, an image at a time {fm * per:F3} ns/output (min {fmin * per:F3}); from int32 sums, row by row {im * per:F3} (min {imin * per:F3})"));
             }
         }
-        QVector256.Wide32 = true;
     }
 
     private static QuantizedOutput Stage(int channels, int k) =>

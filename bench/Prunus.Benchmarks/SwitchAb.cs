@@ -17,7 +17,7 @@ namespace Prunus.Benchmarks;
 /// process alternating every few milliseconds see the same machine. SWITCH: line-rows (CSR convolution rows padded to
 /// cache lines), qdirect (the direct integer convolution), sparse (sparse kernel selection),
 /// conv-images (lowered convolutions image by image with the images spread over the workers), carry-direct (float-carried
-/// int8 convolutions' sums straight to the output stage), float-carry (sparse int8 layers on the float sparse kernels), stage32 (byte output rows 32 per step), qpool (2x2 max pools fused into int8 convolutions; the graph is optimized again).
+/// int8 convolutions' sums straight to the output stage), float-carry (sparse int8 layers on the float sparse kernels), qpool (2x2 max pools fused into int8 convolutions; the graph is optimized again).
 /// </summary>
 public static class SwitchAb
 {
@@ -29,7 +29,6 @@ public static class SwitchAb
         ["conv-images"] = on => Convolution.ImagesInParallelEnabled = on,
         ["carry-direct"] = on => FloatCarriedConvolution.DirectStage = on,
         ["float-carry"] = on => FloatCarry.Enabled = on,
-        ["stage32"] = on => QVector256.Wide32 = on,
         ["qpool"] = on => QuantizedPoolFusionPass.Enabled = on,
     };
 

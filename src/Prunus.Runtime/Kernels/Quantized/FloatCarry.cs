@@ -72,7 +72,7 @@ internal static unsafe class FloatCarry
 
     /// <summary>
     /// Whether every channel's sum plus its bias stays within 2^24, so that float(sum) + float(bias) is exactly the
-    /// int32 sum acc + bias that the output stage converts: then <see cref="FinishRowDirect"/> may skip the int32 step.
+    /// int32 sum acc + bias that the output stage converts: then <see cref="FinishImageDirect"/> may skip the int32 step.
     /// <paramref name="weights"/> are the exact (zero point removed) weights, [outputs, reduction]; inputs span at most 255.
     /// </summary>
     public static bool BiasFitsExactly(ReadOnlySpan<float> weights, int outputs, int reduction, ReadOnlySpan<int> bias)
@@ -84,30 +84,6 @@ internal static unsafe class FloatCarry
             if (255 * magnitude + Math.Abs((double)bias[o]) >= ExactLimit) return false;
         }
         return true;
-    }
-
-    /// <summary>
-    /// Row <paramref name="row"/> of float sums through a byte output stage of one channel (channels along rows, no
-    /// weight zero points, AVX2) in float, 32 (then 16) at a time: sum plus bias formed in float, then the same stage the int32
-    /// sums take (<see cref="QVector256.Row.StoreTotals16"/>: one multiply, clamp, round half to even, zero point,
-    /// saturating packs), without converting the sums to int32 and back. Exact when <see cref="BiasFitsExactly"/>. The last cols % 16 go through
-    /// <see cref="FinishRow"/> from <paramref name="acc"/> (scratch of at least 16 ints).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FinishRowDirect(float* sums, int cols, int* acc, in QStore st, int row)
-    {
-        var stage = new QVector256.Row(st, row);
-        var bias = stage.FloatBias;
-        byte* p = st.At(row, 0);
-        int i = 0;
-        for (; QVector256.Wide32 && i + 32 <= cols; i += 32)
-            stage.StoreTotals32(p + i, Avx.Add(Avx.LoadVector256(sums + i), bias), Avx.Add(Avx.LoadVector256(sums + i + 8), bias),
-                Avx.Add(Avx.LoadVector256(sums + i + 16), bias), Avx.Add(Avx.LoadVector256(sums + i + 24), bias));
-        for (; i + 16 <= cols; i += 16)
-            stage.StoreTotals16(p + i, Avx.Add(Avx.LoadVector256(sums + i), bias), Avx.Add(Avx.LoadVector256(sums + i + 8), bias));
-        if (i == cols) return;
-        for (int j = i; j < cols; j++) acc[j - i] = (int)sums[j];
-        st.FinishRow(acc, row, i, cols - i);
     }
 
     /// <summary>
@@ -156,20 +132,18 @@ internal static unsafe class FloatCarry
 
     /// <summary>
     /// <paramref name="channels"/> rows of <paramref name="cols"/> float sums (one image, a row per channel, rows one
-    /// after another) through a byte output stage (channels along rows, no weight zero points, AVX2), as
-    /// <see cref="FinishRowDirect"/> does row by row but with the layer's constants broadcast once: LeNet-5's second
-    /// layer has rows of 64 sums (16 after a fused pool), where setting up each row cost as much as converting it
-    /// (`qkernel-timing --stage`). The results are <see cref="QVector256.Row.StoreTotals32"/>'s; the last cols % 16 of
-    /// each row go through <see cref="QStore.FinishRow"/> from <paramref name="acc"/> (scratch of at least 16 ints).
+    /// after another) through a byte output stage (channels along rows, no weight zero points, AVX2) in float, 32 then
+    /// 16 at a time: sum plus bias formed in float, then the stage the int32 sums take (<see cref="QVector256.Pack"/>),
+    /// without converting the sums to int32 and back; exact when <see cref="BiasFitsExactly"/>. The layer's constants
+    /// are broadcast once per image: LeNet-5's second layer has rows of 64 sums (16 after a fused pool), where setting
+    /// up each row cost as much as converting it (`qkernel-timing --stage`). The last cols % 16 of each row go through
+    /// <see cref="QStore.FinishRow"/> from <paramref name="acc"/> (scratch of at least 16 ints).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FinishImageDirect(float* sums, int channels, int cols, int* acc, in QStore st)
     {
-        var hi = Vector256.Create(st.Hi);
-        var zero = Vector256.Create((short)st.Zero);
-        var lowest = Vector256.Create((byte)(int)(st.Lo + st.Zero));
-        bool unsigned = st.Kind == QuantizedOutputKind.UInt8;
-        var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+        var b = new QVector256.ByteStage(st);
+        var (hi, zero, lowest, unsigned, order) = (b.Hi, b.Zero, b.Lowest, b.Unsigned, QVector256.GroupOrder);
         for (int k = 0; k < channels; k++)
         {
             var bias = Vector256.Create((float)st.Bias[k]);
@@ -179,35 +153,21 @@ internal static unsafe class FloatCarry
             int i = 0;
             for (; i + 32 <= cols; i += 32)
             {
-                var s01 = Pack(s + i, bias, mul, hi, zero);
-                var s23 = Pack(s + i + 16, bias, mul, hi, zero);
-                Avx.Store(p + i, Avx2.PermuteVar8x32(Bytes(s01, s23, unsigned, lowest).AsInt32(), order).AsByte());
+                var s01 = QVector256.Pack(Avx.Add(Avx.LoadVector256(s + i), bias), Avx.Add(Avx.LoadVector256(s + i + 8), bias), mul, hi, zero);
+                var s23 = QVector256.Pack(Avx.Add(Avx.LoadVector256(s + i + 16), bias), Avx.Add(Avx.LoadVector256(s + i + 24), bias), mul, hi, zero);
+                Avx.Store(p + i, QVector256.InOrder(s01, s23, unsigned, lowest, order));
             }
             for (; i + 16 <= cols; i += 16)
             {
-                var s01 = Pack(s + i, bias, mul, hi, zero);
-                // Packed with itself: the first 16 bytes, once reordered, are the 16 outputs.
-                Sse2.Store(p + i, Avx2.PermuteVar8x32(Bytes(s01, s01, unsigned, lowest).AsInt32(), order).AsByte().GetLower());
+                var s01 = QVector256.Pack(Avx.Add(Avx.LoadVector256(s + i), bias), Avx.Add(Avx.LoadVector256(s + i + 8), bias), mul, hi, zero);
+                // Packed with itself: the first 16 bytes, once in order, are the 16 outputs.
+                Sse2.Store(p + i, QVector256.InOrder(s01, s01, unsigned, lowest, order).GetLower());
             }
             if (i == cols) continue;
             for (int j = i; j < cols; j++) acc[j - i] = (int)s[j];
             st.FinishRow(acc, k, i, cols - i);
         }
     }
-
-    /// <summary>16 sums scaled, clamped above, rounded and packed to int16 with the zero point added (see StoreTotals32).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<short> Pack(float* s, Vector256<float> bias, Vector256<float> mul, Vector256<float> hi, Vector256<short> zero)
-    {
-        var q0 = Avx.ConvertToVector256Int32(Avx.Min(Avx.Multiply(Avx.Add(Avx.LoadVector256(s), bias), mul), hi));
-        var q1 = Avx.ConvertToVector256Int32(Avx.Min(Avx.Multiply(Avx.Add(Avx.LoadVector256(s + 8), bias), mul), hi));
-        return Avx2.AddSaturate(Avx2.PackSignedSaturate(q0, q1), zero);
-    }
-
-    /// <summary>Two int16 vectors packed to bytes with saturation and clamped below (in 4-byte groups per 128-bit half).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> Bytes(Vector256<short> a, Vector256<short> b, bool unsigned, Vector256<byte> lowest) =>
-        unsigned ? Avx2.Max(Avx2.PackUnsignedSaturate(a, b), lowest) : Avx2.Max(Avx2.PackSignedSaturate(a, b), lowest.AsSByte()).AsByte();
 
     /// <summary>
     /// Row <paramref name="row"/> of float sums (exact integers, <paramref name="cols"/> of them) through the output

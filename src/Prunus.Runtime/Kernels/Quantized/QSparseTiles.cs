@@ -365,7 +365,10 @@ internal sealed unsafe class QSparseBytes
     public void RowToBytes(int r, byte* x, int n, in QStore st, int* tail)
     {
         int p0 = _start[r], p1 = _start[r + 1];
-        var row = new QVector256.Row(st, r);
+        var stage = new QVector256.ByteStage(st);
+        var (hi, zero, lowest, unsigned, order) = (stage.Hi, stage.Zero, stage.Lowest, stage.Unsigned, QVector256.GroupOrder);
+        var bias = Vector256.Create(st.Bias[r]);
+        var mul = Vector256.Create(st.Multiplier[r]);
         byte* y = st.At(r, 0);
         fixed (int* oa = _offA, ob = _offB, hw = _high, lw = _low)
         {
@@ -373,8 +376,7 @@ internal sealed unsafe class QSparseBytes
             for (; l + 32 <= n; l += 32)
             {
                 Sums32(oa, ob, hw, lw, p0, p1, x + l, out var s0, out var s1, out var s2, out var s3);
-                if (QVector256.Wide32) row.Store32(y + l, s0, s1, s2, s3);
-                else { row.Store16(y + l, s0, s1); row.Store16(y + l + 16, s2, s3); }
+                QVector256.Store32(y + l, s0, s1, s2, s3, bias, mul, hi, zero, unsigned, lowest, order);
             }
             if (l < n)
             {

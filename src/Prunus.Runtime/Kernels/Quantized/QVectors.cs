@@ -10,9 +10,6 @@ namespace Prunus.Kernels;
 /// </summary>
 internal static unsafe class QVector256
 {
-    /// <summary>Whether byte rows are written 32 outputs per step before 16 (false: 16 only, for comparisons).</summary>
-    internal static bool Wide32 = true;
-
     /// <summary>Whether these helpers may be called.</summary>
     public static bool Supported => Avx2.IsSupported;
 
@@ -75,97 +72,80 @@ internal static unsafe class QVector256
         }
     }
 
-    /// <summary>The output stage of one channel (a row of C) with its constants broadcast, for byte outputs.</summary>
-    public readonly struct Row
+    /// <summary>
+    /// The byte output stage's pieces, with the constants broadcast by the caller (once per layer or image: setting
+    /// up a row cost as much as converting 64 outputs when each row built its own). Totals t (sum plus bias, as
+    /// floats) are scaled, clamped above in float (which keeps cvtps2dq from overflowing to 0x80000000 on huge
+    /// positive values; huge negative ones overflow to that same value, which saturates the right way), rounded half
+    /// to even, packed to int16 with saturation, given the zero point (saturating), packed to bytes with saturation
+    /// and clamped below on the bytes. Each step is monotone and Lo + zero lies within the byte range, so this equals
+    /// clamping to [Lo, Hi] first, as <see cref="QStore.Finish"/> does. The 256-bit packs work within each 128-bit half
+    /// and leave the bytes in 4-byte groups that <see cref="InOrder"/> puts back in order.
+    /// </summary>
+    public readonly struct ByteStage(in QStore st)
     {
-        /// <summary>Where each 4-byte group of two in-lane 256-bit packs belongs: a0-3 b0-3 c0-3 d0-3 | a4-7 b4-7 ... to a0-7 b0-7 ...</summary>
-        private static readonly Vector256<int> GroupOrder = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
-
-        private readonly Vector256<int> _bias, _zero;
-        private readonly Vector256<short> _zero16;
-        private readonly Vector256<byte> _loByte;
-        private readonly Vector256<float> _mul, _lo, _hi;
-        private readonly bool _unsigned;
-
-        public Row(in QStore st, int row)
-        {
-            _bias = Vector256.Create(st.Bias[row]);
-            _mul = Vector256.Create(st.Multiplier[row]);
-            _lo = Vector256.Create(st.Lo);
-            _hi = Vector256.Create(st.Hi);
-            _zero = Vector256.Create(st.Zero);
-            _zero16 = Vector256.Create((short)st.Zero);
-            _loByte = Vector256.Create((byte)(int)(st.Lo + st.Zero));
-            _unsigned = st.Kind == QuantizedOutputKind.UInt8;
-        }
-
-        /// <summary>16 outputs from their int32 sums, stored as 16 bytes at <paramref name="p"/>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Store16(byte* p, Vector256<int> a0, Vector256<int> a1) =>
-            StoreTotals16(p, Avx.ConvertToVector256Single(Avx2.Add(a0, _bias)), Avx.ConvertToVector256Single(Avx2.Add(a1, _bias)));
-
-        /// <summary>The channel's bias as a float (exact below 2^24), for totals formed in float.</summary>
-        public Vector256<float> FloatBias => Avx.ConvertToVector256Single(_bias);
-
-        /// <summary>32 outputs from their int32 sums, stored as 32 bytes at <paramref name="p"/>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Store32(byte* p, Vector256<int> a0, Vector256<int> a1, Vector256<int> a2, Vector256<int> a3) =>
-            StoreTotals32(p, Avx.ConvertToVector256Single(Avx2.Add(a0, _bias)), Avx.ConvertToVector256Single(Avx2.Add(a1, _bias)),
-                Avx.ConvertToVector256Single(Avx2.Add(a2, _bias)), Avx.ConvertToVector256Single(Avx2.Add(a3, _bias)));
-
-        /// <summary>
-        /// 32 outputs from their totals as floats, stored as 32 bytes at <paramref name="p"/>: the same values as two
-        /// <see cref="StoreTotals16"/>, in fewer instructions. Values are rounded, packed to int16 with saturation, the
-        /// zero point added on 16 lanes at once (saturating), packed to bytes with saturation, and clamped below on the
-        /// bytes: each step is monotone and Lo + zero lies within the byte range, so the result equals clamping first.
-        /// The 256-bit packs work within each 128-bit half and leave the bytes in 4-byte groups that one permutation
-        /// puts back in order.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void StoreTotals32(byte* p, Vector256<float> t0, Vector256<float> t1, Vector256<float> t2, Vector256<float> t3)
-        {
-            // Only the upper clamp in float: it keeps cvtps2dq from overflowing to 0x80000000 on huge positive
-            // values (huge negative ones overflow to the same value, which saturates the right way).
-            var q0 = Avx.ConvertToVector256Int32(Avx.Min(Avx.Multiply(t0, _mul), _hi));
-            var q1 = Avx.ConvertToVector256Int32(Avx.Min(Avx.Multiply(t1, _mul), _hi));
-            var q2 = Avx.ConvertToVector256Int32(Avx.Min(Avx.Multiply(t2, _mul), _hi));
-            var q3 = Avx.ConvertToVector256Int32(Avx.Min(Avx.Multiply(t3, _mul), _hi));
-            var s01 = Avx2.AddSaturate(Avx2.PackSignedSaturate(q0, q1), _zero16);
-            var s23 = Avx2.AddSaturate(Avx2.PackSignedSaturate(q2, q3), _zero16);
-            // The lower clamp on the bytes: every saturation above moves values toward it.
-            var bytes = _unsigned ? Avx2.Max(Avx2.PackUnsignedSaturate(s01, s23), _loByte)
-                : Avx2.Max(Avx2.PackSignedSaturate(s01, s23), _loByte.AsSByte()).AsByte();
-            Avx.Store(p, Avx2.PermuteVar8x32(bytes.AsInt32(), GroupOrder).AsByte());
-        }
-
-        /// <summary>16 outputs from their totals (sum plus bias) as floats, stored as 16 bytes at <paramref name="p"/>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void StoreTotals16(byte* p, Vector256<float> t0, Vector256<float> t1)
-        {
-            var v0 = Avx.Min(Avx.Max(Avx.Multiply(t0, _mul), _lo), _hi);
-            var v1 = Avx.Min(Avx.Max(Avx.Multiply(t1, _mul), _lo), _hi);
-            var q0 = Avx2.Add(Avx.ConvertToVector256Int32(v0), _zero);
-            var q1 = Avx2.Add(Avx.ConvertToVector256Int32(v1), _zero);
-            var s0 = Sse2.PackSignedSaturate(q0.GetLower(), q0.GetUpper());
-            var s1 = Sse2.PackSignedSaturate(q1.GetLower(), q1.GetUpper());
-            if (_unsigned) Sse2.Store(p, Sse2.PackUnsignedSaturate(s0, s1));
-            else Sse2.Store((sbyte*)p, Sse2.PackSignedSaturate(s0, s1));
-        }
+        public readonly Vector256<float> Hi = Vector256.Create(st.Hi);
+        public readonly Vector256<short> Zero = Vector256.Create((short)st.Zero);
+        public readonly Vector256<byte> Lowest = Vector256.Create((byte)(int)(st.Lo + st.Zero));
+        public readonly bool Unsigned = st.Kind == QuantizedOutputKind.UInt8;
     }
 
     /// <summary>
-    /// Writes the first cols / 16 * 16 elements (32 per step, then 16) of row <paramref name="row"/> (one channel: bias, multiplier, clamp
-    /// and zero point broadcast once) as bytes, from the int32 sums at <paramref name="acc"/>.
+    /// Where each 4-byte group of two in-lane packs belongs (a0-3 b0-3 c0-3 d0-3 | a4-7 b4-7 ... to a0-7 b0-7 ...), for
+    /// <see cref="InOrder"/>; callers keep it in a local outside their loops.
+    /// </summary>
+    public static Vector256<int> GroupOrder => Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+
+    /// <summary>16 totals scaled, clamped above, rounded and packed to int16 with the zero point added.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<short> Pack(Vector256<float> t0, Vector256<float> t1, Vector256<float> mul, Vector256<float> hi, Vector256<short> zero)
+    {
+        var q0 = Avx.ConvertToVector256Int32(Avx.Min(Avx.Multiply(t0, mul), hi));
+        var q1 = Avx.ConvertToVector256Int32(Avx.Min(Avx.Multiply(t1, mul), hi));
+        return Avx2.AddSaturate(Avx2.PackSignedSaturate(q0, q1), zero);
+    }
+
+    /// <summary>32 outputs from two <see cref="Pack"/> results, packed to bytes, clamped below and put in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> InOrder(Vector256<short> a, Vector256<short> b, bool unsigned, Vector256<byte> lowest, Vector256<int> order)
+    {
+        var bytes = unsigned ? Avx2.Max(Avx2.PackUnsignedSaturate(a, b), lowest) : Avx2.Max(Avx2.PackSignedSaturate(a, b), lowest.AsSByte()).AsByte();
+        return Avx2.PermuteVar8x32(bytes.AsInt32(), order).AsByte();
+    }
+
+    /// <summary>Stores 32 outputs of one channel from their int32 sums (plus the int32 bias, wrapping as int32 does).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store32(byte* p, Vector256<int> a0, Vector256<int> a1, Vector256<int> a2, Vector256<int> a3,
+        Vector256<int> bias, Vector256<float> mul, Vector256<float> hi, Vector256<short> zero, bool unsigned, Vector256<byte> lowest, Vector256<int> order)
+    {
+        var s01 = Pack(Avx.ConvertToVector256Single(Avx2.Add(a0, bias)), Avx.ConvertToVector256Single(Avx2.Add(a1, bias)), mul, hi, zero);
+        var s23 = Pack(Avx.ConvertToVector256Single(Avx2.Add(a2, bias)), Avx.ConvertToVector256Single(Avx2.Add(a3, bias)), mul, hi, zero);
+        Avx.Store(p, InOrder(s01, s23, unsigned, lowest, order));
+    }
+
+    /// <summary>
+    /// Writes the first cols / 16 * 16 elements (32 per step, then 16) of row <paramref name="row"/> (one channel) as
+    /// bytes, from the int32 sums at <paramref name="acc"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PutRow16(in QStore st, int* acc, int row, int col, int cols)
     {
-        var r = new Row(st, row);
+        var b = new ByteStage(st);
+        var (hi, zero, lowest, unsigned, order) = (b.Hi, b.Zero, b.Lowest, b.Unsigned, GroupOrder);
+        var bias = Vector256.Create(st.Bias[row]);
+        var mul = Vector256.Create(st.Multiplier[row]);
         byte* p = st.At(row, col);
         int j = 0;
-        for (; Wide32 && j + 32 <= cols; j += 32)
-            r.Store32(p + j, Avx.LoadVector256(acc + j), Avx.LoadVector256(acc + j + 8), Avx.LoadVector256(acc + j + 16), Avx.LoadVector256(acc + j + 24));
-        for (; j + 16 <= cols; j += 16) r.Store16(p + j, Avx.LoadVector256(acc + j), Avx.LoadVector256(acc + j + 8));
+        for (; j + 32 <= cols; j += 32)
+            Store32(p + j, Avx.LoadVector256(acc + j), Avx.LoadVector256(acc + j + 8), Avx.LoadVector256(acc + j + 16), Avx.LoadVector256(acc + j + 24),
+                bias, mul, hi, zero, unsigned, lowest, order);
+        for (; j + 16 <= cols; j += 16)
+        {
+            // Packed with itself: the first 16 bytes, once in order, are the 16 outputs.
+            var s = Pack(Avx.ConvertToVector256Single(Avx2.Add(Avx.LoadVector256(acc + j), bias)),
+                Avx.ConvertToVector256Single(Avx2.Add(Avx.LoadVector256(acc + j + 8), bias)), mul, hi, zero);
+            Sse2.Store(p + j, InOrder(s, s, unsigned, lowest, order).GetLower());
+        }
     }
 
     /// <summary>
