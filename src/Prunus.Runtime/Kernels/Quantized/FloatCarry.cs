@@ -142,8 +142,7 @@ internal static unsafe class FloatCarry
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FinishImageDirect(float* sums, int channels, int cols, int* acc, in QStore st)
     {
-        var b = new QVector256.ByteStage(st);
-        var (hi, zero, lowest, unsigned, order) = (b.Hi, b.Zero, b.Lowest, b.Unsigned, QVector256.GroupOrder);
+        var (hi, zero, lowest, unsigned, order) = QVector256.ByteConstants(st);
         for (int k = 0; k < channels; k++)
         {
             var bias = Vector256.Create((float)st.Bias[k]);

@@ -365,8 +365,7 @@ internal sealed unsafe class QSparseBytes
     public void RowToBytes(int r, byte* x, int n, in QStore st, int* tail)
     {
         int p0 = _start[r], p1 = _start[r + 1];
-        var stage = new QVector256.ByteStage(st);
-        var (hi, zero, lowest, unsigned, order) = (stage.Hi, stage.Zero, stage.Lowest, stage.Unsigned, QVector256.GroupOrder);
+        var (hi, zero, lowest, unsigned, order) = QVector256.ByteConstants(st);
         var bias = Vector256.Create(st.Bias[r]);
         var mul = Vector256.Create(st.Multiplier[r]);
         byte* y = st.At(r, 0);

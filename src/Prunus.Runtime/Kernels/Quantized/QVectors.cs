@@ -82,19 +82,16 @@ internal static unsafe class QVector256
     /// clamping to [Lo, Hi] first, as <see cref="QStore.Finish"/> does. The 256-bit packs work within each 128-bit half
     /// and leave the bytes in 4-byte groups that <see cref="InOrder"/> puts back in order.
     /// </summary>
-    public readonly struct ByteStage(in QStore st)
-    {
-        public readonly Vector256<float> Hi = Vector256.Create(st.Hi);
-        public readonly Vector256<short> Zero = Vector256.Create((short)st.Zero);
-        public readonly Vector256<byte> Lowest = Vector256.Create((byte)(int)(st.Lo + st.Zero));
-        public readonly bool Unsigned = st.Kind == QuantizedOutputKind.UInt8;
-    }
-
-    /// <summary>
-    /// Where each 4-byte group of two in-lane packs belongs (a0-3 b0-3 c0-3 d0-3 | a4-7 b4-7 ... to a0-7 b0-7 ...), for
-    /// <see cref="InOrder"/>; callers keep it in a local outside their loops.
-    /// </summary>
-    public static Vector256<int> GroupOrder => Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+    /// <remarks>
+    /// <see cref="ByteConstants"/> gives the layer-wide constants (upper clamp, zero point, lowest byte, signedness, and
+    /// the group order for <see cref="InOrder"/>); callers keep them in locals outside their loops.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float> Hi, Vector256<short> Zero, Vector256<byte> Lowest, bool Unsigned, Vector256<int> Order) ByteConstants(in QStore st) =>
+        (Vector256.Create(st.Hi), Vector256.Create((short)st.Zero), Vector256.Create((byte)(int)(st.Lo + st.Zero)),
+            st.Kind == QuantizedOutputKind.UInt8,
+            // Where each 4-byte group of two in-lane packs belongs: a0-3 b0-3 c0-3 d0-3 | a4-7 b4-7 ... to a0-7 b0-7 ...
+            Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7));
 
     /// <summary>16 totals scaled, clamped above, rounded and packed to int16 with the zero point added.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -130,8 +127,7 @@ internal static unsafe class QVector256
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PutRow16(in QStore st, int* acc, int row, int col, int cols)
     {
-        var b = new ByteStage(st);
-        var (hi, zero, lowest, unsigned, order) = (b.Hi, b.Zero, b.Lowest, b.Unsigned, GroupOrder);
+        var (hi, zero, lowest, unsigned, order) = ByteConstants(st);
         var bias = Vector256.Create(st.Bias[row]);
         var mul = Vector256.Create(st.Multiplier[row]);
         byte* p = st.At(row, col);

@@ -160,7 +160,7 @@ public sealed unsafe class QuantizedConvolution
     }
 
     /// <summary>The 2x2/stride-2 pool over the output planes of <paramref name="g"/>.</summary>
-    internal static ConvGeometry PoolGeometry(ConvGeometry g) => new()
+    private static ConvGeometry PoolGeometry(ConvGeometry g) => new()
     {
         N = g.N, C = g.K, H = g.OH, W = g.OW, K = g.K, Groups = g.K, KH = 2, KW = 2, StrideH = 2, StrideW = 2, OH = g.OH / 2, OW = g.OW / 2,
     };
